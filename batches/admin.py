@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from batches.models import Batch, BatchEntry
+from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
+
+
+class BatchEntryInline(ReadOnlyInline):
+    model = BatchEntry
+    fields = ("trace_number", "direction", "customer", "amount_display", "status", "return_code", "validation_error")
+    inline_select_related = ("customer",)
+    amount_display = money("amount", description="amount")
+
+
+@admin.register(Batch)
+class BatchAdmin(ReadOnlyModelAdmin):
+    list_display = ("reference", "network", "direction", "status", "processing_date", "cutoff_at", "submitted_at", "entry_count", "total_display")
+    list_filter = ("status", "network", "direction")
+    search_fields = ("reference__exact",)
+    fields = (
+        "reference", "network", "direction", "currency", "status", "processing_date", "cutoff_at",
+        "submitted_at", "acknowledged_at", "settled_at", "failure_reason", "entry_count",
+        "total_display", "created_at",
+    )
+    inlines = (BatchEntryInline,)
+    total_display = money("total_amount", description="total")
+
+
+@admin.register(BatchEntry)
+class BatchEntryAdmin(ReadOnlyModelAdmin):
+    list_display = ("trace_number", "batch", "direction", "customer", "amount_display", "status", "return_code")
+    list_filter = ("status", "direction", "return_code")
+    list_select_related = ("batch", "customer")
+    search_fields = ("trace_number__exact", "batch__reference__exact")
+    detail_select_related = ("batch", "customer", "bank_account", "charge", "disbursement")
+    amount_display = money("amount", description="amount")

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class OpsConsoleConfig(AppConfig):
+    name = "opsconsole"
+    verbose_name = "Ops Console"
+
+    def ready(self):
+        from opsconsole.roles import sync_roles_after_migrate
+
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="opsconsole_sync_roles")

@@ -1,0 +1,1 @@
+"""Core records of the console; the task framework adds its own here."""

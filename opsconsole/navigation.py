@@ -1,0 +1,88 @@
+"""The sidebar, arranged by the ops staff's work rather than by Django app.
+
+Find an object, answer a question about it, act on it, work the support queue, audit what
+happened. A link is shown only to people allowed to open what it leads to.
+"""
+
+from django.conf import settings
+from django.urls import reverse_lazy
+
+
+def can_view(model: str):
+    app_label, model_name = model.split(".")
+
+    def has_view_permission(request) -> bool:
+        return request.user.has_perm(f"{app_label}.view_{model_name}")
+
+    return has_view_permission
+
+
+def is_superuser(request) -> bool:
+    return request.user.is_superuser
+
+
+def _link(title: str, icon: str, model: str) -> dict:
+    app_label, model_name = model.split(".")
+    return {
+        "title": title,
+        "icon": icon,
+        "link": reverse_lazy(f"admin:{app_label}_{model_name}_changelist"),
+        "permission": can_view(model),
+    }
+
+
+SIDEBAR_NAVIGATION = [
+    {
+        "title": "Find",
+        "items": [
+            _link("Customers", "person_search", "accounts.customer"),
+            _link("Items", "shopping_bag", "payments.item"),
+            _link("Platforms", "hub", "accounts.platform"),
+        ],
+    },
+    {
+        "title": "Answer",
+        "items": [
+            _link("Charges", "credit_card", "payments.charge"),
+            _link("Disbursements", "payments", "payments.disbursement"),
+            _link("Batches", "account_balance", "batches.batch"),
+            _link("Batch entries", "receipt_long", "batches.batchentry"),
+            _link("Ledger", "menu_book", "payments.transaction"),
+            _link("Callbacks", "webhook", "payments.callback"),
+            _link("Callback deliveries", "send", "payments.callbackdelivery"),
+        ],
+    },
+    {
+        "title": "Act",
+        "items": [
+            _link("Payout holds", "front_hand", "accounts.payouthold"),
+            _link("Fees on items", "sell", "payments.itemfee"),
+            _link("Fee schedule", "percent", "payments.fee"),
+            _link("Bank accounts", "account_balance_wallet", "accounts.bankaccount"),
+            _link("Cards", "credit_score", "accounts.cardaccount"),
+        ],
+    },
+    {
+        "title": "Audit",
+        "items": [
+            {
+                "title": "Staff users",
+                "icon": "badge",
+                "link": reverse_lazy("admin:auth_user_changelist"),
+                "permission": is_superuser,
+            },
+            {
+                "title": "Roles",
+                "icon": "groups",
+                "link": reverse_lazy("admin:auth_group_changelist"),
+                "permission": is_superuser,
+            },
+        ],
+    },
+]
+
+
+def environment_badge(request):
+    if settings.DEBUG:
+        return ["Development", "warning"]
+    return None

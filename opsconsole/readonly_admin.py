@@ -1,0 +1,74 @@
+"""Admin screens over payment data: view-only for every role, superusers included.
+
+Payment data changes only through audited tasks, so these screens never offer add, change or
+delete, and a crafted POST to them is refused by Django's own permission checks.
+"""
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from unfold.admin import ModelAdmin, TabularInline
+
+from opsconsole.money import format_minor_units
+
+
+class ReadOnlyPermissionsMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyModelAdmin(ReadOnlyPermissionsMixin, ModelAdmin):
+    """Lists and detail pages tuned for large tables.
+
+    `detail_select_related` names the relations a detail page shows, fetched in the same query
+    as the object; `list_select_related` does the same for list rows.
+    """
+
+    list_per_page = 50
+    show_full_result_count = False
+    detail_select_related: tuple[str, ...] = ()
+    actions = None
+
+    def get_object(self, request, object_id, from_field=None):
+        queryset = self.get_queryset(request)
+        if self.detail_select_related:
+            queryset = queryset.select_related(*self.detail_select_related)
+        model = queryset.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        try:
+            object_id = field.to_python(object_id)
+            return queryset.get(**{field.name: object_id})
+        except (model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+
+class ReadOnlyInline(ReadOnlyPermissionsMixin, TabularInline):
+    """Related records on a detail page: ten at a time, newest first, nothing editable."""
+
+    extra = 0
+    per_page = 10
+    show_change_link = True
+    inline_select_related: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.select_related(*self.inline_select_related)
+
+
+def money(amount_field: str, *, description: str, currency_field: str = "currency"):
+    """A list or detail column that shows minor units as an amount with its currency."""
+
+    @admin.display(description=description, ordering=amount_field)
+    def show(self, obj):
+        return format_minor_units(getattr(obj, amount_field), getattr(obj, currency_field))
+
+    show.__name__ = f"{amount_field}_display"
+    return show

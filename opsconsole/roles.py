@@ -1,0 +1,98 @@
+"""The five staff roles (Django groups) and the permissions each one holds.
+
+Least privilege: payment data is view-only for every role (writes come only through tasks),
+raw technical records (callback payloads and deliveries) are for the people who debug them,
+and nobody but a superuser manages staff accounts.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Role:
+    group_name: str
+    demo_username: str
+    description: str
+    permissions: frozenset[str]
+
+
+def _view(*models: str) -> frozenset[str]:
+    return frozenset(f"{model.split('.')[0]}.view_{model.split('.')[1]}" for model in models)
+
+
+CUSTOMER_DATA = _view(
+    "accounts.platform", "accounts.customer", "accounts.bankaccount", "accounts.cardaccount",
+    "accounts.payouthold",
+)
+PAYMENT_DATA = _view(
+    "payments.item", "payments.itemstatechange", "payments.fee", "payments.itemfee",
+    "payments.charge", "payments.transaction", "payments.disbursement",
+    "batches.batch", "batches.batchentry",
+)
+TECHNICAL_DATA = _view("payments.callback", "payments.callbackdelivery")
+
+OPS_AGENT = Role(
+    "Ops agent", "ops",
+    "Finds customers, items and batches, reads explanations, runs low-risk tasks.",
+    CUSTOMER_DATA | PAYMENT_DATA,
+)
+OPS_LEAD = Role(
+    "Ops lead", "lead",
+    "Approves high-risk task requests, reviews the audit history, runs the standup.",
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA,
+)
+SUPPORT_ENGINEER = Role(
+    "Support engineer", "engineer",
+    "Works the support queue, investigates, files support bugs.",
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA,
+)
+DEVELOPER = Role(
+    "Developer", "developer",
+    "Adds task modules and explanations, fixes support bugs.",
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA,
+)
+AUDITOR = Role(
+    "Auditor", "auditor",
+    "Reads and exports the audit trail; changes nothing.",
+    _view("accounts.platform", "accounts.customer", "payments.item", "batches.batch"),
+)
+
+ROLES = (OPS_AGENT, OPS_LEAD, SUPPORT_ENGINEER, DEVELOPER, AUDITOR)
+
+
+class UnknownPermission(Exception):
+    pass
+
+
+def _permission(dotted: str) -> Permission | None:
+    app_label, codename = dotted.split(".")
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+
+
+@transaction.atomic
+def roles_sync(*, strict: bool = True) -> list[Group]:
+    """Make each role's group hold exactly its permissions. Safe to run any number of times.
+
+    With `strict`, a permission that does not exist is an error; post-migrate runs it
+    non-strict because apps migrate one after another and later apps' permissions come later.
+    """
+    groups = []
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role.group_name)
+        permissions = []
+        for dotted in sorted(role.permissions):
+            permission = _permission(dotted)
+            if permission is None and strict:
+                raise UnknownPermission(f"Role {role.group_name!r} names unknown permission {dotted!r}.")
+            if permission is not None:
+                permissions.append(permission)
+        group.permissions.set(permissions)
+        groups.append(group)
+    return groups
+
+
+def sync_roles_after_migrate(**kwargs):
+    roles_sync(strict=False)

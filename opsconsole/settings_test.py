@@ -1,0 +1,14 @@
+"""Settings for the test suite: the production settings with DEBUG on and a fast hasher."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from opsconsole.settings import *  # noqa: E402,F403
+
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,147 @@
+from django.contrib import admin
+from unfold.contrib.filters.admin import RangeDateFilter
+
+from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
+from payments.models import (
+    Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemStateChange, Transaction,
+)
+
+
+class ItemStateChangeInline(ReadOnlyInline):
+    model = ItemStateChange
+    fields = ("changed_at", "from_state", "to_state", "cause")
+    show_change_link = False
+    per_page = 20
+
+
+class ItemFeeInline(ReadOnlyInline):
+    model = ItemFee
+    fields = ("fee", "payer", "amount_display", "created_at", "removed_at")
+    inline_select_related = ("fee",)
+    amount_display = money("amount", description="amount")
+
+
+class ChargeInline(ReadOnlyInline):
+    model = Charge
+    fields = ("gateway_reference", "method", "status", "response_code", "amount_display", "created_at")
+    amount_display = money("amount", description="amount")
+
+
+class DisbursementInline(ReadOnlyInline):
+    model = Disbursement
+    fk_name = "item"
+    fields = ("reference", "status", "amount_display", "created_at", "paid_at")
+    amount_display = money("amount", description="amount")
+
+
+class CallbackDeliveryInline(ReadOnlyInline):
+    model = CallbackDelivery
+    fields = ("attempt", "attempted_at", "url", "response_status", "response_ms", "error")
+    show_change_link = False
+
+
+@admin.register(Item)
+class ItemAdmin(ReadOnlyModelAdmin):
+    list_display = ("external_id", "name", "state", "amount_display", "payment_method", "buyer", "seller", "state_changed_at")
+    list_filter = ("state", "payment_method", "currency", ("state_changed_at", RangeDateFilter))
+    list_filter_submit = True
+    list_select_related = ("buyer", "seller")
+    search_fields = ("external_id__exact", "=buyer__email", "=seller__email")
+    detail_select_related = ("platform", "buyer", "seller")
+    fields = (
+        "platform", "external_id", "name", "buyer", "seller", "amount_display", "buyer_fee_display",
+        "seller_fee_display", "payment_method", "state", "state_changed_at", "created_at",
+    )
+    inlines = (ItemStateChangeInline, ItemFeeInline, ChargeInline, DisbursementInline)
+    amount_display = money("amount", description="amount")
+    buyer_fee_display = money("buyer_fee_amount", description="buyer fees")
+    seller_fee_display = money("seller_fee_amount", description="seller fees")
+
+
+@admin.register(ItemStateChange)
+class ItemStateChangeAdmin(ReadOnlyModelAdmin):
+    list_display = ("item", "from_state", "to_state", "changed_at", "cause")
+    list_filter = ("to_state",)
+    list_select_related = ("item",)
+    search_fields = ("item__external_id__exact",)
+    detail_select_related = ("item",)
+
+
+@admin.register(Fee)
+class FeeAdmin(ReadOnlyModelAdmin):
+    list_display = ("name", "platform", "kind", "payer", "fixed_display", "basis_points", "is_active")
+    list_filter = ("kind", "payer", "is_active")
+    list_select_related = ("platform",)
+    search_fields = ("name",)
+    detail_select_related = ("platform",)
+    fixed_display = money("fixed_amount", description="fixed amount")
+
+
+@admin.register(ItemFee)
+class ItemFeeAdmin(ReadOnlyModelAdmin):
+    list_display = ("item", "fee", "payer", "amount_display", "created_at", "removed_at")
+    list_filter = ("payer", ("removed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("item", "fee")
+    search_fields = ("item__external_id__exact",)
+    detail_select_related = ("item", "fee")
+    amount_display = money("amount", description="amount")
+
+
+@admin.register(Charge)
+class ChargeAdmin(ReadOnlyModelAdmin):
+    list_display = ("gateway_reference", "method", "status", "response_code", "decline_source", "amount_display", "payer", "created_at")
+    list_filter = ("status", "method", "decline_source", "response_code", ("created_at", RangeDateFilter))
+    list_filter_submit = True
+    list_select_related = ("payer",)
+    search_fields = ("gateway_reference__exact", "item__external_id__exact", "card_account__last_four__exact")
+    detail_select_related = ("item", "payer", "card_account", "bank_account")
+    fields = (
+        "item", "payer", "method", "card_account", "bank_account", "amount_display", "status",
+        "gateway_reference", "response_code", "decline_source", "risk_rule", "error_message",
+        "created_at", "updated_at",
+    )
+    amount_display = money("amount", description="amount")
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(ReadOnlyModelAdmin):
+    list_display = ("reference", "seller", "status", "amount_display", "created_at", "paid_at")
+    list_filter = ("status", "currency", ("created_at", RangeDateFilter))
+    list_filter_submit = True
+    list_select_related = ("seller",)
+    search_fields = ("reference__exact", "=seller__email")
+    detail_select_related = ("seller", "item", "bank_account", "retry_of")
+    fields = (
+        "reference", "seller", "item", "bank_account", "amount_display", "status",
+        "failure_reason", "retry_of", "created_at", "paid_at",
+    )
+    amount_display = money("amount", description="amount")
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyModelAdmin):
+    list_display = ("reference", "kind", "amount_display", "customer", "item", "created_at")
+    list_filter = ("kind", "currency")
+    list_select_related = ("customer", "item")
+    search_fields = ("reference__exact",)
+    detail_select_related = ("customer", "item", "charge", "disbursement")
+    fields = ("reference", "kind", "amount_display", "customer", "item", "charge", "disbursement", "description", "created_at")
+    amount_display = money("amount", description="amount")
+
+
+@admin.register(Callback)
+class CallbackAdmin(ReadOnlyModelAdmin):
+    list_display = ("id", "event_type", "platform", "status", "created_at")
+    list_filter = ("status", "event_type")
+    list_select_related = ("platform",)
+    search_fields = ("item__external_id__exact",)
+    detail_select_related = ("platform", "item")
+    inlines = (CallbackDeliveryInline,)
+
+
+@admin.register(CallbackDelivery)
+class CallbackDeliveryAdmin(ReadOnlyModelAdmin):
+    list_display = ("callback", "attempt", "attempted_at", "url", "response_status", "response_ms")
+    list_filter = ("response_status",)
+    list_select_related = ("callback",)
+    detail_select_related = ("callback",)

@@ -1,0 +1,36 @@
+import os
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from opsconsole.roles import ROLES
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct-horse-battery"
+
+
+def require_service(name: str, available: bool) -> None:
+    """Skip on a bare machine when a service is missing; in CI a missing service is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required in CI and is not available")
+    pytest.skip(f"{name} is not available on this machine")
+
+
+def make_staff(username: str, *, group_name: str | None = None, superuser: bool = False) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, is_staff=True, is_superuser=superuser
+    )
+    if group_name:
+        user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def staff(db):
+    """The demo roles by their usernames, plus `nobody` (staff, no role) and `root` (superuser)."""
+    people = {role.demo_username: make_staff(role.demo_username, group_name=role.group_name) for role in ROLES}
+    people["nobody"] = make_staff("nobody")
+    people["root"] = make_staff("root", superuser=True)
+    return people
