@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from django.templatetags.static import static
+
 from opsconsole.config import env, env_database, env_flag, env_redis_url, env_secret_key
 from opsconsole.navigation import SIDEBAR_NAVIGATION
 
@@ -128,6 +130,7 @@ UNFOLD = {
     "SITE_SUBHEADER": "Marketplace payments operations",
     "SITE_SYMBOL": "support_agent",
     "SHOW_VIEW_ON_SITE": False,
+    "STYLES": [lambda request: static("opsconsole/console.css")],
     "ENVIRONMENT": "opsconsole.navigation.environment_badge",
     "COMMAND": {"search_models": True},
     "SIDEBAR": {
