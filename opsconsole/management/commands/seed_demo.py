@@ -1,0 +1,53 @@
+import datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Platform
+from opsconsole.demo.builder import DemoBuilder, demo_today
+from opsconsole.demo.scenarios import SCENARIOS, DemoWorld
+from opsconsole.demo.staff import demo_staff_create
+from opsconsole.demo.volume import volume_create
+
+REFUSE_PRODUCTION = (
+    "seed_demo writes fictional data and demo logins; it refuses to run with DJANGO_DEBUG off. "
+    "Use --force if this really is a demo database."
+)
+
+
+def parse_date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(f"--today must be a date as YYYY-MM-DD, not {value!r}.") from error
+
+
+class Command(BaseCommand):
+    help = "Fill the database with the demo: staff for every role, every support scenario, and volume."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=1, help="Multiplies the everyday traffic (default 1: 40 items).")
+        parser.add_argument("--seed", type=int, default=7, help="Random seed; the same seed gives the same data.")
+        parser.add_argument("--today", type=parse_date, default=None,
+                            help="The day the demo is anchored to, YYYY-MM-DD (default: today).")
+        parser.add_argument("--force", action="store_true", help="Run even with DJANGO_DEBUG off.")
+
+    def handle(self, *args, scale, seed, today, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(REFUSE_PRODUCTION)
+        if scale < 0:
+            raise CommandError("--scale must be 0 or more.")
+        if Platform.objects.exists():
+            self.stdout.write("The database already holds platforms: the demo is not seeded again.")
+            return
+        with transaction.atomic():
+            staff = demo_staff_create(password=settings.DEMO_PASSWORD)
+            world = DemoWorld(DemoBuilder(seed=seed, today=today or demo_today()), staff)
+            for scenario in SCENARIOS:
+                scenario(world)
+            items = volume_create(world, scale=scale)
+        self.stdout.write(self.style.SUCCESS(f"Seeded {len(SCENARIOS)} scenarios and {items} everyday items."))
+        self.stdout.write(
+            f"Demo logins (password {settings.DEMO_PASSWORD!r}): " + ", ".join(sorted(staff))
+        )
