@@ -2,7 +2,8 @@ from django.contrib import admin
 from unfold.contrib.filters.admin import RangeDateFilter
 
 from accounts.models import BankAccount, CardAccount, Customer, PayoutHold, Platform
-from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin
+from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
+from payments.models import Disbursement, Item
 
 
 class BankAccountInline(ReadOnlyInline):
@@ -19,6 +20,26 @@ class PayoutHoldInline(ReadOnlyInline):
     model = PayoutHold
     fields = ("reason", "placed_by", "placed_at", "released_at", "released_by")
     inline_select_related = ("placed_by", "released_by")
+
+
+class ItemsSoldInline(ReadOnlyInline):
+    model = Item
+    fk_name = "seller"
+    verbose_name_plural = "items sold"
+    fields = ("external_id", "name", "state", "amount_display", "state_changed_at")
+    amount_display = money("amount", description="amount")
+
+
+class ItemsBoughtInline(ItemsSoldInline):
+    fk_name = "buyer"
+    verbose_name_plural = "items bought"
+
+
+class DisbursementInline(ReadOnlyInline):
+    model = Disbursement
+    fk_name = "seller"
+    fields = ("reference", "status", "amount_display", "created_at", "paid_at")
+    amount_display = money("amount", description="amount")
 
 
 @admin.register(Platform)
@@ -40,7 +61,10 @@ class CustomerAdmin(ReadOnlyModelAdmin):
         "platform", "external_id", "kind", "email", "first_name", "last_name", "country",
         "kyc_state", "created_at",
     )
-    inlines = (PayoutHoldInline, BankAccountInline, CardAccountInline)
+    inlines = (
+        PayoutHoldInline, BankAccountInline, CardAccountInline, ItemsSoldInline, ItemsBoughtInline,
+        DisbursementInline,
+    )
 
 
 @admin.register(BankAccount)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from unfold.contrib.filters.admin import RangeDateFilter
 
+from batches.models import BatchEntry
 from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
 from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemStateChange, Transaction,
@@ -34,6 +35,19 @@ class DisbursementInline(ReadOnlyInline):
     amount_display = money("amount", description="amount")
 
 
+class TransactionInline(ReadOnlyInline):
+    model = Transaction
+    fields = ("reference", "kind", "amount_display", "created_at")
+    amount_display = money("amount", description="amount")
+
+
+class BatchEntryInline(ReadOnlyInline):
+    model = BatchEntry
+    fields = ("trace_number", "batch", "direction", "status", "return_code", "amount_display")
+    inline_select_related = ("batch",)
+    amount_display = money("amount", description="amount")
+
+
 class CallbackDeliveryInline(ReadOnlyInline):
     model = CallbackDelivery
     fields = ("attempt", "attempted_at", "url", "response_status", "response_ms", "error")
@@ -52,7 +66,7 @@ class ItemAdmin(ReadOnlyModelAdmin):
         "platform", "external_id", "name", "buyer", "seller", "amount_display", "buyer_fee_display",
         "seller_fee_display", "payment_method", "state", "state_changed_at", "created_at",
     )
-    inlines = (ItemStateChangeInline, ItemFeeInline, ChargeInline, DisbursementInline)
+    inlines = (ItemStateChangeInline, ItemFeeInline, ChargeInline, DisbursementInline, TransactionInline)
     amount_display = money("amount", description="amount")
     buyer_fee_display = money("buyer_fee_amount", description="buyer fees")
     seller_fee_display = money("seller_fee_amount", description="seller fees")
@@ -100,6 +114,7 @@ class ChargeAdmin(ReadOnlyModelAdmin):
         "gateway_reference", "response_code", "decline_source", "risk_rule", "error_message",
         "created_at", "updated_at",
     )
+    inlines = (BatchEntryInline, TransactionInline)
     amount_display = money("amount", description="amount")
 
 
@@ -115,6 +130,7 @@ class DisbursementAdmin(ReadOnlyModelAdmin):
         "reference", "seller", "item", "bank_account", "amount_display", "status",
         "failure_reason", "retry_of", "created_at", "paid_at",
     )
+    inlines = (BatchEntryInline, TransactionInline)
     amount_display = money("amount", description="amount")
 
 
