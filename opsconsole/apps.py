@@ -8,5 +8,9 @@ class OpsConsoleConfig(AppConfig):
 
     def ready(self):
         from opsconsole.roles import sync_roles_after_migrate
+        from opsconsole.tasking import history  # noqa: F401  (connects its signal receiver)
+        from opsconsole.tasking.registry import discover_task_modules
+
+        discover_task_modules()
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="opsconsole_sync_roles")

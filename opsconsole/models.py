@@ -1,1 +1,69 @@
-"""Core records of the console; the task framework adds its own here."""
+"""Core records of the console."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class TaskRun(models.Model):
+    """One request to run a task, and everything that happened to it. Never edited by people:
+    only the framework moves it along its statuses, and nothing deletes it."""
+
+    class Status(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        REJECTED = "rejected", "Rejected"
+        DECLINED = "declined", "Declined by approver"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        WEB = "web", "Web"
+        CLI = "cli", "Command line"
+
+    FINISHED = {Status.SUCCEEDED, Status.REJECTED, Status.DECLINED, Status.FAILED}
+
+    task_slug = models.CharField(max_length=64)
+    task_title = models.CharField(max_length=200)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=255, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="task_runs")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    ticket_reference = models.CharField(max_length=64, blank=True)
+    diff = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=24, choices=Status.choices)
+    outcome = models.TextField(blank=True, help_text="The result, the reason for a refusal, or the error.")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="approved_task_runs"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    approval_comment = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("approve_taskrun", "Can approve or decline another person's task request")]
+        indexes = [
+            models.Index(fields=["status", "requested_at"], name="taskrun_status_idx"),
+            models.Index(fields=["target_type", "target_id"], name="taskrun_target_idx"),
+            models.Index(fields=["requested_by", "requested_at"], name="taskrun_requester_idx"),
+        ]
+
+    def __str__(self):
+        return f"Run #{self.pk}: {self.task_title} on {self.target_repr}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from opsconsole.tasking.permissions import task_permissions_sync
+
 
 @dataclass(frozen=True)
 class Role:
@@ -33,21 +35,25 @@ PAYMENT_DATA = _view(
     "batches.batch", "batches.batchentry",
 )
 TECHNICAL_DATA = _view("payments.callback", "payments.callbackdelivery")
+TASK_HISTORY = _view("opsconsole.taskrun")
+APPROVE_TASKS = frozenset({"opsconsole.approve_taskrun"})
+# Task permissions by role: each task has its own (see opsconsole/tasking/permissions.py).
+EVERYDAY_TASKS = frozenset({"accounts.run_change_email"})
 
 OPS_AGENT = Role(
     "Ops agent", "ops",
     "Finds customers, items and batches, reads explanations, runs low-risk tasks.",
-    CUSTOMER_DATA | PAYMENT_DATA,
+    CUSTOMER_DATA | PAYMENT_DATA | TASK_HISTORY | EVERYDAY_TASKS,
 )
 OPS_LEAD = Role(
     "Ops lead", "lead",
     "Approves high-risk task requests, reviews the audit history, runs the standup.",
-    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA,
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | APPROVE_TASKS,
 )
 SUPPORT_ENGINEER = Role(
     "Support engineer", "engineer",
     "Works the support queue, investigates, files support bugs.",
-    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA,
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS,
 )
 DEVELOPER = Role(
     "Developer", "developer",
@@ -57,7 +63,7 @@ DEVELOPER = Role(
 AUDITOR = Role(
     "Auditor", "auditor",
     "Reads and exports the audit trail; changes nothing.",
-    _view("accounts.platform", "accounts.customer", "payments.item", "batches.batch"),
+    _view("accounts.platform", "accounts.customer", "payments.item", "batches.batch") | TASK_HISTORY,
 )
 
 ROLES = (OPS_AGENT, OPS_LEAD, SUPPORT_ENGINEER, DEVELOPER, AUDITOR)
@@ -79,6 +85,7 @@ def roles_sync(*, strict: bool = True) -> list[Group]:
     With `strict`, a permission that does not exist is an error; post-migrate runs it
     non-strict because apps migrate one after another and later apps' permissions come later.
     """
+    task_permissions_sync()
     groups = []
     for role in ROLES:
         group, _ = Group.objects.get_or_create(name=role.group_name)

@@ -1,0 +1,13 @@
+"""The console's one application error: a refusal or failure a person can act on."""
+
+
+class OpsError(Exception):
+    """Raised with a message for people; `field` names the parameter at fault, if one is."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message

@@ -1,0 +1,137 @@
+"""Every registered task, without its author writing these tests, must behave as the framework
+promises: permission, no-write preview, clear refusals, an audit record, rollback, approval."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+
+from opsconsole.errors import OpsError
+from opsconsole.models import TaskRun
+from opsconsole.tasking.base import Risk
+from opsconsole.tasking.registry import registry
+from opsconsole.tasking.services import Origin, task_preview, task_run_request
+from tests.opsconsole.task_examples import TASK_EXAMPLES
+
+ALL_TASKS = [task.slug for task in registry.all()]
+
+
+@pytest.fixture
+def runner(staff):
+    """A staff user holding exactly the task's permission (and no approval rights)."""
+
+    def with_permission_for(task):
+        user = staff["nobody"]
+        user.user_permissions.add(Permission.objects.get(
+            content_type__app_label=task.model._meta.app_label, codename=task.permission_codename()))
+        return type(user).objects.get(pk=user.pk)  # a fresh instance: permissions are cached per object
+
+    return with_permission_for
+
+
+def snapshot(model):
+    return list(model.objects.order_by("pk").values())
+
+
+def request_run(task, user, example, **overrides):
+    arguments = dict(slug=task.slug, target_id=overrides.pop("target_id", None), raw_params=example.good_params,
+                     reason="Customer asked by phone", origin=Origin(user=user, source=TaskRun.Source.WEB))
+    arguments.update(overrides)
+    return task_run_request(**arguments)
+
+
+def test_every_task_has_a_conformance_example():
+    assert ALL_TASKS, "no task is registered"
+    assert set(ALL_TASKS) <= set(TASK_EXAMPLES), f"tasks without an example: {set(ALL_TASKS) - set(TASK_EXAMPLES)}"
+
+
+def test_every_task_has_its_own_permission(db):
+    call_command("sync_roles", stdout=open("/dev/null", "w"))
+    for task in registry.all():
+        assert Permission.objects.filter(codename=task.permission_codename(),
+                                         content_type__app_label=task.model._meta.app_label).exists()
+
+
+@pytest.mark.parametrize("slug", ALL_TASKS)
+class TestConformance:
+    def test_denied_without_its_permission_and_the_refusal_is_recorded(self, slug, staff):
+        task, example = registry.get(slug), TASK_EXAMPLES[slug]
+        target = example.make_target()
+        before = snapshot(task.model)
+        run = request_run(task, staff["nobody"], example, target_id=target.pk)
+        assert run.status == TaskRun.Status.REJECTED
+        assert "permission" in run.outcome
+        assert snapshot(task.model) == before
+
+    def test_preview_writes_nothing(self, slug, runner):
+        task, example = registry.get(slug), TASK_EXAMPLES[slug]
+        target, user = example.make_target(), runner(registry.get(slug))
+        before = snapshot(task.model)
+        preview = task_preview(slug=slug, target_id=target.pk, raw_params=example.good_params, user=user)
+        assert preview.changes, "a preview must show what would change"
+        assert snapshot(task.model) == before
+        assert not TaskRun.objects.exists()
+
+    def test_bad_parameters_name_the_field_and_change_nothing(self, slug, runner):
+        task, example = registry.get(slug), TASK_EXAMPLES[slug]
+        target, user = example.make_target(), runner(task)
+        before = snapshot(task.model)
+        with pytest.raises(OpsError) as refusal:
+            task_preview(slug=slug, target_id=target.pk, raw_params=example.bad_params, user=user)
+        assert refusal.value.field == example.bad_field
+        run = request_run(task, user, example, target_id=target.pk, raw_params=example.bad_params)
+        assert run.status == TaskRun.Status.REJECTED and run.outcome.startswith(f"{example.bad_field}: ")
+        assert snapshot(task.model) == before
+
+    def test_a_run_is_audited_with_its_diff_and_history(self, slug, runner):
+        task, example = registry.get(slug), TASK_EXAMPLES[slug]
+        target, user = example.make_target(), runner(task)
+        run = request_run(task, user, example, target_id=target.pk, ticket_reference="SUP-1")
+        if task.risk == Risk.HIGH:
+            assert run.status == TaskRun.Status.AWAITING_APPROVAL, "a high-risk run must wait for approval"
+            assert target.history.count() == 1
+            return
+        assert run.status == TaskRun.Status.SUCCEEDED, run.outcome
+        assert (run.requested_by, run.reason, run.ticket_reference) == (user, "Customer asked by phone", "SUP-1")
+        assert run.diff and run.finished_at and run.duration_ms is not None
+        latest = target.history.latest()
+        assert latest.history_user == user
+        assert latest.history_change_reason == f"Task run #{run.pk}: {task.title}"
+
+    def test_an_exception_inside_execute_rolls_everything_back(self, slug, runner, monkeypatch):
+        task, example = registry.get(slug), TASK_EXAMPLES[slug]
+        target, user = example.make_target(), runner(task)
+        before = snapshot(task.model)
+        history_before = target.history.count()
+        task_class = type(task)
+        original_execute = task_class.execute
+
+        def execute_then_fail(self, target, params, run):
+            original_execute(self, target, params, run)
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(task_class, "execute", execute_then_fail)
+        run = request_run(task, user, example, target_id=target.pk)
+        if task.risk == Risk.HIGH:
+            return
+        assert run.status == TaskRun.Status.FAILED and "disk full" in run.outcome
+        assert snapshot(task.model) == before
+        assert target.history.count() == history_before
+
+    def test_a_missing_reason_is_refused(self, slug, runner):
+        task, example = registry.get(slug), TASK_EXAMPLES[slug]
+        target, user = example.make_target(), runner(task)
+        run = request_run(task, user, example, target_id=target.pk, reason="   ")
+        assert run.status == TaskRun.Status.REJECTED and run.outcome.startswith("reason: ")
+
+    def test_an_unknown_target_is_refused(self, slug, runner):
+        task, example = registry.get(slug), TASK_EXAMPLES[slug]
+        run = request_run(task, runner(task), example, target_id=987654321)
+        assert run.status == TaskRun.Status.REJECTED and run.outcome.startswith("target: There is no")
+
+    def test_a_double_submit_applies_once(self, slug, runner):
+        task, example = registry.get(slug), TASK_EXAMPLES[slug]
+        target, user = example.make_target(), runner(task)
+        first = request_run(task, user, example, target_id=target.pk, idempotency_key="form-123")
+        second = request_run(task, user, example, target_id=target.pk, idempotency_key="form-123")
+        assert first.pk == second.pk
+        assert TaskRun.objects.count() == 1
