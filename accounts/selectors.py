@@ -1,4 +1,4 @@
-from accounts.models import Customer
+from accounts.models import Customer, PayoutHold
 
 
 def customer_using_email(*, platform_id: int, email: str, exclude_pk: int | None = None) -> Customer | None:
@@ -7,3 +7,7 @@ def customer_using_email(*, platform_id: int, email: str, exclude_pk: int | None
     if exclude_pk is not None:
         customers = customers.exclude(pk=exclude_pk)
     return customers.first()
+
+
+def payout_hold_active(*, customer_id: int) -> PayoutHold | None:
+    return PayoutHold.objects.filter(customer_id=customer_id, released_at=None).select_related("placed_by").first()

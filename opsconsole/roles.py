@@ -38,7 +38,10 @@ TECHNICAL_DATA = _view("payments.callback", "payments.callbackdelivery")
 TASK_HISTORY = _view("opsconsole.taskrun")
 APPROVE_TASKS = frozenset({"opsconsole.approve_taskrun"})
 # Task permissions by role: each task has its own (see opsconsole/tasking/permissions.py).
-EVERYDAY_TASKS = frozenset({"accounts.run_change_email"})
+EVERYDAY_TASKS = frozenset({
+    "accounts.run_change_email", "accounts.run_place_payout_hold", "accounts.run_release_payout_hold",
+    "payments.run_remove_seller_fee",
+})
 
 OPS_AGENT = Role(
     "Ops agent", "ops",

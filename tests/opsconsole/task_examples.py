@@ -7,22 +7,53 @@ the kit, so a new task cannot ship without passing it.
 from dataclasses import dataclass
 from typing import Callable
 
-from tests.factories import make_customer
+from accounts.models import Customer
+from tests.factories import make_customer, make_item, make_item_fee, make_payout_hold
 
 
 @dataclass
 class TaskExample:
     make_target: Callable
-    good_params: dict
+    good_params: Callable  # target -> dict
     bad_params: dict
     bad_field: str
 
 
+def seller_on_hold():
+    return make_payout_hold().customer
+
+
+def item_with_seller_fee():
+    item = make_item(seller_fee_amount=0)
+    item_fee = make_item_fee(item=item, amount=500)
+    item.seller_fee_amount = item_fee.amount
+    item.save()
+    return item
+
+
 TASK_EXAMPLES: dict[str, TaskExample] = {
     "change-email": TaskExample(
-        make_target=lambda: make_customer(),
-        good_params={"new_email": "fresh.address@example.com"},
+        make_target=make_customer,
+        good_params=lambda customer: {"new_email": "fresh.address@example.com"},
         bad_params={"new_email": "not-an-email"},
         bad_field="new_email",
+    ),
+    "place-payout-hold": TaskExample(
+        make_target=lambda: make_customer(kind=Customer.Kind.SELLER),
+        good_params=lambda seller: {"hold_reason": "Chargeback rate above 1%"},
+        bad_params={"hold_reason": ""},
+        bad_field="hold_reason",
+    ),
+    "release-payout-hold": TaskExample(
+        make_target=seller_on_hold,
+        good_params=lambda seller: {"release_reason": "Disputes reviewed, all explained"},
+        bad_params={"release_reason": ""},
+        bad_field="release_reason",
+    ),
+    "remove-seller-fee": TaskExample(
+        make_target=item_with_seller_fee,
+        good_params=lambda item: {"item_fee": str(item.item_fees.get().pk)},
+        bad_params={"item_fee": "three"},
+        bad_field="item_fee",
     ),
 }
