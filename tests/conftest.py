@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import Client
 
 from opsconsole.roles import ROLES
 
@@ -34,3 +35,23 @@ def staff(db):
     people["nobody"] = make_staff("nobody")
     people["root"] = make_staff("root", superuser=True)
     return people
+
+
+@pytest.fixture
+def client_as(staff):
+    """`client_as("ops")`: a test client logged in as that demo person (see `staff`)."""
+
+    def logged_in(username: str) -> Client:
+        client = Client()
+        client.force_login(staff[username])
+        return client
+
+    return logged_in
+
+
+@pytest.fixture
+def payments_world(db):
+    """Two rows of every payments, accounts and batches model, linked (see tests/factories.py)."""
+    from tests.factories import make_payments_world
+
+    return make_payments_world(2)
