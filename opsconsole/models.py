@@ -51,6 +51,13 @@ class TaskRun(models.Model):
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
+    # Background runs: where a resumed run carries on from, what it has tallied so far, and
+    # when a worker last showed it was alive (the sweep takes over runs whose worker died).
+    checkpoint = models.JSONField(null=True, blank=True)
+    tally = models.JSONField(default=dict, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]
@@ -67,3 +74,9 @@ class TaskRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.status == self.Status.SUCCEEDED else 0
+        return min(100, self.progress_done * 100 // self.progress_total)

@@ -40,7 +40,7 @@ APPROVE_TASKS = frozenset({"opsconsole.approve_taskrun"})
 # Task permissions by role: each task has its own (see opsconsole/tasking/permissions.py).
 EVERYDAY_TASKS = frozenset({
     "accounts.run_change_email", "accounts.run_place_payout_hold", "accounts.run_release_payout_hold",
-    "payments.run_remove_seller_fee",
+    "payments.run_remove_seller_fee", "batches.run_reprocess_batch",
 })
 
 OPS_AGENT = Role(

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 
 from opsconsole.config import env, env_database, env_flag, env_redis_url, env_secret_key
@@ -115,7 +116,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BEAT_SCHEDULE = {
+    "sweep-task-runs": {"task": "opsconsole.sweep_task_runs", "schedule": 30.0},
+}
+
+# Background task runs go to Celery with a broker, else to a thread of the web process.
+TASK_RUNNER = env.str("TASK_RUNNER", default="celery" if REDIS_URL else "thread")
+if TASK_RUNNER not in {"celery", "thread", "inline"}:
+    raise ImproperlyConfigured(f"TASK_RUNNER must be celery, thread or inline, not {TASK_RUNNER!r}.")
+# A background run whose worker has not reported for this long is taken over by the sweep.
+TASK_RUN_STALE_AFTER_SECONDS = env.int("TASK_RUN_STALE_AFTER_SECONDS", default=120)
+# A queued run no worker has picked up this long after it was requested is dispatched again.
+TASK_RUN_DISPATCH_GRACE_SECONDS = env.int("TASK_RUN_DISPATCH_GRACE_SECONDS", default=60)
+# Batch entries resubmitted per transaction by the reprocess task.
+BATCH_REPROCESS_CHUNK_SIZE = env.int("BATCH_REPROCESS_CHUNK_SIZE", default=500)
 
 LOGGING = {
     "version": 1,

@@ -12,3 +12,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Background runs execute in the test's own thread unless a test asks for the Celery worker.
+TASK_RUNNER = os.environ.get("TASK_RUNNER", "inline")

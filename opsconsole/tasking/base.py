@@ -35,8 +35,24 @@ def _plain(value):
     return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
 
 
+@dataclass
+class Chunk:
+    """What one transaction of a background task did: where the next one starts, how many units
+    of work it finished, and counts to add to the run's tally ("resubmitted": 40)."""
+
+    cursor: Any
+    done: int
+    tally: dict[str, int]
+    finished: bool = False
+
+
 class OpsTask:
-    """Subclass, set the class attributes, implement the three hooks, and register the class."""
+    """Subclass, set the class attributes, implement the three hooks, and register the class.
+
+    A task with `runs_in_background` implements `count_work`, `execute_chunk` and `finish`
+    instead of `execute`: it runs on a worker, one transaction per chunk, and resumes from its
+    last chunk if the worker dies.
+    """
 
     slug: ClassVar[str]
     title: ClassVar[str]
@@ -44,6 +60,7 @@ class OpsTask:
     form_class: ClassVar[type[forms.Form]]
     description: ClassVar[str] = ""
     risk: ClassVar[Risk] = Risk.LOW
+    runs_in_background: ClassVar[bool] = False
 
     @classmethod
     def permission_codename(cls) -> str:
@@ -73,4 +90,19 @@ class OpsTask:
         Runs inside one database transaction with the target locked: raise to roll it all back.
         `run` is the TaskRun being executed (for progress and checkpoints of long tasks).
         """
+        raise NotImplementedError
+
+    def count_work(self, target, params: dict) -> int:
+        """Background tasks: how many units of work there are, for the progress bar."""
+        raise NotImplementedError
+
+    def execute_chunk(self, target, params: dict, cursor, run) -> Chunk:
+        """Background tasks: do the next piece of work after `cursor` (None at the start) and say
+        where the next piece starts. Runs in its own transaction with the run's checkpoint, so a
+        chunk is applied exactly once even if the worker dies and another resumes the run."""
+        raise NotImplementedError
+
+    def finish(self, target, params: dict, run) -> str:
+        """Background tasks: the last step, in the same transaction as the last chunk; returns the
+        summary for the result page (`run.tally` holds the counts)."""
         raise NotImplementedError

@@ -5,17 +5,21 @@ its target row locked, so a failure leaves no partial write, and only a run stil
 executes, so a double submit or a redelivered message applies once.
 """
 
+import datetime
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
-from opsconsole.tasking.base import FieldChange, OpsTask
+from opsconsole.tasking.base import Chunk, FieldChange, OpsTask
 from opsconsole.tasking.history import recording_history_for
 from opsconsole.tasking.registry import registry
 
@@ -116,10 +120,13 @@ def task_run_request(*, slug: str, target_id, raw_params: dict, reason: str, ori
     run.diff = [change.as_dict() for change in preview.changes]
     run.status = TaskRun.Status.AWAITING_APPROVAL if preview.needs_approval else TaskRun.Status.QUEUED
     try:
-        run.save()
+        with transaction.atomic():
+            run.save()
+            if run.status == TaskRun.Status.QUEUED and preview.task.runs_in_background:
+                transaction.on_commit(lambda: task_run_dispatch(run_id=run.pk))
     except IntegrityError:  # the same idempotency key, submitted concurrently
         return TaskRun.objects.get(idempotency_key=idempotency_key)
-    if run.status == TaskRun.Status.QUEUED:
+    if run.status == TaskRun.Status.QUEUED and not preview.task.runs_in_background:
         return task_run_execute(run_id=run.pk)
     return run
 
@@ -132,38 +139,129 @@ def _record_refusal(run: TaskRun, refusal: OpsError) -> TaskRun:
     return run
 
 
-def task_run_execute(*, run_id: int) -> TaskRun:
-    """Execute a queued run once. Safe to call again for the same run: it then does nothing."""
+def task_run_dispatch(*, run_id: int) -> None:
+    """Hand a queued background run to a worker: Celery when a broker is configured, else a
+    thread of this process. If the broker is down the run stays queued for the sweep."""
+    runner = settings.TASK_RUNNER
+    if runner == "inline":
+        task_run_execute(run_id=run_id)
+    elif runner == "thread":
+        threading.Thread(target=_execute_in_thread, args=(run_id,), daemon=True).start()
+    else:
+        from opsconsole.tasks import execute_task_run
+
+        try:
+            execute_task_run.delay(run_id)
+        except Exception:  # any broker failure: the run is safe in the database
+            logger.warning("Could not reach the broker for task run %s; the sweep will retry.", run_id, exc_info=True)
+            return
+    TaskRun.objects.filter(pk=run_id, dispatched_at=None).update(dispatched_at=timezone.now())
+
+
+def _execute_in_thread(run_id: int) -> None:
+    try:
+        task_run_execute(run_id=run_id)
+    finally:
+        close_old_connections()
+
+
+def _stale_heartbeat_before() -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(seconds=settings.TASK_RUN_STALE_AFTER_SECONDS)
+
+
+def _claim(run_id: int) -> TaskRun | None:
+    """Take a run to execute: a queued one, or a running one whose worker stopped beating."""
     with transaction.atomic():
         run = TaskRun.objects.select_for_update().get(pk=run_id)
-        if run.status != TaskRun.Status.QUEUED:
-            return run
-        run.status = TaskRun.Status.RUNNING
-        run.started_at = timezone.now()
-        run.save(update_fields=["status", "started_at"])
+        task = registry.get(run.task_slug)
+        abandoned = (run.status == TaskRun.Status.RUNNING and task is not None and task.runs_in_background
+                     and run.heartbeat_at < _stale_heartbeat_before())
+        if run.status != TaskRun.Status.QUEUED and not abandoned:
+            return None
+        run.status, run.heartbeat_at, run.attempts = TaskRun.Status.RUNNING, timezone.now(), run.attempts + 1
+        run.started_at = run.started_at or run.heartbeat_at
+        run.save(update_fields=["status", "heartbeat_at", "attempts", "started_at"])
+        return run
+
+
+def task_run_execute(*, run_id: int) -> TaskRun:
+    """Execute a queued run once. Safe to call again for the same run: it then does nothing,
+    unless the run's worker died mid-way, in which case this resumes it from its checkpoint.
+
+    Success is recorded in the same transaction as the task's last write, so a run is never
+    applied without being marked succeeded, nor marked without being applied."""
+    run = _claim(run_id)
+    if run is None:
+        return TaskRun.objects.get(pk=run_id)
     started = time.monotonic()
     try:
-        run.outcome = _execute_in_one_transaction(run)
-        run.status = TaskRun.Status.SUCCEEDED
+        task = _task(run.task_slug)
+        if task.runs_in_background:
+            return _execute_in_chunks(run, task, started)
+        return _execute_in_one_transaction(run, task, started)
     except OpsError as refusal:
-        run.status, run.outcome = TaskRun.Status.REJECTED, str(refusal)
+        return _finish(run, TaskRun.Status.REJECTED, str(refusal), started)
     except Exception as error:
         logger.exception("Task run %s failed", run.pk)
-        run.status, run.outcome = TaskRun.Status.FAILED, f"{type(error).__name__}: {error}"
-    run.finished_at = timezone.now()
+        return _finish(run, TaskRun.Status.FAILED, f"{type(error).__name__}: {error}", started)
+
+
+def _finish(run: TaskRun, status: str, outcome: str, started: float) -> TaskRun:
+    run.status, run.outcome, run.finished_at = status, outcome, timezone.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save(update_fields=["status", "outcome", "finished_at", "duration_ms"])
     return run
 
 
-def _execute_in_one_transaction(run: TaskRun) -> str:
-    task = _task(run.task_slug)
+def _execute_in_one_transaction(run: TaskRun, task: OpsTask, started: float) -> TaskRun:
     with transaction.atomic():
         target = _target(task, run.target_id, lock=True)
         params = _clean_params(task, run.params)
         task.validate(target, params)
         with recording_history_for(run):
-            return task.execute(target, params, run)
+            outcome = task.execute(target, params, run)
+        return _finish(run, TaskRun.Status.SUCCEEDED, outcome, started)
+
+
+def _execute_in_chunks(run: TaskRun, task: OpsTask, started: float) -> TaskRun:
+    """Each chunk commits with the run's checkpoint and tally, so none is applied twice."""
+    params = _clean_params(task, run.params)
+    if run.checkpoint is None:
+        target = _target(task, run.target_id)
+        task.validate(target, params)
+        TaskRun.objects.filter(pk=run.pk).update(progress_total=task.count_work(target, params))
+    while True:
+        with transaction.atomic():
+            current = TaskRun.objects.select_for_update().get(pk=run.pk)
+            target = _target(task, run.target_id, lock=True)
+            with recording_history_for(current):
+                chunk = task.execute_chunk(target, params, current.checkpoint, current)
+                _record_chunk(current, chunk)
+                current.save(update_fields=["checkpoint", "progress_done", "tally", "heartbeat_at"])
+                if chunk.finished:
+                    return _finish(current, TaskRun.Status.SUCCEEDED, task.finish(target, params, current), started)
+
+
+def _record_chunk(run: TaskRun, chunk: Chunk) -> None:
+    run.checkpoint = chunk.cursor
+    run.progress_done += chunk.done
+    for name, count in chunk.tally.items():
+        run.tally[name] = run.tally.get(name, 0) + count
+    run.heartbeat_at = timezone.now()
+
+
+def task_runs_sweep() -> list[int]:
+    """Re-dispatch background runs that never reached a worker, or whose worker died."""
+    grace = timezone.now() - datetime.timedelta(seconds=settings.TASK_RUN_DISPATCH_GRACE_SECONDS)
+    undelivered = Q(status=TaskRun.Status.QUEUED, requested_at__lt=grace) & (
+        Q(dispatched_at=None) | Q(dispatched_at__lt=grace))
+    abandoned = Q(status=TaskRun.Status.RUNNING, heartbeat_at__lt=_stale_heartbeat_before())
+    background = [task.slug for task in registry.all() if task.runs_in_background]
+    run_ids = list(TaskRun.objects.filter(undelivered | abandoned, task_slug__in=background).values_list("pk", flat=True))
+    for run_id in run_ids:
+        TaskRun.objects.filter(pk=run_id).update(dispatched_at=None)
+        task_run_dispatch(run_id=run_id)
+    return run_ids
 
 
 def task_run_approve(*, run_id: int, approver, comment: str = "") -> TaskRun:
@@ -173,6 +271,9 @@ def task_run_approve(*, run_id: int, approver, comment: str = "") -> TaskRun:
         run.approver, run.decided_at, run.approval_comment = approver, timezone.now(), comment.strip()
         run.status = TaskRun.Status.QUEUED
         run.save(update_fields=["approver", "decided_at", "approval_comment", "status"])
+        if _task(run.task_slug).runs_in_background:
+            transaction.on_commit(lambda: task_run_dispatch(run_id=run.pk))
+            return run
     return task_run_execute(run_id=run.pk)
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from accounts.models import Customer
-from tests.factories import make_customer, make_item, make_item_fee, make_payout_hold
+from batches.models import Batch, BatchEntry
+from tests.factories import make_batch, make_batch_entry, make_customer, make_item, make_item_fee, make_payout_hold
 
 
 @dataclass
@@ -29,6 +30,13 @@ def item_with_seller_fee():
     item.seller_fee_amount = item_fee.amount
     item.save()
     return item
+
+
+def failed_batch():
+    batch = make_batch(status=Batch.Status.FAILED, failure_reason="File rejected by the bank")
+    for _ in range(3):
+        make_batch_entry(batch=batch, status=BatchEntry.Status.PENDING)
+    return batch
 
 
 TASK_EXAMPLES: dict[str, TaskExample] = {
@@ -55,5 +63,11 @@ TASK_EXAMPLES: dict[str, TaskExample] = {
         good_params=lambda item: {"item_fee": str(item.item_fees.get().pk)},
         bad_params={"item_fee": "three"},
         bad_field="item_fee",
+    ),
+    "reprocess-batch": TaskExample(
+        make_target=failed_batch,
+        good_params=lambda batch: {"confirm_reference": batch.reference},
+        bad_params={"confirm_reference": ""},
+        bad_field="confirm_reference",
     ),
 }

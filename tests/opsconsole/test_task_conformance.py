@@ -4,6 +4,7 @@ promises: permission, no-write preview, clear refusals, an audit record, rollbac
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.test import TestCase
 from simple_history.models import registered_models
 
 from opsconsole.errors import OpsError
@@ -49,10 +50,15 @@ def history_of_run(run):
 
 
 def request_run(task, user, example, *, target, **overrides):
+    """Background runs are dispatched when the request commits; the test transaction never
+    commits, so the on-commit callbacks are run when the request returns."""
     arguments = dict(slug=task.slug, target_id=target.pk, raw_params=example.good_params(target),
                      reason="Customer asked by phone", origin=Origin(user=user, source=TaskRun.Source.WEB))
     arguments.update(overrides)
-    return task_run_request(**arguments)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run = task_run_request(**arguments)
+    run.refresh_from_db()
+    return run
 
 
 def test_every_task_has_a_conformance_example():
@@ -118,17 +124,19 @@ class TestConformance:
         task, example = registry.get(slug), TASK_EXAMPLES[slug]
         target, user = example.make_target(), runner(task)
         before, history_before = snapshot(task.model), history_written()
-        task_class = type(task)
-        original_execute = task_class.execute
+        hook = "execute_chunk" if task.runs_in_background else "execute"
+        original = getattr(type(task), hook)
 
-        def execute_then_fail(self, target, params, run):
-            original_execute(self, target, params, run)
+        def write_then_fail(self, *args):
+            original(self, *args)
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(task_class, "execute", execute_then_fail)
+        monkeypatch.setattr(type(task), hook, write_then_fail)
         run = request_run(task, user, example, target=target)
         if task.risk == Risk.HIGH:
-            run = task_run_approve(run_id=run.pk, approver=approver(staff))
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                task_run_approve(run_id=run.pk, approver=approver(staff))
+            run.refresh_from_db()
         assert run.status == TaskRun.Status.FAILED and "disk full" in run.outcome
         assert snapshot(task.model) == before and history_written() == history_before
 
