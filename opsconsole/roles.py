@@ -40,8 +40,11 @@ APPROVE_TASKS = frozenset({"opsconsole.approve_taskrun"})
 # Task permissions by role: each task has its own (see opsconsole/tasking/permissions.py).
 EVERYDAY_TASKS = frozenset({
     "accounts.run_change_email", "accounts.run_place_payout_hold", "accounts.run_release_payout_hold",
-    "payments.run_remove_seller_fee", "batches.run_reprocess_batch",
+    "payments.run_remove_seller_fee", "batches.run_reprocess_batch", "payments.run_retry_disbursement",
+    "payments.run_cancel_item", "payments.run_release_risk_hold",
 })
+# Callbacks are technical records: resending one is for the people who can see them.
+TECHNICAL_TASKS = frozenset({"payments.run_resend_callback"})
 
 OPS_AGENT = Role(
     "Ops agent", "ops",
@@ -51,12 +54,12 @@ OPS_AGENT = Role(
 OPS_LEAD = Role(
     "Ops lead", "lead",
     "Approves high-risk task requests, reviews the audit history, runs the standup.",
-    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | APPROVE_TASKS,
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS | APPROVE_TASKS,
 )
 SUPPORT_ENGINEER = Role(
     "Support engineer", "engineer",
     "Works the support queue, investigates, files support bugs.",
-    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS,
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS,
 )
 DEVELOPER = Role(
     "Developer", "developer",

@@ -46,6 +46,10 @@ class Chunk:
     finished: bool = False
 
 
+class NoParameters(forms.Form):
+    """For a task whose target says everything: the run's reason is all it needs."""
+
+
 class OpsTask:
     """Subclass, set the class attributes, implement the three hooks, and register the class.
 
@@ -57,7 +61,7 @@ class OpsTask:
     slug: ClassVar[str]
     title: ClassVar[str]
     model: ClassVar[type[models.Model]]
-    form_class: ClassVar[type[forms.Form]]
+    form_class: ClassVar[type[forms.Form]] = NoParameters
     description: ClassVar[str] = ""
     risk: ClassVar[Risk] = Risk.LOW
     runs_in_background: ClassVar[bool] = False

@@ -9,15 +9,19 @@ from typing import Callable
 
 from accounts.models import Customer
 from batches.models import Batch, BatchEntry
-from tests.factories import make_batch, make_batch_entry, make_customer, make_item, make_item_fee, make_payout_hold
+from payments.models import Callback, Disbursement, ItemState
+from tests.factories import (
+    make_batch, make_batch_entry, make_callback, make_customer, make_disbursement, make_item, make_item_fee,
+    make_payout_hold,
+)
 
 
 @dataclass
 class TaskExample:
     make_target: Callable
-    good_params: Callable  # target -> dict
-    bad_params: dict
-    bad_field: str
+    good_params: Callable = lambda target: {}  # target -> dict
+    bad_params: dict | None = None  # None: the task takes no parameters
+    bad_field: str = ""
 
 
 def seller_on_hold():
@@ -70,4 +74,8 @@ TASK_EXAMPLES: dict[str, TaskExample] = {
         bad_params={"confirm_reference": ""},
         bad_field="confirm_reference",
     ),
+    "retry-disbursement": TaskExample(make_target=lambda: make_disbursement(status=Disbursement.Status.FAILED)),
+    "resend-callback": TaskExample(make_target=lambda: make_callback(status=Callback.Status.FAILING)),
+    "release-risk-hold": TaskExample(make_target=lambda: make_item(state=ItemState.PAYMENT_HELD)),
+    "cancel-item": TaskExample(make_target=lambda: make_item(state=ItemState.PAYMENT_REQUIRED)),
 }

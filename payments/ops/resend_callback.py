@@ -1,0 +1,27 @@
+from opsconsole.errors import OpsError
+from opsconsole.tasking.base import FieldChange, OpsTask
+from opsconsole.tasking.registry import register
+from payments.models import Callback
+from payments.services import callback_queue_for_redelivery
+
+
+@register
+class ResendCallback(OpsTask):
+    slug = "resend-callback"
+    title = "Resend a callback"
+    description = "Deliver a callback to the platform again, at its current callback URL."
+    model = Callback
+
+    def validate(self, callback, params):
+        platform = callback.platform
+        if not (platform.callbacks_enabled and platform.callback_url):
+            raise OpsError(f"{platform.name} has callbacks turned off or no callback URL: set one first.")
+        if callback.status == Callback.Status.PENDING:
+            raise OpsError(f"Callback #{callback.pk} is already waiting to be delivered.")
+
+    def preview(self, callback, params):
+        return [FieldChange(str(callback), "status", callback.status, Callback.Status.PENDING)]
+
+    def execute(self, callback, params, run):
+        callback_queue_for_redelivery(callback=callback)
+        return f"Callback #{callback.pk} ({callback.event_type}) will be delivered again to {callback.platform.callback_url}."
