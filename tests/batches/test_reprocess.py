@@ -2,8 +2,10 @@
 and a run interrupted mid-way resumes without applying any entry twice."""
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import TestCase
 from django.utils import timezone
 
@@ -120,3 +122,17 @@ def test_a_live_run_is_not_taken_over_by_a_duplicate_message(staff):
     TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.RUNNING, heartbeat_at=timezone.now())
     again = task_run_execute(run_id=run.pk)
     assert again.attempts == 1 and len(resubmissions_by(run)) == 3
+
+
+def test_the_sweep_dispatches_a_run_that_never_reached_a_worker(staff, settings):
+    settings.TASK_RUN_DISPATCH_GRACE_SECONDS = 0
+    batch = make_failed_batch(entries=3)
+    run = task_run_request(slug="reprocess-batch", target_id=batch.pk, raw_params={"confirm_reference": batch.reference},
+                           reason="resend", origin=Origin(user=staff["ops"], source="web"))
+    run.refresh_from_db()
+    assert run.status == TaskRun.Status.QUEUED  # its on-commit dispatch never fired
+    out = StringIO()
+    call_command("sweep_task_runs", stdout=out)
+    run.refresh_from_db()
+    assert f"Dispatched 1 run(s): {run.pk}." in out.getvalue()
+    assert run.status == TaskRun.Status.SUCCEEDED and run.dispatched_at is not None
