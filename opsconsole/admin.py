@@ -2,8 +2,18 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin
+from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from opsconsole.models import TaskRun
+from opsconsole.readonly_admin import ReadOnlyModelAdmin
+from opsconsole.tasking.forms import DecisionForm, in_console_style
+from opsconsole.tasking.selectors import task_run_awaits_decision_by
+from opsconsole.tasking.views import admin_change_url, task_run_decide
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -19,3 +29,87 @@ class StaffUserAdmin(BaseUserAdmin, ModelAdmin):
 @admin.register(Group)
 class RoleAdmin(BaseGroupAdmin, ModelAdmin):
     pass
+
+
+RUN_STATUS_LABELS = {
+    TaskRun.Status.AWAITING_APPROVAL: "warning",
+    TaskRun.Status.QUEUED: "info",
+    TaskRun.Status.RUNNING: "info",
+    TaskRun.Status.SUCCEEDED: "success",
+    TaskRun.Status.REJECTED: "danger",
+    TaskRun.Status.DECLINED: "danger",
+    TaskRun.Status.FAILED: "danger",
+}
+
+
+@admin.register(TaskRun)
+class TaskRunAdmin(ReadOnlyModelAdmin):
+    """The audit trail of task runs, read-only for everyone; an approver decides waiting runs
+    from a run's page (`task_run_decide`)."""
+
+    list_display = ("run_number", "status_label", "task", "target_link", "requested_by", "approver",
+                    "requested_at", "duration")
+    list_filter = ("status", "task_slug", "source")
+    list_select_related = ("requested_by", "approver", "target_type")
+    search_fields = ("=target_id", "=ticket_reference")
+    search_help_text = "An exact target id or ticket reference."
+    detail_select_related = ("requested_by", "approver", "target_type")
+    fieldsets = (
+        ("Request", {"fields": ("status", "task_title", "task_slug", "target_link", "requested_by",
+                                "requested_at", "source", "ip_address", "user_agent")}),
+        ("What and why", {"fields": ("params", "reason", "ticket_reference", "diff_table")}),
+        ("Outcome", {"fields": ("outcome", "approver", "decided_at", "approval_comment", "started_at",
+                                "finished_at", "duration", "idempotency_key")}),
+        ("Background work", {"fields": ("progress", "tally", "checkpoint", "attempts", "dispatched_at",
+                                        "heartbeat_at")}),
+    )
+    readonly_fields = ("run_number", "status_label", "task", "target_link", "diff_table", "duration", "progress")
+    change_form_outer_before_template = "opsconsole/tasking/run_summary.html"
+
+    def has_view_permission(self, request, obj=None):
+        """Whoever asked for a run may see it, with or without the audit trail's permission."""
+        own_run = obj is not None and obj.requested_by_id == request.user.pk
+        return own_run or super().has_view_permission(request, obj)
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(task_run_decide)
+        return [path("<int:run_id>/decide/", decide, name="opsconsole_taskrun_decide"), *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and task_run_awaits_decision_by(run=obj, user=request.user):
+            context["decision_form"] = in_console_style(DecisionForm())
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="run", ordering="id")
+    def run_number(self, run):
+        return f"#{run.pk}"
+
+    @admin.display(description="task", ordering="task_title")
+    def task(self, run):
+        return run.task_title
+
+    @display(description="status", ordering="status", label=RUN_STATUS_LABELS)
+    def status_label(self, run):
+        return run.status, run.get_status_display()
+
+    @admin.display(description="target")
+    def target_link(self, run):
+        shown = run.target_repr or run.target_id
+        url = run.target_type and admin_change_url(
+            app_label=run.target_type.app_label, model_name=run.target_type.model, pk=run.target_id
+        )
+        return format_html('<a href="{}" class="text-primary-600">{}</a>', url, shown) if url else shown
+
+    @admin.display(description="changes")
+    def diff_table(self, run):
+        return render_to_string("opsconsole/tasking/diff_table.html", {"changes": run.diff})
+
+    @admin.display(description="duration", ordering="duration_ms")
+    def duration(self, run):
+        if run.duration_ms is None:
+            return "-"
+        return f"{run.duration_ms} ms" if run.duration_ms < 1000 else f"{run.duration_ms / 1000:.1f} s"
+
+    @admin.display(description="progress")
+    def progress(self, run):
+        return f"{run.progress_done} of {run.progress_total}" if run.progress_total else "-"

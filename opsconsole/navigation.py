@@ -4,8 +4,11 @@ Find an object, answer a question about it, act on it, work the support queue, a
 happened. A link is shown only to people allowed to open what it leads to.
 """
 
+from urllib.parse import parse_qsl
+
 from django.conf import settings
 from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 
 
 def can_view(model: str):
@@ -21,14 +24,26 @@ def is_superuser(request) -> bool:
     return request.user.is_superuser
 
 
-def _link(title: str, icon: str, model: str) -> dict:
+def is_showing(changelist, query: str):
+    """Whether the page is the list filtered by `query`: a filtered link is highlighted only
+    there, not on every page of the model as a plain link is."""
+
+    def active(request) -> bool:
+        return request.path == str(changelist) and all(
+            request.GET.get(name) == value for name, value in parse_qsl(query)
+        )
+
+    return active
+
+
+def _link(title: str, icon: str, model: str, *, query: str = "") -> dict:
+    """A link to the model's list, optionally filtered (`query` without the `?`)."""
     app_label, model_name = model.split(".")
-    return {
-        "title": title,
-        "icon": icon,
-        "link": reverse_lazy(f"admin:{app_label}_{model_name}_changelist"),
-        "permission": can_view(model),
-    }
+    changelist = reverse_lazy(f"admin:{app_label}_{model_name}_changelist")
+    link = {"title": title, "icon": icon, "link": changelist, "permission": can_view(model)}
+    if query:
+        link.update(link=format_lazy("{}?{}", changelist, query), active=is_showing(changelist, query))
+    return link
 
 
 SIDEBAR_NAVIGATION = [
@@ -60,6 +75,8 @@ SIDEBAR_NAVIGATION = [
             _link("Fee schedule", "percent", "payments.fee"),
             _link("Bank accounts", "account_balance_wallet", "accounts.bankaccount"),
             _link("Cards", "credit_score", "accounts.cardaccount"),
+            _link("Task runs", "bolt", "opsconsole.taskrun"),
+            _link("Awaiting approval", "pending_actions", "opsconsole.taskrun", query="status__exact=awaiting_approval"),
         ],
     },
     {

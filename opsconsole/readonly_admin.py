@@ -1,7 +1,8 @@
 """Admin screens over payment data: view-only for every role, superusers included.
 
 Payment data changes only through audited tasks, so these screens never offer add, change or
-delete, and a crafted POST to them is refused by Django's own permission checks.
+delete, and a crafted POST to them is refused by Django's own permission checks. The tasks
+themselves are offered on every one of these screens, to the people allowed to run them.
 """
 
 from django.contrib import admin
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from unfold.admin import ModelAdmin, TabularInline
 
 from opsconsole.money import format_minor_units
+from opsconsole.tasking.admin import TaskActionsMixin
 
 
 class ReadOnlyPermissionsMixin:
@@ -22,8 +24,9 @@ class ReadOnlyPermissionsMixin:
         return False
 
 
-class ReadOnlyModelAdmin(ReadOnlyPermissionsMixin, ModelAdmin):
-    """Lists and detail pages tuned for large tables.
+class ReadOnlyModelAdmin(TaskActionsMixin, ReadOnlyPermissionsMixin, ModelAdmin):
+    """Lists and detail pages tuned for large tables, with the tasks registered for the model
+    as buttons and list actions (see opsconsole/tasking/admin.py).
 
     `detail_select_related` names the relations a detail page shows, fetched in the same query
     as the object; `list_select_related` does the same for list rows.

@@ -1,12 +1,17 @@
 """Settings for the test suite: the production settings with DEBUG on and a fast hasher."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from opsconsole.settings import *  # noqa: E402,F403
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not shared-cache memory: background threads then wait for locks as in production.
+    # One per test process, so two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/opsconsole-test-{os.getpid()}.sqlite3"}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -146,7 +146,7 @@ def task_run_dispatch(*, run_id: int) -> None:
     if runner == "inline":
         task_run_execute(run_id=run_id)
     elif runner == "thread":
-        threading.Thread(target=_execute_in_thread, args=(run_id,), daemon=True).start()
+        threading.Thread(target=_execute_in_thread, args=(run_id,), name=f"task-run-{run_id}", daemon=True).start()
     else:
         from opsconsole.tasks import execute_task_run
 
@@ -162,7 +162,7 @@ def _execute_in_thread(run_id: int) -> None:
     try:
         task_run_execute(run_id=run_id)
     finally:
-        close_old_connections()
+        connection.close()  # this thread's own connection: nobody else will close it
 
 
 def _stale_heartbeat_before() -> datetime.datetime:

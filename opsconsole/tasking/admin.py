@@ -1,0 +1,56 @@
+"""Admin glue: each registered task on a model is a button on its objects' pages and an action
+on its list, shown only to people who hold the task's permission. Both lead to the task page,
+which checks the permission again."""
+
+from django.contrib import messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.http import HttpResponseRedirect
+
+from opsconsole.tasking.base import OpsTask
+from opsconsole.tasking.selectors import tasks_runnable_by
+from opsconsole.tasking.views import task_page_url
+
+TASK_ICON = "bolt"
+PICK_ONE = "Select exactly one {model} to run “{task}” on: a task acts on one object at a time."
+
+
+def _open_task_page(task: OpsTask):
+    def open_task_page(model_admin, request, queryset):
+        selected = list(queryset.values_list("pk", flat=True)[:2])
+        if len(selected) != 1:
+            model_admin.message_user(
+                request, PICK_ONE.format(model=task.model._meta.verbose_name, task=task.title), messages.WARNING
+            )
+            return None
+        return HttpResponseRedirect(task_page_url(slug=task.slug, target_id=selected[0]))
+
+    open_task_page.__name__ = f"run_task_{task.slug.replace('-', '_')}"
+    return open_task_page
+
+
+class TaskActionsMixin:
+    """Put it first among a ModelAdmin's bases: `class CustomerAdmin(TaskActionsMixin, ReadOnlyModelAdmin)`.
+    Every task registered for the admin's model then appears; nothing is listed by hand."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["actions_detail"] = [*context.get("actions_detail", []), *self.task_buttons(request, obj)]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def task_buttons(self, request, obj) -> list[dict]:
+        """In the shape of unfold's `actions_detail`, so they sit with the page's other actions."""
+        return [
+            {"title": task.title, "icon": TASK_ICON, "path": task_page_url(slug=task.slug, target_id=obj.pk),
+             "attrs": {"data-task": task.slug}}
+            for task in tasks_runnable_by(user=request.user, model=self.model)
+        ]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if IS_POPUP_VAR in request.GET:
+            return actions
+        for task in tasks_runnable_by(user=request.user, model=self.model):
+            action = _open_task_page(task)
+            # Django formats an action's description with %: keep a title's own % literal.
+            actions[action.__name__] = (action, action.__name__, task.title.replace("%", "%%"))
+        return actions

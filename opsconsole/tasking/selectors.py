@@ -1,0 +1,33 @@
+"""Reads for the task screens: which tasks a person may run, the object a task acts on, and
+whether a person may decide a waiting run."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+
+from opsconsole.models import TaskRun
+from opsconsole.tasking.base import OpsTask
+from opsconsole.tasking.registry import registry
+from opsconsole.tasking.services import APPROVE_PERMISSION
+
+
+def tasks_runnable_by(*, user, model: type[Model]) -> list[OpsTask]:
+    """The registered tasks on `model` whose permission `user` holds, in slug order."""
+    return [task for task in registry.for_model(model) if user.has_perm(task.permission_name())]
+
+
+def task_target(*, task: OpsTask, target_id) -> Model | None:
+    """The object the task would act on, or None when there is no such object."""
+    try:
+        return task.model.objects.get(pk=target_id)
+    except (task.model.DoesNotExist, ValidationError, ValueError, TypeError):
+        return None
+
+
+def task_run_awaits_decision_by(*, run: TaskRun, user) -> bool:
+    """Whether `user` may approve or decline `run` now: it waits, they hold approval rights, and
+    it is not their own request (the service checks all three again when they decide)."""
+    return (
+        run.status == TaskRun.Status.AWAITING_APPROVAL
+        and run.requested_by_id != user.pk
+        and user.has_perm(APPROVE_PERMISSION)
+    )
