@@ -7,6 +7,7 @@ themselves are offered on every one of these screens, to the people allowed to r
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
 from opsconsole.money import format_minor_units
@@ -24,7 +25,7 @@ class ReadOnlyPermissionsMixin:
         return False
 
 
-class ReadOnlyModelAdmin(TaskActionsMixin, ReadOnlyPermissionsMixin, ModelAdmin):
+class ReadOnlyModelAdmin(TaskActionsMixin, ReadOnlyPermissionsMixin, SimpleHistoryAdmin, ModelAdmin):
     """Lists and detail pages tuned for large tables, with the tasks registered for the model
     as buttons and list actions (see opsconsole/tasking/admin.py).
 
@@ -36,6 +37,13 @@ class ReadOnlyModelAdmin(TaskActionsMixin, ReadOnlyPermissionsMixin, ModelAdmin)
     show_full_result_count = False
     detail_select_related: tuple[str, ...] = ()
     actions = None
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Records with django-simple-history show every change, field by field, with the task
+        run behind it; append-only ones (the ledger, state changes) keep Django's plain page."""
+        if hasattr(self.model._meta, "simple_history_manager_attribute"):
+            return super().history_view(request, object_id, extra_context)
+        return ModelAdmin.history_view(self, request, object_id, extra_context)
 
     def get_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request)
