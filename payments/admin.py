@@ -18,7 +18,7 @@ class ItemStateChangeInline(ReadOnlyInline):
 class ItemFeeInline(ReadOnlyInline):
     model = ItemFee
     fields = ("fee", "payer", "amount_display", "created_at", "removed_at")
-    inline_select_related = ("fee",)
+    inline_select_related = ("fee", "item")  # ItemFee.__str__ names both
     amount_display = money("amount", description="amount")
 
 

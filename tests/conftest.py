@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import transaction
 from django.test import Client
 
 from opsconsole.roles import ROLES
@@ -28,13 +29,18 @@ def make_staff(username: str, *, group_name: str | None = None, superuser: bool 
     return user
 
 
-@pytest.fixture
-def staff(db):
+def make_demo_staff() -> dict[str, User]:
     """The demo roles by their usernames, plus `nobody` (staff, no role) and `root` (superuser)."""
     people = {role.demo_username: make_staff(role.demo_username, group_name=role.group_name) for role in ROLES}
     people["nobody"] = make_staff("nobody")
     people["root"] = make_staff("root", superuser=True)
     return people
+
+
+@pytest.fixture
+def staff(db):
+    """The demo roles by their usernames, plus `nobody` (staff, no role) and `root` (superuser)."""
+    return make_demo_staff()
 
 
 @pytest.fixture
@@ -55,3 +61,25 @@ def payments_world(db):
     from tests.factories import make_payments_world
 
     return make_payments_world(2)
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """For data a whole module reads: one transaction around the module's tests, rolled back
+    after the last one. Tests that ask for `db` still run in a savepoint of their own inside it,
+    so what a test writes is gone before the next test starts. Not for code that writes from
+    another thread or process (background task runs, a live server): it would wait on this
+    transaction's lock and would not see its rows."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def module_clients(module_transaction) -> dict[str, Client]:
+    """A logged-in test client for each person of `staff`, shared by a module's tests."""
+    clients = {}
+    for username, person in make_demo_staff().items():
+        clients[username] = Client()
+        clients[username].force_login(person)
+    return clients

@@ -183,12 +183,15 @@ def make_item(
 
 
 def make_item_state_change(*, item: Item | None = None, **overrides) -> ItemStateChange:
+    """A step of the item's life; later calls are later steps (a second apart)."""
+    number = next_number()
+    item = item or make_item()
     values = {
-        "item": item or make_item(),
+        "item": item,
         "from_state": ItemState.PAYMENT_PENDING,
         "to_state": ItemState.PAYMENT_DEPOSITED,
-        "changed_at": timezone.now() - timedelta(days=1),
-        "cause": f"Charge succeeded (event {next_number()})",
+        "changed_at": item.created_at + timedelta(seconds=number),
+        "cause": f"Charge succeeded (event {number})",
     }
     values.update(overrides)
     return ItemStateChange.objects.create(**values)
@@ -287,7 +290,10 @@ def make_transaction(
     **overrides,
 ) -> Transaction:
     """The ledger line of a charge (a payment, credit to the buyer's balance) or of a
-    disbursement (a debit of the seller's balance); with neither, a payment for a new charge."""
+    disbursement (a debit of the seller's balance); with neither, a payment for a new charge.
+    A line for both is a fee: see `make_fee_transaction`."""
+    if charge is not None and disbursement is not None:
+        raise ValueError("A payment or payout line has a charge or a disbursement, not both.")
     number = next_number()
     if charge is None and disbursement is None:
         charge = make_charge()
@@ -318,14 +324,36 @@ def make_transaction(
     return Transaction.objects.create(**values)
 
 
+def make_fee_transaction(
+    *, item_fee: ItemFee, charge: Charge, disbursement: Disbursement | None = None, **overrides
+) -> Transaction:
+    """The ledger line of a fee on an item, taken from its payment (`charge`) and, for a seller's
+    fee, deducted from the payout (`disbursement`)."""
+    values = {
+        "customer": charge.payer if item_fee.payer == Payer.BUYER else item_fee.item.seller,
+        "item": item_fee.item,
+        "charge": charge,
+        "disbursement": disbursement,
+        "kind": Transaction.Kind.FEE,
+        "amount": -item_fee.amount,
+        "currency": item_fee.currency,
+        "reference": f"FEE-{next_number():08d}",
+        "description": str(item_fee.fee),
+        "created_at": timezone.now() - timedelta(hours=11),
+    }
+    values.update(overrides)
+    return Transaction.objects.create(**values)
+
+
 def make_batch(**overrides) -> Batch:
-    """A submitted AUD credit batch (BECS), submitted before its cut-off."""
+    """A credit batch submitted before yesterday's cut-off, by default in AUD on BECS; the
+    network follows the currency (USD goes by ACH)."""
     number = next_number()
     now = timezone.now()
     cutoff_at = now.replace(hour=16, minute=0, second=0, microsecond=0) - timedelta(days=1)
     values = {
         "reference": f"B-{number}",
-        "network": Network.BECS,
+        "network": NETWORK_OF_CURRENCY[overrides.get("currency", "AUD")],
         "direction": Direction.CREDIT,
         "currency": "AUD",
         "status": Batch.Status.SUBMITTED,
@@ -377,6 +405,8 @@ def make_batch_entry(
         created_at=batch.created_at + timedelta(minutes=number % 60),
     )
     values.update(overrides)
+    if values["status"] == BatchEntry.Status.RETURNED and "returned_at" not in values:
+        values["returned_at"] = batch.cutoff_at + timedelta(days=2)
     entry = BatchEntry.objects.create(**values)
     Batch.objects.filter(pk=batch.pk).update(
         entry_count=models.F("entry_count") + 1, total_amount=models.F("total_amount") + entry.amount
@@ -385,7 +415,9 @@ def make_batch_entry(
     return entry
 
 
-def make_callback(*, item: Item | None = None, platform: Platform | None = None, deliveries: int = 1, **overrides) -> Callback:
+def make_callback(
+    *, item: Item | None = None, platform: Platform | None = None, deliveries: int = 1, **overrides
+) -> Callback:
     """A callback about the item, sent to its platform's URL, with `deliveries` failed attempts
     before the last one, which succeeded."""
     if item is None:
@@ -406,7 +438,9 @@ def make_callback(*, item: Item | None = None, platform: Platform | None = None,
     return callback
 
 
-def make_callback_delivery(*, callback: Callback | None = None, succeeded: bool = False, **overrides) -> CallbackDelivery:
+def make_callback_delivery(
+    *, callback: Callback | None = None, succeeded: bool = False, **overrides
+) -> CallbackDelivery:
     """The callback's next delivery attempt: a 500 from the platform unless `succeeded`."""
     callback = callback or make_callback(deliveries=0)
     attempt = (callback.deliveries.aggregate(last=models.Max("attempt"))["last"] or 0) + 1
@@ -425,12 +459,17 @@ def make_callback_delivery(*, callback: Callback | None = None, succeeded: bool 
 
 @dataclass
 class PaymentsWorld:
-    """Every model of the payments database, `size` rows of each, all linked.
+    """Every model of the payments database, `size` rows or more of each, all linked.
 
-    The first object of each kind (`platform`, `seller`, `item`, ...) is the one whose detail page
-    tests open: each new round adds one related row to each of its inlines (bank accounts, cards
-    and payout holds of the seller; state changes, fees, charges and disbursements of the item;
-    deliveries of the callback; entries of the batch), so growing the world grows those pages.
+    The first object of each kind is the one whose detail page tests open (the first customer is
+    the main seller, the second the main buyer). Each round of `make_payments_world` adds related
+    rows to every inline of those pages, so growing the world grows them:
+
+    - seller: bank accounts, cards, payout holds, items sold, disbursements; buyer: cards, items bought;
+    - item (a direct debit from buyer to seller): state changes, fees, charges, disbursements, ledger lines;
+    - first charge: re-presentations in debit batches (returned), fee ledger lines;
+    - first disbursement: re-sends in credit batches (returned), fee ledger lines;
+    - callback: deliveries; batch (a credit batch): entries.
     """
 
     size: int = 0
@@ -460,12 +499,26 @@ class PaymentsWorld:
         return self.first(Item)
 
     @property
+    def charge(self) -> Charge:
+        return self.first(Charge)
+
+    @property
+    def disbursement(self) -> Disbursement:
+        return self.first(Disbursement)
+
+    @property
     def callback(self) -> Callback:
         return self.first(Callback)
 
     @property
     def batch(self) -> Batch:
         return self.first(Batch)
+
+    def detail_objects(self, model: type[models.Model]) -> list[models.Model]:
+        """The objects of `model` whose detail pages, together, show every inline with rows."""
+        if model is Customer:
+            return [self.seller, self.buyer]
+        return [self.detail_object(model)]
 
     def detail_object(self, model: type[models.Model]) -> models.Model:
         """The object of `model` whose detail page shows the most of the world."""
@@ -477,7 +530,7 @@ class PaymentsWorld:
 
 
 def make_payments_world(size: int, *, world: PaymentsWorld | None = None) -> PaymentsWorld:
-    """`size` rows of every payments, accounts and batches model, linked as in production.
+    """`size` rows (or more) of every payments, accounts and batches model, linked as in production.
 
     Pass an existing `world` to grow it to `size`: the same first objects gain the new related
     rows, so their detail pages have more inline rows.
@@ -485,33 +538,62 @@ def make_payments_world(size: int, *, world: PaymentsWorld | None = None) -> Pay
     world = world or PaymentsWorld()
     for round_number in range(world.size, size):
         if round_number == 0:
-            platform = world.add(make_platform())
-            seller = world.add(make_customer(platform=platform, kind=Customer.Kind.SELLER))
-            buyer = world.add(make_customer(platform=platform, kind=Customer.Kind.BUYER))
-            world.add(make_item(buyer=buyer, seller=seller))
-            world.add(make_callback(item=world.item, deliveries=0))
-            world.add(make_batch())
+            _start_world(world)
         else:
-            # More top-level rows for the lists, each a proper object of its own.
-            world.add(make_platform(environment=Platform.Environment.PRELIVE))
-            other_seller = world.add(make_customer(platform=world.platform, kind=Customer.Kind.SELLER))
-            world.add(make_item(buyer=world.buyer, seller=other_seller))
-            world.add(make_callback(item=world.rows[Item][-1], deliveries=1))
-            world.add(make_batch(status=Batch.Status.SETTLED, settled_at=timezone.now()))
-
-        # One more related row on each of the first objects' pages.
-        seller, buyer, item = world.seller, world.buyer, world.item
-        bank_account = world.add(make_bank_account(customer=seller))
-        world.add(make_card_account(customer=seller))
-        card = world.add(make_card_account(customer=buyer))
-        world.add(make_payout_hold(customer=seller, released=round_number > 0))
-        world.add(make_item_state_change(item=item))
-        world.add(make_item_fee(item=item, fee=world.add(make_fee(platform=world.platform))))
-        charge = world.add(make_charge(item=item, card_account=card))
-        disbursement = world.add(make_disbursement(item=item, bank_account=bank_account))
-        world.add(make_transaction(charge=charge))
-        world.add(make_transaction(disbursement=disbursement))
-        world.add(make_callback_delivery(callback=world.callback, succeeded=False))
-        world.add(make_batch_entry(batch=world.batch, disbursement=disbursement))
+            _add_list_rows(world)
+        _add_related_rows(world, round_number)
     world.size = max(world.size, size)
     return world
+
+
+def _start_world(world: PaymentsWorld) -> None:
+    """The main objects: a seller paid by direct debit from a buyer's bank account."""
+    platform = world.add(make_platform())
+    seller = world.add(make_customer(platform=platform, kind=Customer.Kind.SELLER))
+    buyer = world.add(make_customer(platform=platform, kind=Customer.Kind.BUYER))
+    world.add(make_bank_account(customer=buyer))
+    seller_bank_account = world.add(make_bank_account(customer=seller))
+    item = world.add(make_item(buyer=buyer, seller=seller, payment_method=PaymentMethod.DIRECT_DEBIT))
+    world.add(make_charge(item=item, bank_account=buyer.bank_accounts.get()))
+    world.add(make_disbursement(item=item, bank_account=seller_bank_account))
+    world.add(make_callback(item=item, deliveries=0))
+    world.add(make_batch(direction=Direction.CREDIT))
+
+
+def _add_list_rows(world: PaymentsWorld) -> None:
+    """Rows that are not on the main objects' pages but make the lists longer: another platform
+    and its seller, and another item (by card) between the main buyer and seller with its callback."""
+    platform = world.add(make_platform(environment=Platform.Environment.PRELIVE))
+    world.add(make_customer(platform=platform, kind=Customer.Kind.SELLER))
+    item = world.add(make_item(buyer=world.buyer, seller=world.seller, state=ItemState.COMPLETED))
+    world.add(make_charge(item=item, card_account=world.add(make_card_account(customer=world.buyer))))
+    world.add(make_callback(item=item, deliveries=1))
+
+
+def _add_related_rows(world: PaymentsWorld, round_number: int) -> None:
+    seller, buyer, item = world.seller, world.buyer, world.item
+    bank_account = world.add(make_bank_account(customer=seller))
+    world.add(make_card_account(customer=seller))
+    world.add(make_card_account(customer=buyer))
+    world.add(make_payout_hold(customer=seller, released=round_number > 0))
+    world.add(make_item_state_change(item=item))
+    item_fee = world.add(make_item_fee(item=item, fee=world.add(make_fee(platform=world.platform))))
+    world.add(make_fee_transaction(item_fee=item_fee, charge=world.charge, disbursement=world.disbursement))
+
+    charge = world.add(make_charge(item=item, bank_account=world.charge.bank_account))
+    world.add(make_transaction(charge=charge))
+    disbursement = world.add(make_disbursement(item=item, bank_account=bank_account))
+    world.add(make_transaction(disbursement=disbursement))
+    world.add(make_batch_entry(batch=world.batch, disbursement=disbursement))
+
+    # The first charge and disbursement bounced and went out again in the next batches: BECS
+    # return 6, refer to customer, and 9, technically invalid (../shared/reference/becs_return_codes.csv).
+    debit_batch = world.add(make_batch(direction=Direction.DEBIT, status=Batch.Status.SETTLED))
+    world.add(make_batch_entry(
+        batch=debit_batch, charge=world.charge, status=BatchEntry.Status.RETURNED, return_code="6",
+    ))
+    credit_batch = world.add(make_batch(direction=Direction.CREDIT, status=Batch.Status.SETTLED))
+    world.add(make_batch_entry(
+        batch=credit_batch, disbursement=world.disbursement, status=BatchEntry.Status.RETURNED, return_code="9",
+    ))
+    world.add(make_callback_delivery(callback=world.callback))
