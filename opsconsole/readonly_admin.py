@@ -7,6 +7,7 @@ themselves are offered on every one of these screens, to the people allowed to r
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
@@ -33,6 +34,11 @@ class ReadOnlyModelAdmin(TaskActionsMixin, ReadOnlyPermissionsMixin, SimpleHisto
     as the object; `list_select_related` does the same for list rows.
     """
 
+    # Links are https; saying so silences Django 5's notice that its default scheme will change.
+    formfield_overrides = {
+        **ModelAdmin.formfield_overrides,
+        models.URLField: {**ModelAdmin.formfield_overrides.get(models.URLField, {}), "assume_scheme": "https"},
+    }
     list_per_page = 50
     show_full_result_count = False
     detail_select_related: tuple[str, ...] = ()
@@ -71,7 +77,7 @@ class ReadOnlyInline(ReadOnlyPermissionsMixin, TabularInline):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        return queryset.select_related(*self.inline_select_related)
+        return queryset.select_related(*self.inline_select_related) if self.inline_select_related else queryset
 
 
 def money(amount_field: str, *, description: str, currency_field: str = "currency"):

@@ -79,9 +79,11 @@ class UnknownPermission(Exception):
     pass
 
 
-def _permission(dotted: str) -> Permission | None:
-    app_label, codename = dotted.split(".")
-    return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+def _permissions_by_name() -> dict[str, Permission]:
+    return {
+        f"{permission.content_type.app_label}.{permission.codename}": permission
+        for permission in Permission.objects.select_related("content_type")
+    }
 
 
 @transaction.atomic
@@ -92,12 +94,13 @@ def roles_sync(*, strict: bool = True) -> list[Group]:
     non-strict because apps migrate one after another and later apps' permissions come later.
     """
     task_permissions_sync()
+    existing = _permissions_by_name()
     groups = []
     for role in ROLES:
         group, _ = Group.objects.get_or_create(name=role.group_name)
         permissions = []
         for dotted in sorted(role.permissions):
-            permission = _permission(dotted)
+            permission = existing.get(dotted)
             if permission is None and strict:
                 raise UnknownPermission(f"Role {role.group_name!r} names unknown permission {dotted!r}.")
             if permission is not None:

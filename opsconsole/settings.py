@@ -82,6 +82,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# The login form posts no `next` when opened directly: land on the dashboard, not a 404.
+LOGIN_REDIRECT_URL = "admin:index"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")

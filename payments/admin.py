@@ -52,6 +52,7 @@ class CallbackDeliveryInline(ReadOnlyInline):
     model = CallbackDelivery
     fields = ("attempt", "attempted_at", "url", "response_status", "response_ms", "error")
     show_change_link = False
+    inline_select_related = ("callback",)  # CallbackDelivery.__str__ names its callback
 
 
 @admin.register(Item)

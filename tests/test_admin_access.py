@@ -404,12 +404,6 @@ def test_the_sidebar_in_words(people):
 # (e) Signing in.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Product bug: unfold's login form does not post `next`, and LOGIN_REDIRECT_URL is not "
-    "set, so a sign-in from the bare /login/ page lands on /accounts/profile/, a 404. Fix: "
-    "LOGIN_REDIRECT_URL = 'admin:index' in opsconsole/settings.py, then remove this marker.",
-)
 def test_signing_in_from_the_bare_login_page_lands_on_the_dashboard(people):
     response = Client().post(reverse("admin:login"), {"username": "ops", "password": PASSWORD})
     assert response.status_code == 302
@@ -417,7 +411,7 @@ def test_signing_in_from_the_bare_login_page_lands_on_the_dashboard(people):
 
 
 def test_signing_in_from_a_page_returns_to_it(people):
-    """The way in that works today: the console sends a stranger to the login form with `next`."""
+    """The console sends a stranger to the login form with `next`, and back after signing in."""
     client = Client()
     login_page = client.get(list_url("accounts.customer"))
     assert login_page.status_code == 302
