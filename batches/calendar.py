@@ -75,3 +75,15 @@ CALENDARS = {
 
 def calendar_for(network: str) -> NetworkCalendar:
     return CALENDARS[network]
+
+
+# Business days after the processing day before a direct debit's funds are treated as cleared:
+# BECS dishonours arrive within three business days (AusPayNet BECS Procedures, part B), ACH
+# returns for most reasons within two banking days (NACHA Operating Rules, Article Three).
+DEBIT_CLEARING_BUSINESS_DAYS = {Network.BECS: 3, Network.ACH: 2}
+
+
+def business_days_after(calendar: NetworkCalendar, day: datetime.date, count: int) -> datetime.date:
+    for _ in range(count):
+        day = calendar.next_business_day(day)
+    return day

@@ -9,8 +9,10 @@ class OpsConsoleConfig(AppConfig):
     def ready(self):
         from opsconsole.roles import sync_roles_after_migrate
         from opsconsole.tasking import history  # noqa: F401  (connects its signal receiver)
+        from opsconsole.explaining.registry import discover_explanations
         from opsconsole.tasking.registry import discover_task_modules
 
         discover_task_modules()
+        discover_explanations()
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="opsconsole_sync_roles")

@@ -11,6 +11,7 @@ from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
+from opsconsole.explaining.panel import explanation_panel
 from opsconsole.money import format_minor_units
 from opsconsole.tasking.admin import TaskActionsMixin
 
@@ -41,8 +42,14 @@ class ReadOnlyModelAdmin(TaskActionsMixin, ReadOnlyPermissionsMixin, SimpleHisto
     }
     list_per_page = 50
     show_full_result_count = False
+    change_form_before_template = "opsconsole/explaining/panel.html"
     detail_select_related: tuple[str, ...] = ()
     actions = None
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["explanation_answers"] = explanation_panel(obj=obj, user=request.user)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_view(self, request, object_id, extra_context=None):
         """Records with django-simple-history show every change, field by field, with the task

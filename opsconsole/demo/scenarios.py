@@ -98,8 +98,10 @@ def late_direct_debit(world: DemoWorld) -> None:
     charge = b.charge(item=item, status=Charge.Status.PENDING, bank_account=debit_account,
                       created_at=world.becs.cutoff_on(day) - datetime.timedelta(minutes=20))
     cutoff = world.becs.cutoff_on(day)
+    # The bank took the file (and acknowledged it), but processes it a business day late.
     batch = b.batch(reference=LATE_BATCH, network=Network.BECS, direction=Direction.DEBIT, processing_date=day,
-                    status=Batch.Status.SUBMITTED, submitted_at=cutoff + datetime.timedelta(minutes=7))
+                    status=Batch.Status.ACKNOWLEDGED, submitted_at=cutoff + datetime.timedelta(minutes=7),
+                    acknowledged_at=cutoff + datetime.timedelta(minutes=25))
     b.batch_entry(batch=batch, bank_account=debit_account, charge=charge, status=BatchEntry.Status.SUBMITTED)
 
 

@@ -46,7 +46,7 @@ def test_direct_debit_missed_the_cutoff(demo):
     assert entry.batch.reference == scenarios.LATE_BATCH
     assert entry.charge.created_at < entry.batch.cutoff_at < entry.batch.submitted_at
     assert entry.batch.submitted_at - entry.batch.cutoff_at == datetime.timedelta(minutes=7)
-    assert entry.batch.status == Batch.Status.SUBMITTED
+    assert entry.batch.status == Batch.Status.ACKNOWLEDGED
 
 
 def test_batch_is_scheduled_on_a_bank_holiday(demo):

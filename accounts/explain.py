@@ -1,0 +1,44 @@
+"""Why is this seller not being paid?"""
+
+from django.db.models import Q
+
+from accounts.models import Customer
+from opsconsole.explaining.base import Evidence, Explanation, Verdict
+from opsconsole.explaining.registry import register
+from payments.explain_payouts import seller_payout_blocker
+from payments.models import Disbursement, ItemState
+
+ESCROW_STATES = (ItemState.PAYMENT_DEPOSITED, ItemState.WORK_COMPLETED, ItemState.PAYMENT_HELD, ItemState.PROBLEM_FLAGGED)
+
+
+@register
+class SellerPayouts(Explanation):
+    model = Customer
+    question = "Why have funds not been disbursed to this seller?"
+
+    def applies_to(self, customer):
+        return customer.kind == Customer.Kind.SELLER
+
+    def explain(self, seller):
+        unpaid = seller.disbursements.filter(~Q(status=Disbursement.Status.PAID)).order_by("-id").first()
+        if blocker := seller_payout_blocker(seller):
+            evidence = [*blocker.evidence, *([Evidence("Waiting", str(unpaid), unpaid)] if unpaid else [])]
+            return Verdict(blocker.code.replace("payout.", "seller.", 1), blocker.summary, blocker.next_step,
+                           evidence, task=blocker.task)
+        if unpaid:
+            from payments.explain import DisbursementStatus
+
+            verdict = DisbursementStatus().explain(unpaid)
+            return Verdict(verdict.code.replace("disbursement.", "seller.", 1), verdict.summary, verdict.next_step,
+                           verdict.evidence, verdict.retry_can_help, verdict.task)
+        in_escrow = seller.items_sold.filter(state__in=ESCROW_STATES).order_by("state_changed_at").first()
+        if in_escrow:
+            return Verdict(
+                "seller.items_not_released",
+                f"Nothing is owed yet: the buyer's money for {in_escrow} is in escrow "
+                f"({in_escrow.get_state_display().lower()}) and is disbursed only when the buyer releases it.",
+                "The platform asks the buyer to release the payment once the work is done.",
+                [Evidence("Item", f"{in_escrow.external_id} ({in_escrow.get_state_display().lower()})", in_escrow)],
+            )
+        return Verdict("seller.nothing_owed", "Every disbursement to this seller has been paid.",
+                       "If a payment is missing, find the item and look at its state.", [Evidence("Seller", seller.email, seller)])

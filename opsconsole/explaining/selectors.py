@@ -1,0 +1,22 @@
+from dataclasses import dataclass
+
+from opsconsole.explaining.base import Explanation, Verdict
+from opsconsole.explaining.registry import registry
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    verdict: Verdict
+
+
+def object_explain(*, obj) -> list[Answer]:
+    """Every registered explanation's verdict on `obj`."""
+    return [Answer(explanation.question, explanation.explain(obj)) for explanation in registry.for_object(obj)]
+
+
+def explanation_models() -> set:
+    return registry.models()
+
+
+__all__ = ["Answer", "Explanation", "object_explain", "explanation_models"]

@@ -1,0 +1,266 @@
+"""Why is this item in its state? Why was this card declined? Why was this disbursement not paid?
+Why did the platform not receive this callback?"""
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timesince import timesince
+
+from batches.calendar import calendar_for
+from batches.models import Batch
+from batches.selectors import batch_entry_for, batch_expected_clearing_date
+from opsconsole.explaining.base import Evidence, Explanation, SuggestedTask, Verdict
+from opsconsole.explaining.registry import register
+from opsconsole.reference_codes import bank_return
+from payments.explain_charges import charge_declined_verdict, charge_evidence
+from payments.explain_payouts import next_payout_verdict, seller_payout_blocker
+from payments.models import Callback, Charge, Disbursement, Item, ItemState, PaymentMethod, Transaction
+
+BatchStatus = Batch.Status
+
+
+def day(value) -> str:
+    return date_format(value, "l j F Y")
+
+
+@register
+class ChargeOutcome(Explanation):
+    model = Charge
+    question = "Why did this payment attempt end this way?"
+
+    def explain(self, charge):
+        if charge.status in (Charge.Status.DECLINED, Charge.Status.FAILED):
+            return charge_declined_verdict(charge)
+        evidence = charge_evidence(charge)
+        if charge.status == Charge.Status.REQUIRES_ACTION:
+            return Verdict(
+                "charge.three_ds_incomplete",
+                f"The issuer asked for 3-D Secure and the buyer has not completed it (started {timesince(charge.created_at)} ago).",
+                "Ask the buyer to finish the bank's verification step, or to pay again.", evidence, retry_can_help=True,
+                tell_the_customer="Your bank needs you to confirm this payment; please complete the verification.",
+            )
+        if charge.status == Charge.Status.PENDING and charge.method == PaymentMethod.DIRECT_DEBIT:
+            return direct_debit_verdict(charge, evidence)
+        if charge.status == Charge.Status.PENDING:
+            return Verdict(
+                "charge.authorisation_pending",
+                f"The card authorisation was sent {timesince(charge.created_at)} ago and the issuer has not answered yet.",
+                "Wait a few minutes; if it stays pending for an hour, escalate to the payments engineers.", evidence,
+            )
+        if charge.status == Charge.Status.REFUNDED:
+            return Verdict("charge.refunded", "This payment was refunded to the buyer.", "Nothing to do.", evidence)
+        return Verdict("charge.succeeded", "The payment succeeded: the issuer approved it.", "Nothing to do.", evidence)
+
+
+def direct_debit_verdict(charge, evidence) -> Verdict:
+    entry = batch_entry_for(charge_id=charge.pk)
+    if entry is None:
+        return Verdict(
+            "charge.direct_debit.awaiting_batch",
+            "The direct debit has not been put into a batch yet; it goes in the next debit batch.",
+            "Nothing to do: it is collected with the next batch.", evidence,
+        )
+    batch = entry.batch
+    evidence = [*evidence, Evidence("Batch", f"{batch.reference} ({batch.get_status_display().lower()})", batch),
+                Evidence("Batch entry", entry.trace_number, entry)]
+    clears = day(batch_expected_clearing_date(batch=batch))
+    calendar = calendar_for(batch.network)
+    if batch.missed_cutoff:
+        submitted = timezone.localtime(batch.submitted_at, calendar.time_zone).strftime("%H:%M")
+        cutoff = timezone.localtime(batch.cutoff_at, calendar.time_zone).strftime("%H:%M")
+        return Verdict(
+            "charge.direct_debit.missed_cutoff",
+            f"The direct debit went into batch {batch.reference}, submitted at {submitted}, after the {cutoff} cut-off, "
+            f"so the bank processes it a business day later; the funds clear on {clears}.",
+            f"Nothing to do: tell the buyer and seller the payment clears on {clears}.", evidence,
+        )
+    holiday = calendar.holiday_name(batch.processing_date)
+    if holiday or batch.processing_date.weekday() >= 5:
+        why = f"{holiday}, a bank holiday" if holiday else "a weekend"
+        return Verdict(
+            "charge.direct_debit.bank_holiday" if holiday else "charge.direct_debit.weekend",
+            f"The direct debit is in batch {batch.reference}, scheduled for {day(batch.processing_date)}, which is "
+            f"{why}; the bank processes it on the next business day and the funds clear on {clears}.",
+            f"Nothing to do: the payment clears on {clears}.", evidence,
+        )
+    return Verdict(
+        "charge.direct_debit.in_batch",
+        f"The direct debit is in batch {batch.reference} ({batch.get_status_display().lower()}); the funds clear on {clears}.",
+        f"Nothing to do: the payment clears on {clears}.", evidence,
+    )
+
+
+@register
+class ItemStateReason(Explanation):
+    model = Item
+    question = "Why is this item in its state?"
+
+    def explain(self, item):
+        last_change = item.state_changes.order_by("-changed_at", "-id").first()
+        evidence = [Evidence("State", f"{item.get_state_display()} for {timesince(item.state_changed_at)}", item)]
+        if last_change:
+            evidence.append(Evidence("Last change", f"{last_change.cause} ({date_format(last_change.changed_at, 'j M Y H:i')})"))
+        charge = item.charges.select_related("card_account", "bank_account").order_by("-created_at", "-id").first()
+        handler = getattr(self, item.state)
+        return handler(item, charge, evidence)
+
+    def pending(self, item, charge, evidence):
+        return Verdict("item.pending.awaiting_buyer", "The buyer has not accepted the item yet.",
+                       "The platform asks the buyer to accept it; nothing for ops to do.", evidence)
+
+    def payment_required(self, item, charge, evidence):
+        if charge and charge.status in (Charge.Status.DECLINED, Charge.Status.FAILED):
+            verdict = charge_declined_verdict(charge)
+            return Verdict(f"item.payment_required.{verdict.code}",
+                           f"The buyer's last payment attempt did not go through. {verdict.summary}",
+                           verdict.next_step, [*evidence, *verdict.evidence], verdict.retry_can_help,
+                           tell_the_customer=verdict.tell_the_customer)
+        return Verdict("item.payment_required.awaiting_payment", "The buyer accepted the item but has not paid yet.",
+                       "The platform asks the buyer to pay; nothing for ops to do.", evidence)
+
+    def payment_pending(self, item, charge, evidence):
+        if item.payment_method == PaymentMethod.BANK_TRANSFER and not charge:
+            received = item.transactions.filter(kind=Transaction.Kind.PAYMENT).exists()
+            if not received:
+                return Verdict(
+                    "item.payment_pending.bank_transfer_not_received",
+                    f"The buyer chose to pay by bank transfer {timesince(item.state_changed_at)} ago and the money "
+                    "has not arrived.",
+                    f"Ask the buyer to transfer {item.buyer_total / 100:,.2f} {item.currency} quoting {item.external_id}; "
+                    "transfers take one to two business days to arrive.", evidence,
+                )
+        if charge is None:
+            return Verdict("item.payment_pending.no_charge", "The item is waiting for payment but no payment attempt "
+                           "exists.", "Escalate to the payments engineers with the item id.", evidence)
+        verdict = ChargeOutcome().explain(charge)
+        code = verdict.code.replace("charge.", "item.payment_pending.", 1)
+        return Verdict(code, verdict.summary, verdict.next_step, [*evidence, *verdict.evidence],
+                       verdict.retry_can_help, tell_the_customer=verdict.tell_the_customer)
+
+    def payment_held(self, item, charge, evidence):
+        return Verdict(
+            "item.payment_held.risk_review",
+            "The payment was received but held for risk review before it goes into escrow.",
+            "A lead reviews the buyer and the order, then releases the payment (a task needing a second person) "
+            "or refunds it.", evidence, task=SuggestedTask("release-risk-hold", item.pk),
+        )
+
+    def payment_deposited(self, item, charge, evidence):
+        return Verdict("item.payment_deposited.awaiting_work",
+                       "The buyer's payment is in escrow; the seller has not marked the work complete yet.",
+                       "Nothing for ops to do: the seller completes the work, then the buyer releases the payment.", evidence)
+
+    def work_completed(self, item, charge, evidence):
+        return Verdict("item.work_completed.awaiting_release",
+                       "The seller marked the work complete; the buyer has not released the payment yet.",
+                       "The platform reminds the buyer to release the payment.", evidence)
+
+    def completed(self, item, charge, evidence):
+        disbursement = item.disbursements.order_by("-id").first()
+        if disbursement is None:
+            return Verdict("item.completed.not_disbursed", "The item is complete but no disbursement to the seller exists yet.",
+                           "Look at the seller's page: it says why they are not being paid.", evidence)
+        verdict = DisbursementStatus().explain(disbursement)
+        return Verdict(f"item.completed.{verdict.code}", f"The item is complete. {verdict.summary}", verdict.next_step,
+                       [*evidence, *verdict.evidence], verdict.retry_can_help, verdict.task)
+
+    def problem_flagged(self, item, charge, evidence):
+        return Verdict("item.problem_flagged.dispute", "The buyer raised a dispute; the money stays in escrow until it is resolved.",
+                       "The platform mediates the dispute, then releases or refunds the payment.", evidence)
+
+    def refunded(self, item, charge, evidence):
+        return Verdict("item.refunded", "The item was refunded to the buyer.", "Nothing to do.", evidence)
+
+    def cancelled(self, item, charge, evidence):
+        return Verdict("item.cancelled", "The item was cancelled before any payment was taken.", "Nothing to do.", evidence)
+
+
+@register
+class DisbursementStatus(Explanation):
+    model = Disbursement
+    question = "Why have these funds not reached the seller?"
+
+    def explain(self, disbursement):
+        evidence = [Evidence("Disbursement", f"{disbursement.reference} ({disbursement.get_status_display().lower()})", disbursement)]
+        if disbursement.status == Disbursement.Status.PAID:
+            return Verdict("disbursement.paid", f"Paid on {day(disbursement.paid_at)}.",
+                           "If the seller cannot see it, ask them to check with their bank quoting the reference.", evidence)
+        entry = batch_entry_for(disbursement_id=disbursement.pk)
+        if entry:
+            evidence.append(Evidence("Batch", f"{entry.batch.reference} ({entry.batch.get_status_display().lower()})", entry.batch))
+        if disbursement.status == Disbursement.Status.RETURNED and entry and entry.return_code:
+            return returned_verdict(disbursement, entry, evidence)
+        if entry and entry.batch.status == BatchStatus.FAILED:
+            return Verdict("disbursement.batch_failed",
+                           f"The batch {entry.batch.reference} carrying this disbursement failed: {entry.batch.failure_reason}",
+                           "Reprocess the batch.", evidence, retry_can_help=True,
+                           task=SuggestedTask("reprocess-batch", entry.batch.pk, {"confirm_reference": entry.batch.reference}))
+        if blocker := seller_payout_blocker(disbursement.seller):
+            return Verdict(blocker.code.replace("payout.", "disbursement.", 1), blocker.summary, blocker.next_step,
+                           [*evidence, *blocker.evidence], task=blocker.task)
+        if disbursement.status == Disbursement.Status.FAILED:
+            return Verdict("disbursement.failed", f"The disbursement failed: {disbursement.failure_reason or 'no reason recorded'}.",
+                           "Retry the disbursement to the seller's verified bank account.", evidence, retry_can_help=True,
+                           task=SuggestedTask("retry-disbursement", disbursement.pk))
+        if entry and entry.batch.status in (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED):
+            arrives = day(batch_expected_clearing_date(batch=entry.batch))
+            return Verdict("disbursement.in_batch", f"The disbursement is in batch {entry.batch.reference}; the money "
+                           f"reaches the seller's bank on {arrives}.", f"Nothing to do: expect it on {arrives}.", evidence)
+        return next_payout_verdict(code="disbursement.awaiting_batch", subject=f"Disbursement {disbursement.reference}",
+                                   currency=disbursement.currency, evidence=evidence)
+
+
+def returned_verdict(disbursement, entry, evidence) -> Verdict:
+    bank_reason = bank_return(entry.batch.network, entry.return_code)
+    label = bank_reason.label if bank_reason else "an unknown reason"
+    evidence = [*evidence, Evidence("Bank return code", f"{entry.return_code}: {label}", entry)]
+    retried = disbursement.retries.first()
+    return Verdict(
+        f"disbursement.returned.{bank_reason.name if bank_reason else 'unknown'}",
+        f"The seller's bank returned the payment: {label} (code {entry.return_code})."
+        + (f" {bank_reason.meaning}" if bank_reason else ""),
+        (bank_reason.next_step if bank_reason else "Ask the seller to confirm their bank details.")
+        + (f" It was already retried as {retried.reference}." if retried else
+           " Once the seller has a verified account, retry the disbursement."),
+        evidence, retry_can_help=not retried,
+        task=None if retried else SuggestedTask("retry-disbursement", disbursement.pk),
+    )
+
+
+@register
+class CallbackDeliveryOutcome(Explanation):
+    model = Callback
+    question = "Why did the platform not receive this callback?"
+
+    def explain(self, callback):
+        platform = callback.platform
+        deliveries = list(callback.deliveries.order_by("attempt"))
+        evidence = [Evidence("Callback URL", platform.callback_url or "none", platform)]
+        evidence += [Evidence(f"Attempt {delivery.attempt}",
+                              f"{delivery.response_status or 'no response'} in {delivery.response_ms or '—'} ms at "
+                              f"{date_format(delivery.attempted_at, 'j M H:i:s')}" + (f" ({delivery.error})" if delivery.error else ""))
+                     for delivery in deliveries[-5:]]
+        resend = SuggestedTask("resend-callback", callback.pk)
+        if not platform.callbacks_enabled or not platform.callback_url:
+            return Verdict("callback.disabled", f"{platform.name} has callbacks turned off or no callback URL, so nothing was sent.",
+                           "The platform sets a callback URL in its settings; then resend the callback.", evidence)
+        last = deliveries[-1] if deliveries else None
+        if callback.status == Callback.Status.DELIVERED and last and last.succeeded:
+            return Verdict("callback.delivered", f"It was delivered: {platform.name}'s endpoint answered {last.response_status} "
+                           f"on attempt {last.attempt}.", "Ask the platform's developers to check their own logs for it.", evidence)
+        if callback.status == Callback.Status.PENDING or last is None:
+            return Verdict("callback.queued", "The callback is queued for delivery and has not been attempted yet.",
+                           "Nothing to do: it is sent within a minute.", evidence)
+        if callback.status == Callback.Status.ABANDONED:
+            return Verdict("callback.retries_exhausted", f"Every delivery attempt failed ({len(deliveries)} attempts) and we stopped retrying.",
+                           "Once the platform has fixed its endpoint, resend the callback.", evidence, retry_can_help=True, task=resend)
+        if last.response_status is None:
+            return Verdict("callback.endpoint_unreachable", f"{platform.name}'s endpoint could not be reached: {last.error or 'no response'}.",
+                           "Tell the platform its endpoint is unreachable; we keep retrying.", evidence, retry_can_help=True, task=resend)
+        if last.response_status >= 500:
+            return Verdict("callback.endpoint_failing", f"{platform.name}'s endpoint is failing: it answered "
+                           f"{', '.join(str(d.response_status) for d in deliveries)} to our {len(deliveries)} attempts.",
+                           "Tell the platform's developers their endpoint returns server errors; resend once they fix it.",
+                           evidence, retry_can_help=True, task=resend)
+        return Verdict("callback.endpoint_rejecting", f"{platform.name}'s endpoint rejected the callback with {last.response_status}.",
+                       "Tell the platform's developers their endpoint refuses our callbacks (check authentication).",
+                       evidence, retry_can_help=False, task=resend)
