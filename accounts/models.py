@@ -26,6 +26,8 @@ class Platform(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The search box finds a platform by its name, ignoring case (opsconsole/search.py).
+        indexes = [models.Index(Upper("name"), name="platform_name_upper_idx")]
 
     def __str__(self):
         return f"{self.name} ({self.get_environment_display()})"

@@ -1,0 +1,216 @@
+"""The console's one search box: any customer, item, charge, disbursement, batch, batch entry
+or platform from one query (DESIGN.md section 6, issue 4 "One search box").
+
+The shape of the query decides which look-ups run, so that every one of them is served by an
+index on a table of millions of rows — never a scan:
+
+- digits only: the internal id of every kind (primary keys), and with exactly four digits the
+  charges made with a card ending in them (`cardaccount_last_four_idx`, then the charge's
+  `card_account` foreign-key index);
+- an `@`: the customer's email, ignoring case (`UPPER(email) = UPPER(%s)`, served by the
+  `customer_unique_email_per_platform` constraint's index);
+- no spaces and no `@` (a reference of any shape — `B-1042`, `D-0000123`, `ch_…`, `bzr-usr-000123`,
+  a trace number, a client id): equality on every indexed identifier column, as typed and in
+  upper and lower case, because each platform and each table has its own format;
+- no `@` and not just digits (spaces allowed): a platform's name, ignoring case
+  (`platform_name_upper_idx`).
+
+Only when none of these finds anything, a query of three characters or more that is not just
+digits is taken as part of an email: `UPPER(email) LIKE UPPER('%…%')`, which on PostgreSQL the
+trigram index `customer_email_upper_trgm_idx` serves (accounts migration 0002). Three characters,
+because a trigram index cannot narrow a shorter pattern down.
+
+A person sees only the kinds they may view (`app.view_model`); the others are not even queried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from accounts.models import Customer, Platform
+from batches.models import Batch, BatchEntry
+from payments.models import Charge, Disbursement, Item
+
+DEFAULT_LIMIT = 50
+# A shorter fragment gives a trigram index nothing to narrow down, and would match too much.
+MIN_QUERY_LENGTH = 3
+CARD_LAST_FOUR_LENGTH = 4
+# The longest key there is: an email (RFC 5321, Django's EmailField).
+MAX_QUERY_LENGTH = 254
+# The largest primary key a bigint column holds: longer digit strings are no id.
+MAX_ID = 2**63 - 1
+
+EMPTY_QUERY = "Type an email, an id, a reference, a card's last four digits or a batch reference."
+QUERY_TOO_SHORT = f"Type at least {MIN_QUERY_LENGTH} characters, or an id in digits."
+QUERY_TOO_LONG = f"Type at most {MAX_QUERY_LENGTH} characters: no email, id or reference is longer."
+# What the box finds, for the pages that say what can be searched.
+SEARCHABLE_KEYS = (
+    "a customer's email, whole or at least 3 characters of it, or their external id",
+    "an item's external id",
+    "a charge's gateway reference, or a card's last four digits for the charges made with it",
+    "a disbursement's reference",
+    "a batch's reference, or a batch entry's trace number",
+    "a platform's client id or name",
+    "the internal id of any of these",
+)
+
+
+@dataclass(frozen=True)
+class SearchKind:
+    """A kind of object the search box finds, in the order the results are shown."""
+
+    key: str
+    model: type[models.Model]
+    title: str
+    plural: str
+    icon: str
+    related: tuple[str, ...] = ()
+
+    @property
+    def permission(self) -> str:
+        return f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"
+
+    def change_url(self, pk) -> str:
+        return reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change", args=[pk])
+
+
+CUSTOMER = SearchKind("customer", Customer, "Customer", "Customers", "person", related=("platform",))
+ITEM = SearchKind("item", Item, "Item", "Items", "shopping_bag")
+CHARGE = SearchKind("charge", Charge, "Charge", "Charges", "credit_card", related=("card_account",))
+DISBURSEMENT = SearchKind("disbursement", Disbursement, "Disbursement", "Disbursements", "payments")
+BATCH = SearchKind("batch", Batch, "Batch", "Batches", "account_balance")
+BATCH_ENTRY = SearchKind("batch_entry", BatchEntry, "Batch entry", "Batch entries", "receipt_long", related=("batch",))
+PLATFORM = SearchKind("platform", Platform, "Platform", "Platforms", "hub")
+KINDS = (CUSTOMER, ITEM, CHARGE, DISBURSEMENT, BATCH, BATCH_ENTRY, PLATFORM)
+
+
+@dataclass(frozen=True)
+class SearchMatch:
+    """One object the query found: what it is, how it reads, why it matched, where it is."""
+
+    kind: SearchKind
+    object: models.Model
+    label: str
+    detail: str
+    matched_by: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One indexed look-up: the objects of `kind` that meet `condition`.
+
+    A look-up that may match `many` rows (a card's last four, part of an email) fetches the
+    newest; the others match a handful of rows at most and are sorted after fetching, so that
+    their plan has no ORDER BY to tempt the planner into walking a primary key.
+    """
+
+    kind: SearchKind
+    matched_by: str
+    condition: Q
+    many: bool = False
+
+
+def search_query_problem(query: str) -> str | None:
+    """Why the query cannot be searched (empty, too short, too long), or None when it can."""
+    query = query.strip()
+    if not query:
+        return EMPTY_QUERY
+    if len(query) < MIN_QUERY_LENGTH and not (query.isascii() and query.isdigit()):
+        return QUERY_TOO_SHORT
+    if len(query) > MAX_QUERY_LENGTH:
+        return QUERY_TOO_LONG
+    return None
+
+
+def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
+    """The exact look-ups the query's shape calls for, and the partial ones to run only when
+    the exact ones find nothing (see the module's docstring)."""
+    query = query.strip()
+    # PostgreSQL refuses NUL in text; no key contains one.
+    if search_query_problem(query) or "\x00" in query:
+        return [], []
+    exact: list[Lookup] = []
+    is_number = query.isascii() and query.isdigit()
+    has_space = any(character.isspace() for character in query)
+    if is_number and int(query) <= MAX_ID:
+        exact += [Lookup(kind, "id", Q(pk=int(query))) for kind in KINDS]
+    if is_number and len(query) == CARD_LAST_FOUR_LENGTH:
+        exact.append(Lookup(CHARGE, "card last four", Q(card_account__last_four=query), many=True))
+    if "@" in query:
+        exact.append(Lookup(CUSTOMER, "email", Q(email__iexact=query)))
+    elif not has_space:
+        # Equality on a unique or indexed column, for each way the reference may be cased.
+        spellings = sorted({query, query.upper(), query.lower()})
+        exact += [
+            Lookup(CUSTOMER, "external id", Q(external_id__in=spellings)),
+            Lookup(ITEM, "external id", Q(external_id__in=spellings)),
+            Lookup(CHARGE, "gateway reference", Q(gateway_reference__in=spellings)),
+            Lookup(DISBURSEMENT, "reference", Q(reference__in=spellings)),
+            Lookup(BATCH, "reference", Q(reference__in=spellings)),
+            Lookup(BATCH_ENTRY, "trace number", Q(trace_number__in=spellings)),
+            Lookup(PLATFORM, "client id", Q(client_id__in=spellings)),
+        ]
+    if "@" not in query and not is_number:
+        exact.append(Lookup(PLATFORM, "name", Q(name__iexact=query)))
+    partial: list[Lookup] = []
+    if not is_number and not has_space:
+        partial.append(Lookup(CUSTOMER, "part of email", Q(email__icontains=query), many=True))
+    return exact, partial
+
+
+def console_search(*, query: str, user, limit: int = DEFAULT_LIMIT) -> list[SearchMatch]:
+    """Everything `query` finds that `user` may view, at most `limit` objects, grouped by kind
+    in the order of `KINDS` and newest first within a kind; an object found by two look-ups
+    appears once. Partial email matches only when nothing matched exactly. Empty for a query
+    `search_query_problem` refuses."""
+    exact, partial = search_lookups(query)
+    visible = {kind.key for kind in KINDS if user.has_perm(kind.permission)}
+    matches = _run([lookup for lookup in exact if lookup.kind.key in visible], limit=limit)
+    if not matches:
+        matches = _run([lookup for lookup in partial if lookup.kind.key in visible], limit=limit)
+    order = {kind.key: position for position, kind in enumerate(KINDS)}
+    matches.sort(key=lambda match: (order[match.kind.key], -match.object.pk))
+    return matches[:limit]
+
+
+def _run(lookups: list[Lookup], *, limit: int) -> list[SearchMatch]:
+    found: dict[tuple[str, object], SearchMatch] = {}
+    for lookup in lookups:
+        kind = lookup.kind
+        rows = kind.model.objects.filter(lookup.condition).select_related(*kind.related)
+        rows = rows.order_by("-pk") if lookup.many else rows.order_by()
+        for row in rows[:limit]:
+            found.setdefault((kind.key, row.pk), _match(kind, row, lookup.matched_by))
+    return list(found.values())
+
+
+def _match(kind: SearchKind, row, matched_by: str) -> SearchMatch:
+    label, detail = _describe(kind, row)
+    return SearchMatch(kind=kind, object=row, label=label, detail=detail, matched_by=matched_by,
+                       url=kind.change_url(row.pk))
+
+
+def _describe(kind: SearchKind, row) -> tuple[str, str]:
+    """How a match reads in a list: its name, and what tells it apart from its neighbours."""
+    if kind is CUSTOMER:
+        return str(row), f"{row.get_kind_display()} on {row.platform.name}, external id {row.external_id}"
+    if kind is ITEM:
+        return str(row), f"{row.name}, {row.get_state_display()}"
+    if kind is CHARGE:
+        card = f", {row.card_account}" if row.card_account else ""
+        return str(row), f"{row.get_method_display()}, {row.get_status_display()}{card}"
+    if kind is DISBURSEMENT:
+        return str(row), row.get_status_display()
+    if kind is BATCH:
+        return f"Batch {row.reference}", (
+            f"{row.get_network_display()} {row.get_direction_display().lower()}, "
+            f"{row.get_status_display()}, processing {row.processing_date:%d %b %Y}"
+        )
+    if kind is BATCH_ENTRY:
+        return f"Batch entry {row.trace_number}", f"In batch {row.batch.reference}, {row.get_status_display()}"
+    return str(row), f"Client id {row.client_id}"
