@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from batches.models import Batch, BatchEntry
+from batches.selectors import batch_pipeline
 from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
 
 
@@ -23,6 +24,14 @@ class BatchAdmin(ReadOnlyModelAdmin):
     )
     inlines = (BatchEntryInline,)
     total_display = money("total_amount", description="total")
+    # Its way through the bank, above everything else on the page (the explanation panel uses
+    # the form's own top, `change_form_before_template`).
+    change_form_outer_before_template = "batches/batch_pipeline.html"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["batch_pipeline"] = batch_pipeline(batch=obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(BatchEntry)

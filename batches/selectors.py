@@ -1,6 +1,8 @@
 import datetime
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import BankAccount
@@ -78,3 +80,218 @@ def batch_entry_for(*, charge_id: int | None = None, disbursement_id: int | None
 def batch_invalid_entries(*, batch: Batch, limit: int = 5) -> list[BatchEntry]:
     return list(batch.entries.select_related("bank_account")
                 .filter(Q(validation_error__gt="") | Q(bank_account__status__in=UNUSABLE_ACCOUNT_STATUSES))[:limit])
+
+
+# A batch's pipeline ------------------------------------------------------------------------------
+
+# Our sponsor banks acknowledge a file within two hours of receiving it (see STUCK_AFTER).
+ACKNOWLEDGED_WITHIN = datetime.timedelta(hours=2)
+
+
+class PipelineStage:
+    CREATED = "created"
+    CUTOFF = "cutoff"
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    SETTLED = "settled"
+    FAILED = "failed"
+
+
+class StageState:
+    DONE = "done"
+    CURRENT = "current"  # where the batch is now, or where it stopped
+    UPCOMING = "upcoming"
+    SKIPPED = "skipped"  # never reached: the batch failed before it
+    FAILED = "failed"
+
+
+STAGE_TITLES = {
+    PipelineStage.CREATED: "Created",
+    PipelineStage.CUTOFF: "Cut-off",
+    PipelineStage.SUBMITTED: "Submitted",
+    PipelineStage.ACKNOWLEDGED: "Acknowledged",
+    PipelineStage.SETTLED: "Settled",
+    PipelineStage.FAILED: "Failed",
+}
+MIDDLE_STAGES = [PipelineStage.CREATED, PipelineStage.CUTOFF, PipelineStage.SUBMITTED, PipelineStage.ACKNOWLEDGED]
+
+
+@dataclass(frozen=True)
+class BatchStage:
+    key: str
+    state: str
+    at: datetime.datetime | None = None
+    expected: str = ""  # when it should happen, for a stage not reached
+    note: str = ""
+    flagged: bool = False  # something is wrong at this stage: a late submission, a stuck file
+    at_local: str = ""  # `at` in the network's own time zone, as the bank states its cut-offs
+
+    @property
+    def title(self) -> str:
+        return STAGE_TITLES[self.key]
+
+
+@dataclass(frozen=True)
+class EntryStatusCount:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BatchPipeline:
+    """Where a batch is on its way through the bank, and what its entries came to."""
+
+    stages: list[BatchStage]
+    current: str
+    failed: bool
+    failure_reason: str
+    submitted_late: bool
+    entry_counts: list[EntryStatusCount]
+
+    @property
+    def entries_total(self) -> int:
+        return sum(count.count for count in self.entry_counts)
+
+    def stage(self, key: str) -> BatchStage:
+        return next(stage for stage in self.stages if stage.key == key)
+
+
+def batch_entry_counts(*, batch: Batch) -> list[EntryStatusCount]:
+    """How many of the batch's entries are in each status, every status listed; one aggregate
+    query over the (batch, status) index."""
+    counts = dict(batch.entries.order_by().values_list("status").annotate(count=Count("id")))
+    return [EntryStatusCount(status, label, counts.get(status, 0)) for status, label in BatchEntry.Status.choices]
+
+
+def _span(delta: datetime.timedelta) -> str:
+    minutes = int(abs(delta).total_seconds()) // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    words = [f"{amount} {unit}{'s' if amount != 1 else ''}" for amount, unit in parts if amount][:2]
+    return " ".join(words) or "less than a minute"
+
+
+def _reached_stage(batch: Batch, now: datetime.datetime) -> str:
+    """The furthest stage the batch has got to (for a failed batch: where it stopped)."""
+    by_status = {
+        Batch.Status.SUBMITTED: PipelineStage.SUBMITTED,
+        Batch.Status.ACKNOWLEDGED: PipelineStage.ACKNOWLEDGED,
+        Batch.Status.SETTLED: PipelineStage.SETTLED,
+    }
+    if batch.status in by_status:
+        return by_status[batch.status]
+    if batch.acknowledged_at:
+        return PipelineStage.ACKNOWLEDGED
+    if batch.submitted_at:
+        return PipelineStage.SUBMITTED
+    return PipelineStage.CUTOFF if now >= batch.cutoff_at else PipelineStage.CREATED
+
+
+def batch_pipeline(*, batch: Batch, now: datetime.datetime | None = None) -> BatchPipeline:
+    """The batch's stages — created → cut-off → submitted → acknowledged → settled, or failed —
+    each with its time or when it is expected, where the batch is now (or stopped), and its
+    entries counted by status. Times in notes are the network's local time (batches/calendar.py)."""
+    now = now or timezone.now()
+    calendar = calendar_for(batch.network)
+
+    def local(moment: datetime.datetime) -> str:
+        return f"{moment.astimezone(calendar.time_zone):%H:%M %Z, %a %d %b %Y}"
+
+    failed = batch.status == Batch.Status.FAILED
+    reached = _reached_stage(batch, now)
+    order = [*MIDDLE_STAGES, PipelineStage.SETTLED]
+    reached_at = order.index(reached)
+    late = batch.missed_cutoff
+    settles_on = batch_effective_processing_date(batch=batch)
+
+    def state_of(key: str) -> str:
+        position = order.index(key)
+        if position < reached_at:
+            return StageState.DONE
+        if position == reached_at:
+            return StageState.CURRENT
+        return StageState.SKIPPED if failed else StageState.UPCOMING
+
+    stages = [BatchStage(PipelineStage.CREATED, state_of(PipelineStage.CREATED), at=batch.created_at,
+                         note=f"{batch.get_network_display()} {batch.get_direction_display().lower()} batch")]
+
+    cutoff_note = f"Entries added before the cut-off go out on {batch.processing_date:%a %d %b %Y}"
+    cutoff_flagged = False
+    if batch.status == Batch.Status.OPEN and now >= batch.cutoff_at:
+        cutoff_note, cutoff_flagged = f"Passed {_span(now - batch.cutoff_at)} ago; the batch has not been submitted", True
+    stages.append(BatchStage(
+        PipelineStage.CUTOFF, state_of(PipelineStage.CUTOFF),
+        at=batch.cutoff_at if reached_at >= order.index(PipelineStage.CUTOFF) else None,
+        expected=local(batch.cutoff_at), note=cutoff_note, flagged=cutoff_flagged,
+    ))
+
+    if batch.submitted_at:
+        gap = batch.submitted_at - batch.cutoff_at
+        submitted_note = (
+            f"{_span(gap)} after the cut-off: processed on the next business day, {settles_on:%a %d %b %Y}"
+            if late else f"{_span(gap)} before the cut-off"
+        )
+        stages.append(BatchStage(PipelineStage.SUBMITTED, state_of(PipelineStage.SUBMITTED), at=batch.submitted_at,
+                                 note=submitted_note, flagged=late))
+    else:
+        stages.append(BatchStage(PipelineStage.SUBMITTED, state_of(PipelineStage.SUBMITTED),
+                                 expected=f"by the cut-off, {local(batch.cutoff_at)}"))
+
+    if batch.acknowledged_at:
+        stages.append(BatchStage(PipelineStage.ACKNOWLEDGED, state_of(PipelineStage.ACKNOWLEDGED),
+                                 at=batch.acknowledged_at, note="The bank accepted the file"))
+    elif batch.submitted_at and not failed:
+        stuck = batch_is_stuck(batch=batch, now=now)
+        note = (f"No acknowledgement {_span(now - batch.submitted_at)} after submission: stuck" if stuck
+                else "Awaiting the bank's acknowledgement")
+        stages.append(BatchStage(
+            PipelineStage.ACKNOWLEDGED, state_of(PipelineStage.ACKNOWLEDGED),
+            expected=f"by {local(batch.submitted_at + ACKNOWLEDGED_WITHIN)}", note=note, flagged=stuck,
+        ))
+    else:
+        stages.append(BatchStage(PipelineStage.ACKNOWLEDGED, state_of(PipelineStage.ACKNOWLEDGED)))
+
+    if failed:
+        stages.append(BatchStage(PipelineStage.FAILED, StageState.FAILED, note=batch.failure_reason, flagged=True))
+    elif batch.settled_at:
+        stages.append(BatchStage(PipelineStage.SETTLED, state_of(PipelineStage.SETTLED), at=batch.settled_at))
+    else:
+        holiday = calendar.holiday_name(batch.processing_date)
+        note = ""
+        if holiday:
+            note = f"The processing day, {batch.processing_date:%a %d %b %Y}, is a bank holiday ({holiday})"
+        elif not calendar.is_business_day(batch.processing_date):
+            note = f"The processing day, {batch.processing_date:%a %d %b %Y}, is a weekend"
+        stages.append(BatchStage(PipelineStage.SETTLED, state_of(PipelineStage.SETTLED),
+                                 expected=f"on {settles_on:%a %d %b %Y}", note=note))
+
+    stages = [replace(stage, at_local=local(stage.at)) if stage.at else stage for stage in stages]
+    return BatchPipeline(
+        stages=stages, current=reached, failed=failed, failure_reason=batch.failure_reason if failed else "",
+        submitted_late=late, entry_counts=batch_entry_counts(batch=batch),
+    )
+
+
+# What the ops dashboard counts ------------------------------------------------------------------
+
+
+def batches_count_by_day_and_status(
+    *, days: Collection[tuple[str, datetime.date]]
+) -> dict[tuple[str, datetime.date, str], int]:
+    """How many batches each (network, processing day) of `days` has in each status, in one
+    aggregate over the processing-date index: {(network, day, status): count}, zeros left out."""
+    if not days:
+        return {}
+    wanted = Q()
+    for network, day in days:
+        wanted |= Q(network=network, processing_date=day)
+    rows = (Batch.objects.filter(wanted).order_by()
+            .values_list("network", "processing_date", "status").annotate(count=Count("id")))
+    return {(network, day, status): count for network, day, status, count in rows}
+
+
+def batches_count_in_status_since(*, status: str, since: datetime.date) -> int:
+    """Batches in `status` whose processing day is `since` or later: the (status, processing_date) index."""
+    return Batch.objects.filter(status=status, processing_date__gte=since).count()

@@ -154,6 +154,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "STYLES": [lambda request: static("opsconsole/console.css")],
     "ENVIRONMENT": "opsconsole.navigation.environment_badge",
+    "DASHBOARD_CALLBACK": "opsconsole.dashboard.dashboard_callback",
     # The palette (Ctrl+K) searches through the console's indexed look-ups (opsconsole/search.py),
     # not unfold's per-model admin search, which would run every admin's search on each keystroke.
     "COMMAND": {"search_models": False, "search_callback": "opsconsole.search_views.command_search_results"},

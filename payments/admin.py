@@ -6,6 +6,7 @@ from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
 from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemStateChange, Transaction,
 )
+from payments.selectors import item_timeline, item_timeline_kinds_visible_to
 
 
 class ItemStateChangeInline(ReadOnlyInline):
@@ -71,6 +72,14 @@ class ItemAdmin(ReadOnlyModelAdmin):
     amount_display = money("amount", description="amount")
     buyer_fee_display = money("buyer_fee_amount", description="buyer fees")
     seller_fee_display = money("seller_fee_amount", description="seller fees")
+    # The item's whole life, below its details and related records.
+    change_form_after_template = "payments/item_timeline.html"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            kinds = item_timeline_kinds_visible_to(user=request.user)
+            context["item_timeline"] = item_timeline(item=obj, kinds=kinds)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(ItemStateChange)

@@ -1,5 +1,19 @@
+import datetime
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+
 from accounts.models import BankAccount, Customer
-from payments.models import Disbursement, Item, ItemFee, ItemState, Payer
+from batches.models import BatchEntry
+from opsconsole.models import TaskRun
+from opsconsole.money import format_minor_units
+from opsconsole.tasking.views import admin_change_url
+from payments.models import (
+    Callback, CallbackDelivery, Charge, Disbursement, Item, ItemFee, ItemState, ItemStateChange, Payer,
+    PaymentMethod, Transaction,
+)
 
 # Once the seller's money has gone, or the item is closed, its fees are history.
 FEES_FINAL_STATES = {ItemState.COMPLETED, ItemState.REFUNDED, ItemState.CANCELLED}
@@ -19,3 +33,383 @@ def disbursement_retry_of(*, disbursement: Disbursement) -> Disbursement | None:
 
 def seller_verified_bank_account(*, seller: Customer) -> BankAccount | None:
     return seller.bank_accounts.filter(status=BankAccount.Status.VERIFIED).order_by("-verified_at").first()
+
+
+# The item's timeline ----------------------------------------------------------------------------
+
+
+class TimelineKind:
+    """What a timeline step is about; each kind is shown to people who may view its records."""
+
+    TASK_RUN = "task_run"
+    CHARGE = "charge"
+    BATCH_ENTRY = "batch_entry"
+    LEDGER = "ledger"
+    DISBURSEMENT = "disbursement"
+    STATE_CHANGE = "state_change"
+    CALLBACK = "callback"
+    CALLBACK_DELIVERY = "callback_delivery"
+
+
+# At the same instant, causes come before their effects: a task run or a charge moves the item,
+# a charge writes the ledger, a state change is what a callback reports.
+TIMELINE_KIND_ORDER = [
+    TimelineKind.TASK_RUN, TimelineKind.CHARGE, TimelineKind.BATCH_ENTRY, TimelineKind.LEDGER,
+    TimelineKind.DISBURSEMENT, TimelineKind.STATE_CHANGE, TimelineKind.CALLBACK, TimelineKind.CALLBACK_DELIVERY,
+]
+# The permission that opens each kind's records in the admin (opsconsole/roles.py).
+TIMELINE_KIND_PERMISSIONS = {
+    TimelineKind.TASK_RUN: "opsconsole.view_taskrun",
+    TimelineKind.CHARGE: "payments.view_charge",
+    TimelineKind.BATCH_ENTRY: "batches.view_batchentry",
+    TimelineKind.LEDGER: "payments.view_transaction",
+    TimelineKind.DISBURSEMENT: "payments.view_disbursement",
+    TimelineKind.STATE_CHANGE: "payments.view_itemstatechange",
+    TimelineKind.CALLBACK: "payments.view_callback",
+    TimelineKind.CALLBACK_DELIVERY: "payments.view_callbackdelivery",
+}
+TIMELINE_KIND_ICONS = {
+    TimelineKind.TASK_RUN: "bolt",
+    TimelineKind.CHARGE: "credit_card",
+    TimelineKind.BATCH_ENTRY: "receipt_long",
+    TimelineKind.LEDGER: "menu_book",
+    TimelineKind.DISBURSEMENT: "payments",
+    TimelineKind.STATE_CHANGE: "swap_horiz",
+    TimelineKind.CALLBACK: "webhook",
+    TimelineKind.CALLBACK_DELIVERY: "send",
+}
+
+
+class Tone:
+    """How a step went, for its colour: the same words as unfold's labels."""
+
+    SUCCESS = "success"
+    DANGER = "danger"
+    WARNING = "warning"
+    INFO = "info"
+    NEUTRAL = "neutral"
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One step of an item's life: when, what, and who or what caused it."""
+
+    at: datetime.datetime
+    kind: str
+    title: str
+    detail: str
+    cause: str
+    url: str | None = None
+    tone: str = Tone.NEUTRAL
+
+    @property
+    def icon(self) -> str:
+        return TIMELINE_KIND_ICONS[self.kind]
+
+    @property
+    def kind_label(self) -> str:
+        return self.kind.replace("_", " ").capitalize()
+
+
+CHARGE_TONES = {
+    Charge.Status.SUCCEEDED: Tone.SUCCESS,
+    Charge.Status.DECLINED: Tone.DANGER,
+    Charge.Status.FAILED: Tone.DANGER,
+    Charge.Status.REQUIRES_ACTION: Tone.WARNING,
+    Charge.Status.PENDING: Tone.INFO,
+    Charge.Status.REFUNDED: Tone.WARNING,
+}
+DISBURSEMENT_TONES = {
+    Disbursement.Status.PAID: Tone.SUCCESS,
+    Disbursement.Status.FAILED: Tone.DANGER,
+    Disbursement.Status.RETURNED: Tone.DANGER,
+    Disbursement.Status.BATCHED: Tone.INFO,
+    Disbursement.Status.PENDING: Tone.INFO,
+}
+CALLBACK_TONES = {
+    Callback.Status.DELIVERED: Tone.SUCCESS,
+    Callback.Status.FAILING: Tone.WARNING,
+    Callback.Status.ABANDONED: Tone.DANGER,
+    Callback.Status.PENDING: Tone.INFO,
+}
+BATCH_ENTRY_TONES = {
+    BatchEntry.Status.SETTLED: Tone.SUCCESS,
+    BatchEntry.Status.RETURNED: Tone.DANGER,
+    BatchEntry.Status.REJECTED: Tone.DANGER,
+    BatchEntry.Status.SUBMITTED: Tone.INFO,
+    BatchEntry.Status.PENDING: Tone.INFO,
+}
+TASK_RUN_TONES = {
+    TaskRun.Status.SUCCEEDED: Tone.SUCCESS,
+    TaskRun.Status.REJECTED: Tone.DANGER,
+    TaskRun.Status.DECLINED: Tone.DANGER,
+    TaskRun.Status.FAILED: Tone.DANGER,
+    TaskRun.Status.AWAITING_APPROVAL: Tone.WARNING,
+    TaskRun.Status.QUEUED: Tone.INFO,
+    TaskRun.Status.RUNNING: Tone.INFO,
+}
+
+
+def item_timeline_kinds_visible_to(*, user) -> set[str]:
+    """The kinds of timeline step whose records `user` may open."""
+    return {kind for kind, permission in TIMELINE_KIND_PERMISSIONS.items() if user.has_perm(permission)}
+
+
+def item_timeline(*, item: Item, kinds: Collection[str] | None = None) -> list[TimelineEvent]:
+    """Everything that happened to the item, oldest first: its state changes with their cause,
+    its charges and their outcomes, its ledger lines, the batch entries of its charges and
+    disbursements (and their returns), its disbursements, its callbacks with every delivery
+    attempt, and the task runs on the item or on any of those records.
+
+    `kinds` limits the steps to those kinds (all when None). Runs at most eight queries,
+    however long the item's life: the related records are fetched a kind at a time.
+    """
+    wanted = set(TIMELINE_KIND_ORDER if kinds is None else kinds)
+    charges = list(item.charges.select_related("card_account").order_by("created_at", "id"))
+    disbursements = list(item.disbursements.select_related("retry_of").order_by("created_at", "id"))
+    callbacks = list(
+        item.callbacks.select_related("platform").prefetch_related("deliveries").order_by("created_at", "id")
+        if wanted & {TimelineKind.CALLBACK, TimelineKind.CALLBACK_DELIVERY, TimelineKind.TASK_RUN} else []
+    )
+    charge_ids = [charge.pk for charge in charges]
+    disbursement_ids = [disbursement.pk for disbursement in disbursements]
+
+    events: list[TimelineEvent] = []
+    if TimelineKind.STATE_CHANGE in wanted:
+        events += [_state_change_event(change) for change in item.state_changes.all()]
+    if TimelineKind.CHARGE in wanted:
+        events += [_charge_event(charge) for charge in charges]
+    if TimelineKind.DISBURSEMENT in wanted:
+        for disbursement in disbursements:
+            events += _disbursement_events(disbursement)
+    if TimelineKind.LEDGER in wanted:
+        ledger = Transaction.objects.filter(
+            Q(item=item) | Q(charge_id__in=charge_ids) | Q(disbursement_id__in=disbursement_ids)
+        ).select_related("charge", "disbursement")
+        events += [_ledger_event(line) for line in ledger]
+    if TimelineKind.BATCH_ENTRY in wanted and (charge_ids or disbursement_ids):
+        entries = BatchEntry.objects.filter(
+            Q(charge_id__in=charge_ids) | Q(disbursement_id__in=disbursement_ids)
+        ).select_related("batch", "charge", "disbursement")
+        for entry in entries:
+            events += _batch_entry_events(entry)
+    for callback in callbacks:
+        if TimelineKind.CALLBACK in wanted:
+            events.append(_callback_event(callback))
+        if TimelineKind.CALLBACK_DELIVERY in wanted:
+            events += [_delivery_event(callback, delivery) for delivery in callback.deliveries.all()]
+    if TimelineKind.TASK_RUN in wanted:
+        events += [_task_run_event(run) for run in _task_runs_on(item, charge_ids, disbursement_ids, callbacks)]
+
+    rank = {kind: position for position, kind in enumerate(TIMELINE_KIND_ORDER)}
+    return sorted(events, key=lambda event: (event.at, rank[event.kind]))
+
+
+def _task_runs_on(item: Item, charge_ids: list[int], disbursement_ids: list[int], callbacks: list[Callback]):
+    content_types = ContentType.objects.get_for_models(Item, Charge, Disbursement, Callback)
+    targets = Q(target_type=content_types[Item], target_id=str(item.pk))
+    for model, ids in ((Charge, charge_ids), (Disbursement, disbursement_ids),
+                       (Callback, [callback.pk for callback in callbacks])):
+        if ids:
+            targets |= Q(target_type=content_types[model], target_id__in=[str(pk) for pk in ids])
+    return (TaskRun.objects.filter(targets).select_related("requested_by", "approver", "target_type")
+            .order_by("requested_at", "id"))
+
+
+def _admin_url(obj) -> str | None:
+    return admin_change_url(app_label=obj._meta.app_label, model_name=obj._meta.model_name, pk=obj.pk)
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _state_change_event(change: ItemStateChange) -> TimelineEvent:
+    if change.from_state:
+        title = f"{ItemState(change.from_state).label} → {ItemState(change.to_state).label}"
+    else:
+        title = f"Created as {ItemState(change.to_state).label.lower()}"
+    return TimelineEvent(at=change.changed_at, kind=TimelineKind.STATE_CHANGE, title=title, detail="",
+                         cause=change.cause)
+
+
+def _charge_event(charge: Charge) -> TimelineEvent:
+    method = PaymentMethod(charge.method).label.lower()
+    facts = [format_minor_units(charge.amount, charge.currency)]
+    if charge.response_code:
+        facts.append(f"response code {charge.response_code}")
+    if charge.decline_source:
+        facts.append(f"declined by {Charge.DeclineSource(charge.decline_source).label.lower()}")
+    if charge.risk_rule:
+        facts.append(f"rule {charge.risk_rule}")
+    if charge.error_message:
+        facts.append(charge.error_message)
+    paid_with = str(charge.card_account).split(" (")[0] if charge.card_account else f"the buyer's {method}"
+    return TimelineEvent(
+        at=charge.created_at, kind=TimelineKind.CHARGE,
+        title=f"{method.capitalize()} charge {charge.gateway_reference}: {charge.get_status_display().lower()}",
+        detail="; ".join(facts), cause=f"Payment by the buyer with {paid_with}", url=_admin_url(charge),
+        tone=CHARGE_TONES.get(charge.status, Tone.NEUTRAL),
+    )
+
+
+def _disbursement_events(disbursement: Disbursement) -> list[TimelineEvent]:
+    amount = format_minor_units(disbursement.amount, disbursement.currency)
+    cause = f"Retry of {disbursement.retry_of.reference}" if disbursement.retry_of else "Payout of the seller's funds"
+    events = [TimelineEvent(
+        at=disbursement.created_at, kind=TimelineKind.DISBURSEMENT,
+        title=f"Disbursement {disbursement.reference} of {amount}: {disbursement.get_status_display().lower()}",
+        detail=disbursement.failure_reason, cause=cause, url=_admin_url(disbursement),
+        tone=DISBURSEMENT_TONES.get(disbursement.status, Tone.NEUTRAL),
+    )]
+    if disbursement.paid_at:
+        events.append(TimelineEvent(
+            at=disbursement.paid_at, kind=TimelineKind.DISBURSEMENT,
+            title=f"Disbursement {disbursement.reference} paid to the seller", detail=amount,
+            cause="The bank settled the payout", url=_admin_url(disbursement), tone=Tone.SUCCESS,
+        ))
+    return events
+
+
+def _ledger_event(line: Transaction) -> TimelineEvent:
+    source = line.charge or line.disbursement
+    return TimelineEvent(
+        at=line.created_at, kind=TimelineKind.LEDGER,
+        title=f"Ledger: {line.get_kind_display().lower()} {format_minor_units(line.amount, line.currency)}",
+        detail=" · ".join(part for part in (line.reference, line.description) if part),
+        cause=str(source) if source else "Ledger entry on the item",
+        url=_admin_url(line),
+    )
+
+
+def _batch_entry_events(entry: BatchEntry) -> list[TimelineEvent]:
+    batch = entry.batch
+    what = f"Direct debit of charge {entry.charge.gateway_reference}" if entry.charge else (
+        f"Payout of disbursement {entry.disbursement.reference}")
+    detail = (f"Batch {batch.reference} is {batch.get_status_display().lower()}, processing day "
+              f"{batch.processing_date:%a %d %b %Y}; entry {entry.get_status_display().lower()}")
+    if entry.validation_error:
+        detail += f": {entry.validation_error}"
+    events = [TimelineEvent(
+        at=entry.created_at, kind=TimelineKind.BATCH_ENTRY, title=f"{what} in batch {batch.reference}",
+        detail=detail, cause=f"Trace number {entry.trace_number}", url=_admin_url(batch),
+        tone=BATCH_ENTRY_TONES.get(entry.status, Tone.NEUTRAL),
+    )]
+    if entry.returned_at:
+        events.append(TimelineEvent(
+            at=entry.returned_at, kind=TimelineKind.BATCH_ENTRY,
+            title=f"Returned by the bank from batch {batch.reference}: return code {entry.return_code or '(none)'}",
+            detail=what, cause=f"The bank ({batch.get_network_display()})", url=_admin_url(batch), tone=Tone.DANGER,
+        ))
+    return events
+
+
+def _callback_event(callback: Callback) -> TimelineEvent:
+    attempts = len(callback.deliveries.all())
+    return TimelineEvent(
+        at=callback.created_at, kind=TimelineKind.CALLBACK,
+        title=f"Callback {callback.event_type} to {callback.platform.name}: {callback.get_status_display().lower()}",
+        detail=f"{attempts} delivery attempt{'s' if attempts != 1 else ''}",
+        cause="The item's change, reported to the platform",
+        url=_admin_url(callback), tone=CALLBACK_TONES.get(callback.status, Tone.NEUTRAL),
+    )
+
+
+def _delivery_event(callback: Callback, delivery: CallbackDelivery) -> TimelineEvent:
+    answer = f"HTTP {delivery.response_status}" if delivery.response_status is not None else "no response"
+    if delivery.response_ms is not None:
+        answer += f" in {delivery.response_ms} ms"
+    return TimelineEvent(
+        at=delivery.attempted_at, kind=TimelineKind.CALLBACK_DELIVERY,
+        title=f"Delivery attempt {delivery.attempt} of {callback.event_type}: {answer}",
+        detail=" · ".join(part for part in (delivery.url, delivery.error) if part),
+        cause=f"Callback #{callback.pk} to {callback.platform.name}", url=_admin_url(callback),
+        tone=Tone.SUCCESS if delivery.succeeded else Tone.DANGER,
+    )
+
+
+def _task_run_event(run: TaskRun) -> TimelineEvent:
+    # A refused run never loaded its target, so it has no description of it: name it by id.
+    target = run.target_repr or f"{run.target_type.name} #{run.target_id}"
+    cause = f"Requested by {_person(run.requested_by)} ({run.get_source_display().lower()})"
+    if run.approver:
+        cause += f", {'approved' if run.status != TaskRun.Status.DECLINED else 'declined'} by {_person(run.approver)}"
+    detail = " · ".join(part for part in (
+        run.outcome,
+        f"Reason: {run.reason}" if run.reason else "",
+        f"Ticket {run.ticket_reference}" if run.ticket_reference else "",
+    ) if part)
+    return TimelineEvent(
+        at=run.requested_at, kind=TimelineKind.TASK_RUN,
+        title=f"Task run #{run.pk}: {run.task_title} on {target} — {run.get_status_display().lower()}",
+        detail=detail, cause=cause, url=_admin_url(run), tone=TASK_RUN_TONES.get(run.status, Tone.NEUTRAL),
+    )
+
+
+# What the ops dashboard counts: every query filters on an indexed column and is limited -----------
+
+
+def items_waiting_longest(*, state: str = ItemState.PAYMENT_PENDING, platform=None, limit: int = 10) -> QuerySet:
+    """The items that have been in `state` longest, longest first: read in the order of the
+    (state, state_changed_at) index, so only `limit` rows are touched."""
+    items = Item.objects.filter(state=state)
+    if platform is not None:
+        items = items.filter(platform=platform)
+    return items.select_related("platform").order_by("state_changed_at")[:limit]
+
+
+def items_count_in_state(*, state: str, up_to: int | None = None) -> int:
+    """How many items are in `state`, read from the (state, state_changed_at) index. With
+    `up_to`, counting stops past that many (the answer is then `up_to + 1`), so the cost is
+    bounded however many items there are."""
+    items = Item.objects.filter(state=state)
+    return (items if up_to is None else items.values("pk")[:up_to + 1]).count()
+
+
+def disbursements_count_by_status(*, statuses: Collection[str], up_to: int | None = None) -> dict[str, int]:
+    """How many disbursements are in each of `statuses`, one count per status over the
+    (status, created_at) index; with `up_to`, each count stops past that many, as above."""
+    counts = {}
+    for status in statuses:
+        disbursements = Disbursement.objects.filter(status=status)
+        counts[status] = (disbursements if up_to is None else disbursements.values("pk")[:up_to + 1]).count()
+    return counts
+
+
+def disbursements_latest(*, statuses: Collection[str], limit: int = 5) -> list[Disbursement]:
+    """The newest disbursements in any of `statuses`: one short index read per status (an IN with
+    ORDER BY could not use the index's order), merged."""
+    latest = []
+    for status in statuses:
+        latest += Disbursement.objects.filter(status=status).select_related("seller").order_by("-created_at")[:limit]
+    return sorted(latest, key=lambda disbursement: disbursement.created_at, reverse=True)[:limit]
+
+
+@dataclass(frozen=True)
+class FailingCallbackEndpoint:
+    platform_id: int
+    platform_name: str
+    counts: dict[str, int]  # callback status → how many
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+CALLBACK_FAILURE_STATUSES = (Callback.Status.FAILING, Callback.Status.ABANDONED)
+
+
+def callback_endpoints_failing(*, since: datetime.datetime, limit: int | None = None) -> list[FailingCallbackEndpoint]:
+    """Platforms with callbacks created since `since` that are failing or were abandoned, most
+    failures first (all of them unless `limit`). Reads the (status, created_at) index; one
+    aggregate query, with a row per platform and status."""
+    rows = (
+        Callback.objects.filter(status__in=CALLBACK_FAILURE_STATUSES, created_at__gte=since)
+        .order_by().values_list("platform_id", "platform__name", "status").annotate(count=Count("id"))
+    )
+    endpoints: dict[int, FailingCallbackEndpoint] = {}
+    for platform_id, platform_name, status, count in rows:
+        endpoint = endpoints.setdefault(platform_id, FailingCallbackEndpoint(
+            platform_id, platform_name, {status: 0 for status in CALLBACK_FAILURE_STATUSES}))
+        endpoint.counts[status] = count
+    return sorted(endpoints.values(), key=lambda endpoint: (-endpoint.total, endpoint.platform_name))[:limit]
