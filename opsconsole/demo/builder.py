@@ -64,11 +64,11 @@ class DemoBuilder:
     `today` is the business day the demo is anchored to; all times are relative to it.
     """
 
-    def __init__(self, *, seed: int, today: datetime.date):
+    def __init__(self, *, seed: int, today: datetime.date, now: datetime.datetime | None = None):
         self.rng = random.Random(seed)
         self.today = today
         self.serial = count(1)
-        self.now = datetime.datetime.combine(today, datetime.time(9, 30), tzinfo=datetime.UTC)
+        self.now = now or datetime.datetime.combine(today, datetime.time(9, 30), tzinfo=datetime.UTC)
 
     def ago(self, **delta) -> datetime.datetime:
         return self.now - datetime.timedelta(**delta)
@@ -127,6 +127,8 @@ class DemoBuilder:
         created_at = created_at or self.ago(days=self.rng.randint(2, 60), hours=self.rng.randint(0, 20))
         path = STATE_PATHS[state]
         step = datetime.timedelta(hours=self.rng.randint(2, 30))
+        # Every step happened before now, however recently the item was created.
+        step = min(step, (self.now - created_at) / (len(path) + 1))
         currency = "USD" if seller.country == "US" else "AUD"
         item = Item.objects.create(
             platform=platform, external_id=external_id or f"itm-{self.next_serial():07d}",

@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Platform
 from opsconsole.demo.builder import DemoBuilder, demo_today
@@ -43,7 +44,13 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             staff = demo_staff_create(password=settings.DEMO_PASSWORD)
-            world = DemoWorld(DemoBuilder(seed=seed, today=today or demo_today()), staff)
+            # Anchored to 09:30 UTC on a given day, so that day's demo is the same every time;
+            # by default to this moment.
+            if today:
+                builder = DemoBuilder(seed=seed, today=today)
+            else:
+                builder = DemoBuilder(seed=seed, today=demo_today(), now=timezone.now())
+            world = DemoWorld(builder, staff)
             for scenario in SCENARIOS:
                 scenario(world)
             items = volume_create(world, scale=scale)
