@@ -104,15 +104,16 @@ class SearchMatch:
 class Lookup:
     """One indexed look-up: the objects of `kind` that meet `condition`.
 
-    A look-up that may match `many` rows (a card's last four, part of an email) fetches the
-    newest; the others match a handful of rows at most and are sorted after fetching, so that
-    their plan has no ORDER BY to tempt the planner into walking a primary key.
+    Only a card's last four asks the database for the `newest_first` (a join on an indexed
+    column, cheap to sort). Every other look-up is sorted after fetching, so that its plan has no
+    ORDER BY to tempt the planner into walking the primary key past every row: part of an email
+    in particular must come from its trigram index, whose matches carry no order.
     """
 
     kind: SearchKind
     matched_by: str
     condition: Q
-    many: bool = False
+    newest_first: bool = False
 
 
 def search_query_problem(query: str) -> str | None:
@@ -140,7 +141,7 @@ def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
     if is_number and int(query) <= MAX_ID:
         exact += [Lookup(kind, "id", Q(pk=int(query))) for kind in KINDS]
     if is_number and len(query) == CARD_LAST_FOUR_LENGTH:
-        exact.append(Lookup(CHARGE, "card last four", Q(card_account__last_four=query), many=True))
+        exact.append(Lookup(CHARGE, "card last four", Q(card_account__last_four=query), newest_first=True))
     if "@" in query:
         exact.append(Lookup(CUSTOMER, "email", Q(email__iexact=query)))
     elif not has_space:
@@ -159,7 +160,7 @@ def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
         exact.append(Lookup(PLATFORM, "name", Q(name__iexact=query)))
     partial: list[Lookup] = []
     if not is_number and not has_space:
-        partial.append(Lookup(CUSTOMER, "part of email", Q(email__icontains=query), many=True))
+        partial.append(Lookup(CUSTOMER, "part of email", Q(email__icontains=query)))
     return exact, partial
 
 
@@ -183,7 +184,7 @@ def _run(lookups: list[Lookup], *, limit: int) -> list[SearchMatch]:
     for lookup in lookups:
         kind = lookup.kind
         rows = kind.model.objects.filter(lookup.condition).select_related(*kind.related)
-        rows = rows.order_by("-pk") if lookup.many else rows.order_by()
+        rows = rows.order_by("-pk") if lookup.newest_first else rows.order_by()
         for row in rows[:limit]:
             found.setdefault((kind.key, row.pk), _match(kind, row, lookup.matched_by))
     return list(found.values())
