@@ -80,6 +80,17 @@ SIDEBAR_NAVIGATION = [
         ],
     },
     {
+        "title": "Support",
+        "items": [
+            _link("Tickets", "confirmation_number", "support.ticket"),
+            _link("New tickets", "inbox", "support.ticket", query="status__exact=new"),
+            _link("Bug queue", "bug_report", "support.bug"),
+            _link("Knowledge base", "menu_book", "support.article"),
+            _link("Saved answers", "quickreply", "support.savedanswer"),
+            _link("Duty rota", "calendar_month", "support.rotaweek"),
+        ],
+    },
+    {
         "title": "Audit",
         "items": [
             {

@@ -36,6 +36,22 @@ PAYMENT_DATA = _view(
 )
 TECHNICAL_DATA = _view("payments.callback", "payments.callbackdelivery")
 TASK_HISTORY = _view("opsconsole.taskrun")
+
+
+def _manage(*models: str) -> frozenset[str]:
+    return frozenset(f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
+                     for model in models for action in ("view", "add", "change"))
+
+
+# The support workspace: the whole team works tickets (no single-person bottleneck); the
+# conversation and links are part of a ticket.
+SUPPORT_WORK = _manage("support.ticket", "support.ticketmessage", "support.ticketlink", "support.bug",
+                       "support.savedanswer", "support.article") | _view("support.rotaweek")
+RAISE_TICKETS = _manage("support.ticket", "support.ticketmessage", "support.ticketlink") | _view(
+    "support.article", "support.savedanswer", "support.bug")
+RUN_THE_ROTA = _manage("support.rotaweek")
+READ_SUPPORT = _view("support.ticket", "support.ticketmessage", "support.ticketlink", "support.bug",
+                     "support.article", "support.rotaweek")
 APPROVE_TASKS = frozenset({"opsconsole.approve_taskrun"})
 # Task permissions by role: each task has its own (see opsconsole/tasking/permissions.py).
 EVERYDAY_TASKS = frozenset({
@@ -49,27 +65,28 @@ TECHNICAL_TASKS = frozenset({"payments.run_resend_callback"})
 OPS_AGENT = Role(
     "Ops agent", "ops",
     "Finds customers, items and batches, reads explanations, runs low-risk tasks.",
-    CUSTOMER_DATA | PAYMENT_DATA | TASK_HISTORY | EVERYDAY_TASKS,
+    CUSTOMER_DATA | PAYMENT_DATA | TASK_HISTORY | EVERYDAY_TASKS | RAISE_TICKETS,
 )
 OPS_LEAD = Role(
     "Ops lead", "lead",
     "Approves high-risk task requests, reviews the audit history, runs the standup.",
-    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS | APPROVE_TASKS,
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS | APPROVE_TASKS
+    | SUPPORT_WORK | RUN_THE_ROTA,
 )
 SUPPORT_ENGINEER = Role(
     "Support engineer", "engineer",
     "Works the support queue, investigates, files support bugs.",
-    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS,
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS | SUPPORT_WORK,
 )
 DEVELOPER = Role(
     "Developer", "developer",
     "Adds task modules and explanations, fixes support bugs.",
-    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA,
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | READ_SUPPORT | _manage("support.bug"),
 )
 AUDITOR = Role(
     "Auditor", "auditor",
     "Reads and exports the audit trail; changes nothing.",
-    _view("accounts.platform", "accounts.customer", "payments.item", "batches.batch") | TASK_HISTORY,
+    _view("accounts.platform", "accounts.customer", "payments.item", "batches.batch") | TASK_HISTORY | READ_SUPPORT,
 )
 
 ROLES = (OPS_AGENT, OPS_LEAD, SUPPORT_ENGINEER, DEVELOPER, AUDITOR)

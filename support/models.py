@@ -1,0 +1,228 @@
+"""The support team's workspace: tickets and their conversation, the bug queue, saved answers,
+the knowledge base, and the weekly on-duty rota."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Platform
+
+
+class TicketKind(models.TextChoices):
+    """The five kinds of ticket the support team receives (DESIGN section 1)."""
+
+    INTERNAL_TASK = "internal_task", "Internal task"
+    INTERNAL_OPS_PROBLEM = "internal_ops_problem", "Internal ops problem"
+    EXTERNAL_OPS_PROBLEM = "external_ops_problem", "External ops problem"
+    EXTERNAL_DEV_INQUIRY = "external_dev_inquiry", "External dev inquiry"
+    EXTERNAL_DEV_PROBLEM = "external_dev_problem", "External dev problem"
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", "Urgent"
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+    LOW = "low", "Low"
+
+
+class Bug(models.Model):
+    """A bug found in support, kept in the support team's own queue, not the product backlog."""
+
+    class Severity(models.TextChoices):
+        S1 = "s1", "S1: critical"
+        S2 = "s2", "S2: major"
+        S3 = "s3", "S3: minor"
+        S4 = "s4", "S4: cosmetic"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        FIXED = "fixed", "Fixed"
+        WONT_FIX = "wont_fix", "Won't fix"
+
+    title = models.CharField(max_length=200)
+    steps_to_reproduce = models.TextField()
+    expected_behaviour = models.TextField()
+    actual_behaviour = models.TextField()
+    affected_platforms = models.ManyToManyField(Platform, blank=True, related_name="support_bugs")
+    severity = models.CharField(max_length=2, choices=Severity.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="owned_bugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+    fix_due_at = models.DateTimeField(help_text="From the severity's fix-time target.")
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["status", "severity", "fix_due_at"]
+        indexes = [models.Index(fields=["status", "severity"], name="bug_status_severity_idx")]
+
+    def __str__(self):
+        return f"BUG-{self.pk}: {self.title}"
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        TRIAGED = "triaged", "Triaged"
+        IN_PROGRESS = "in_progress", "In progress"
+        WAITING_ON_REQUESTER = "waiting_on_requester", "Waiting on requester"
+        WAITING_ON_BUG = "waiting_on_bug", "Waiting on bug"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    class Resolution(models.TextChoices):
+        ANSWERED = "answered", "Answered"
+        SELF_SERVED = "self_served", "Resolved by a task run"
+        DUPLICATE = "duplicate", "Duplicate"
+        DECLINED = "declined", "Declined"
+
+    class SlaState(models.TextChoices):
+        ON_TRACK = "on_track", "On track"
+        AT_RISK = "at_risk", "At risk"
+        BREACHED = "breached", "Breached"
+        MET = "met", "Met"
+
+    reference = models.CharField(max_length=16, unique=True, help_text="SUP-123; quoted on task runs.")
+    kind = models.CharField(max_length=24, choices=TicketKind.choices)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW)
+    resolution = models.CharField(max_length=16, choices=Resolution.choices, blank=True)
+    subject = models.CharField(max_length=200)
+    description = models.TextField()
+    requester_name = models.CharField(max_length=120)
+    requester_email = models.EmailField()
+    requester_staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="requested_tickets", help_text="When a colleague asked.")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="assigned_tickets")
+    customer_affected = models.BooleanField(default=False)
+    bug = models.ForeignKey(Bug, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
+    decline_reason = models.TextField(blank=True)
+    needs_follow_up = models.BooleanField(default=False, help_text="Its bug was fixed: tell the requester.")
+    created_at = models.DateTimeField()
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    first_response_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
+    resolution_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "priority", "created_at"], name="ticket_queue_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            models.Index(fields=["resolution_sla", "status"], name="ticket_sla_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.subject}"
+
+
+class TicketPause(models.Model):
+    """A stretch of time the SLA clocks stood still: the ticket was waiting on its requester."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+
+
+class TicketLink(models.Model):
+    """A payments record the ticket concerns: a customer, item, charge, disbursement, batch or callback."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links")
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    target_id = models.CharField(max_length=64)
+    target = GenericForeignKey("target_type", "target_id")
+    label = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "target_type", "target_id"], name="ticket_link_unique")]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="ticketlink_target_idx")]
+
+    def __str__(self):
+        return self.label
+
+
+class TicketMessage(models.Model):
+    """A reply to the requester, or an internal note the requester never sees."""
+
+    class Visibility(models.TextChoices):
+        REPLY = "reply", "Reply to the requester"
+        INTERNAL = "internal", "Internal note"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    visibility = models.CharField(max_length=8, choices=Visibility.choices)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class SavedAnswer(models.Model):
+    """A macro: a reply with placeholders ({requester_name}, {reference}, {platform}) filled from the ticket."""
+
+    title = models.CharField(max_length=120, unique=True)
+    body = models.TextField()
+    kind = models.CharField(max_length=24, choices=TicketKind.choices, blank=True, help_text="Offered for this kind; blank for all.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Article(models.Model):
+    """A knowledge-base article the team answers with and links to."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    body = models.TextField()
+    tags = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
+    is_published = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class RotaWeek(models.Model):
+    """Who is on duty (triages, and new tickets default to) and who leads the week (escalations)."""
+
+    week_starting = models.DateField(unique=True, help_text="A Monday.")
+    on_duty = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-week_starting"]
+
+    def __str__(self):
+        return f"Week of {self.week_starting:%d %b %Y}"
+
+
+class RotaSwap(models.Model):
+    """A recorded change of who is on duty for a week."""
+
+    week = models.ForeignKey(RotaWeek, on_delete=models.PROTECT, related_name="swaps")
+    previous_on_duty = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    new_on_duty = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200)
+    swapped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    swapped_at = models.DateTimeField(auto_now_add=True)

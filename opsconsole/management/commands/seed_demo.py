@@ -9,6 +9,7 @@ from accounts.models import Platform
 from opsconsole.demo.builder import DemoBuilder, demo_today
 from opsconsole.demo.scenarios import SCENARIOS, DemoWorld
 from opsconsole.demo.staff import demo_staff_create
+from opsconsole.demo.support import support_demo_create
 from opsconsole.demo.volume import volume_create
 
 REFUSE_PRODUCTION = (
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             for scenario in SCENARIOS:
                 scenario(world)
             items = volume_create(world, scale=scale)
+            support_demo_create(staff=staff, now=builder.now)
         self.stdout.write(self.style.SUCCESS(f"Seeded {len(SCENARIOS)} scenarios and {items} everyday items."))
         self.stdout.write(
             f"Demo logins (password {settings.DEMO_PASSWORD!r}): " + ", ".join(sorted(staff))

@@ -1,0 +1,32 @@
+"""CSV import and export of tickets and bugs (django-import-export), so the team can move off its
+old tracker. Rows are matched on their reference or id, so importing the same file twice updates
+rather than duplicates."""
+
+from import_export import fields, resources, widgets
+
+from accounts.models import Platform
+from support.models import Bug, Ticket
+
+
+class TicketResource(resources.ModelResource):
+    platform = fields.Field(attribute="platform", column_name="platform",
+                            widget=widgets.ForeignKeyWidget(Platform, field="client_id"))
+
+    class Meta:
+        model = Ticket
+        import_id_fields = ("reference",)
+        fields = ("reference", "kind", "priority", "status", "resolution", "subject", "description",
+                  "requester_name", "requester_email", "platform", "customer_affected", "created_at",
+                  "first_responded_at", "resolved_at")
+        export_order = fields
+        skip_unchanged = True
+        clean_model_instances = True
+
+
+class BugResource(resources.ModelResource):
+    class Meta:
+        model = Bug
+        fields = ("id", "title", "steps_to_reproduce", "expected_behaviour", "actual_behaviour", "severity",
+                  "status", "fix_due_at", "fixed_at")
+        skip_unchanged = True
+        clean_model_instances = True

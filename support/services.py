@@ -1,0 +1,40 @@
+"""Writes to the support workspace. Support records are the team's own, not payment data, so
+they change here directly; each change is kept in their history."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from support.models import Bug, Ticket, TicketMessage
+
+# Fix-time targets by severity, in calendar days.
+BUG_FIX_DAYS = {Bug.Severity.S1: 7, Bug.Severity.S2: 30, Bug.Severity.S3: 60, Bug.Severity.S4: 90}
+
+
+def ticket_reference_for(pk: int) -> str:
+    return f"SUP-{pk}"
+
+
+@transaction.atomic
+def ticket_create(**fields) -> Ticket:
+    """A new ticket with its reference (SUP-<id>); `created_at` defaults to now."""
+    fields.setdefault("created_at", timezone.now())
+    ticket = Ticket(reference=f"new-{timezone.now().timestamp()}", **fields)
+    ticket.save()
+    ticket.reference = ticket_reference_for(ticket.pk)
+    ticket.save(update_fields=["reference"])
+    return ticket
+
+
+def ticket_add_message(*, ticket: Ticket, author, visibility: str, body: str) -> TicketMessage:
+    """A reply starts the first-response clock's stop; an internal note does not."""
+    message = TicketMessage.objects.create(ticket=ticket, author=author, visibility=visibility, body=body)
+    if visibility == TicketMessage.Visibility.REPLY and ticket.first_responded_at is None:
+        ticket.first_responded_at = message.created_at
+        ticket.save(update_fields=["first_responded_at"])
+    return message
+
+
+def bug_fix_due_at(*, severity: str, reported_at: datetime.datetime) -> datetime.datetime:
+    return reported_at + datetime.timedelta(days=BUG_FIX_DAYS[severity])
