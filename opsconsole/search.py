@@ -183,7 +183,9 @@ def _run(lookups: list[Lookup], *, limit: int) -> list[SearchMatch]:
     found: dict[tuple[str, object], SearchMatch] = {}
     for lookup in lookups:
         kind = lookup.kind
-        rows = kind.model.objects.filter(lookup.condition).select_related(*kind.related)
+        # Related rows come in a second query by primary key: a join would let the planner trade
+        # the look-up's own index for a walk along the foreign key's.
+        rows = kind.model.objects.filter(lookup.condition).prefetch_related(*kind.related)
         rows = rows.order_by("-pk") if lookup.newest_first else rows.order_by()
         for row in rows[:limit]:
             found.setdefault((kind.key, row.pk), _match(kind, row, lookup.matched_by))
