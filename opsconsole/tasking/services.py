@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 APPROVE_PERMISSION = "opsconsole.approve_taskrun"
 REASON_REQUIRED = "A reason is required: say why this change is being made."
+TICKET_REFERENCE_MAX = TaskRun._meta.get_field("ticket_reference").max_length
+TICKET_REFERENCE_TOO_LONG = f"A ticket reference is at most {TICKET_REFERENCE_MAX} characters."
 NO_SELF_APPROVAL = "Nobody approves their own request: another person with approval rights must."
 
 
@@ -114,6 +116,9 @@ def task_run_request(*, slug: str, target_id, raw_params: dict, reason: str, ori
         preview = task_preview(slug=slug, target_id=target_id, raw_params=raw_params, user=origin.user)
         if not run.reason:
             raise OpsError(REASON_REQUIRED, field="reason")
+        if len(run.ticket_reference) > TICKET_REFERENCE_MAX:
+            run.ticket_reference = run.ticket_reference[:TICKET_REFERENCE_MAX]  # the refusal is still recorded
+            raise OpsError(TICKET_REFERENCE_TOO_LONG, field="ticket_reference")
     except OpsError as refusal:
         return _record_refusal(run, refusal)
     run.target_repr = str(preview.target)[:255]

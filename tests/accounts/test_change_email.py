@@ -84,6 +84,7 @@ class TestCommandLine:
         (["--param", "new_email=bad"], "rejected: new_email: Enter a valid email address."),
         (["--param", "new_email=a@b.com", "--reason", ""], "rejected: reason: A reason is required"),
         (["--param", "oops"], "--param must look like KEY=VALUE"),
+        (["--param", "new_email=a@b.com", "--ticket", "T" * 65], "rejected: ticket_reference: A ticket reference is at most 64"),
     ])
     def test_refusals_exit_non_zero_with_a_one_line_reason(self, staff, arguments, message):
         customer = make_customer(email="old@example.com")
