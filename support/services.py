@@ -2,6 +2,7 @@
 they change here directly; each change is kept in their history."""
 
 import datetime
+import uuid
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +21,8 @@ def ticket_reference_for(pk: int) -> str:
 def ticket_create(**fields) -> Ticket:
     """A new ticket with its reference (SUP-<id>); `created_at` defaults to now."""
     fields.setdefault("created_at", timezone.now())
-    ticket = Ticket(reference=f"new-{timezone.now().timestamp()}", **fields)
+    # A placeholder that fits the column (16) and is unique even when the clock stands still.
+    ticket = Ticket(reference=f"new-{uuid.uuid4().hex[:12]}", **fields)
     ticket.save()
     ticket.reference = ticket_reference_for(ticket.pk)
     ticket.save(update_fields=["reference"])
