@@ -46,6 +46,11 @@ def _link(title: str, icon: str, model: str, *, query: str = "") -> dict:
     return link
 
 
+def _page(title: str, icon: str, url_name: str, *, permission) -> dict:
+    """A link to one of the console's own pages (not a model's list)."""
+    return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": permission}
+
+
 SIDEBAR_NAVIGATION = [
     {
         "title": "Find",
@@ -84,10 +89,13 @@ SIDEBAR_NAVIGATION = [
         "items": [
             _link("Tickets", "confirmation_number", "support.ticket"),
             _link("New tickets", "inbox", "support.ticket", query="status__exact=new"),
+            _page("Triage inbox", "move_to_inbox", "support-triage", permission=can_view("support.ticket")),
             _link("Bug queue", "bug_report", "support.bug"),
             _link("Knowledge base", "menu_book", "support.article"),
             _link("Saved answers", "quickreply", "support.savedanswer"),
             _link("Duty rota", "calendar_month", "support.rotaweek"),
+            _page("Standup", "view_kanban", "support-standup", permission=can_view("support.ticket")),
+            _page("Reports", "monitoring", "support-reports", permission=can_view("support.ticket")),
         ],
     },
     {

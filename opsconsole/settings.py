@@ -126,6 +126,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULE = {
     "sweep-task-runs": {"task": "opsconsole.sweep_task_runs", "schedule": 30.0},
+    "refresh-ticket-slas": {"task": "support.refresh_ticket_slas", "schedule": 300.0},
 }
 
 # Background task runs go to Celery with a broker, else to a thread of the web process.

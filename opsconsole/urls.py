@@ -4,6 +4,8 @@ from django.urls import path
 from opsconsole.search_views import search_page
 from opsconsole.tasking.views import TaskPage
 from opsconsole.views import healthz
+from support.triage_views import triage_inbox
+from support import views as support_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -11,5 +13,12 @@ urlpatterns = [
     path("tasks/<slug:slug>/<str:target_id>/", admin.site.admin_view(TaskPage.as_view()), name="task-page"),
     # Also unfold's own search URL: the view hands the command palette's requests on to it.
     path("search/", admin.site.admin_view(search_page), name="console-search"),
+    path("support/standup/", admin.site.admin_view(support_views.standup_page), name="support-standup"),
+    path("support/reports/", admin.site.admin_view(support_views.reports_page), name="support-reports"),
+    path("support/tickets/<int:ticket_id>/saved-answers/<int:answer_id>/send/",
+         admin.site.admin_view(support_views.saved_answer_send), name="support-saved-answer-send"),
+    path("support/tickets/<int:ticket_id>/resolve/", admin.site.admin_view(support_views.ticket_resolve_view),
+         name="support-ticket-resolve"),
+    path("support/triage/", admin.site.admin_view(triage_inbox), name="support-triage"),
     path("", admin.site.urls),
 ]

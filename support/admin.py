@@ -1,12 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
+from opsconsole.errors import OpsError
+from support.clocks import ticket_set_status
 from support.models import Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage
 from support.resources import BugResource, TicketResource
+from support.selectors import ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs
 from support.services import bug_fix_due_at, ticket_create
 
 
@@ -21,11 +24,17 @@ class CsvAdmin(ImportExportModelAdmin, SupportAdmin):
 
 
 class TicketMessageInline(TabularInline):
+    """Only for writing a new message: the conversation so far is shown above the form, replies
+    and internal notes apart (support/ticket_workspace.html)."""
+
     model = TicketMessage
-    fields = ("visibility", "body", "author", "created_at")
-    readonly_fields = ("author", "created_at")
+    fields = ("visibility", "body")
     extra = 0
-    per_page = 20
+    verbose_name = "new reply or internal note"
+    verbose_name_plural = "Write a reply or an internal note"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
     def has_change_permission(self, request, obj=None):
         return False  # the conversation is a record: add to it, never rewrite it
@@ -50,14 +59,41 @@ class TicketAdmin(CsvAdmin):
     autocomplete_fields = ()
     raw_id_fields = ("requester_staff", "assignee", "platform", "bug", "duplicate_of")
     inlines = (TicketLinkInline, TicketMessageInline)
+    # Above the form, outside it (its buttons post forms of their own): the linked records with the
+    # tasks to start on them, the task runs quoting the ticket, the conversation and saved answers.
+    change_form_outer_before_template = "support/ticket_workspace.html"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                ticket_records=ticket_linked_records(ticket=obj, user=request.user),
+                ticket_runs=ticket_task_runs(ticket=obj),
+                ticket_conversation=ticket_conversation(ticket=obj),
+                ticket_saved_answers=ticket_saved_answers(ticket=obj),
+                may_add_messages=request.user.has_perm("support.add_ticketmessage"),
+                may_resolve=request.user.has_perm("support.change_ticket")
+                and obj.status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            return self.save_with_status_change(request, obj, form)
         if change:
             return super().save_model(request, obj, form, change)
         fields = {field: form.cleaned_data[field] for field in form.cleaned_data if field in form.fields}
         created = ticket_create(**fields)
         obj.pk, obj.reference, obj.created_at = created.pk, created.reference, created.created_at
         obj._state.adding = False
+
+    def save_with_status_change(self, request, ticket, form):
+        """The status moves through its service, which keeps the SLA clocks and pauses right."""
+        new_status, ticket.status = ticket.status, form.initial["status"]
+        super().save_model(request, ticket, form, True)
+        try:
+            ticket_set_status(ticket=ticket, status=new_status, by=request.user)
+        except OpsError as refusal:
+            self.message_user(request, f"The status was not changed: {refusal.message}", messages.ERROR)
 
     def save_formset(self, request, form, formset, change):
         for message in formset.save(commit=False):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from support.models import Bug, Ticket, TicketMessage
+from support.rota import ticket_default_assignee
 
 # Fix-time targets by severity, in calendar days.
 BUG_FIX_DAYS = {Bug.Severity.S1: 7, Bug.Severity.S2: 30, Bug.Severity.S3: 60, Bug.Severity.S4: 90}
@@ -19,8 +20,11 @@ def ticket_reference_for(pk: int) -> str:
 
 @transaction.atomic
 def ticket_create(**fields) -> Ticket:
-    """A new ticket with its reference (SUP-<id>); `created_at` defaults to now."""
+    """A new ticket with its reference (SUP-<id>); `created_at` defaults to now, and the
+    assignee to the person on duty that day (see `support.rota`)."""
     fields.setdefault("created_at", timezone.now())
+    if fields.get("assignee") is None and fields.get("assignee_id") is None:
+        fields["assignee"] = ticket_default_assignee(on=fields["created_at"])
     # A placeholder that fits the column (16) and is unique even when the clock stands still.
     ticket = Ticket(reference=f"new-{uuid.uuid4().hex[:12]}", **fields)
     ticket.save()

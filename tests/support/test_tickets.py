@@ -101,3 +101,17 @@ def test_a_bad_import_row_names_the_field_and_imports_nothing(db):
     errors = result.invalid_rows[0].error_dict
     assert "kind" in errors and "requester_email" in errors
     assert not Ticket.objects.exists()
+
+
+def test_a_status_change_on_the_ticket_page_keeps_the_clocks(client_as):
+    ticket = new_ticket(status=Ticket.Status.IN_PROGRESS)
+    form = {field: getattr(ticket, field) for field in ("kind", "priority", "subject", "description",
+                                                         "requester_name", "requester_email")}
+    form.update({"status": Ticket.Status.WAITING_ON_REQUESTER, "resolution": "", "decline_reason": "",
+                 "links-TOTAL_FORMS": "0", "links-INITIAL_FORMS": "0",
+                 "messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0"})
+    response = client_as("engineer").post(reverse("admin:support_ticket_change", args=[ticket.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.WAITING_ON_REQUESTER
+    assert ticket.pauses.filter(ended_at=None).count() == 1

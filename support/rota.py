@@ -1,0 +1,105 @@
+"""The weekly on-duty rota: who triages and gets new tickets, who takes escalations, and swaps.
+
+Escalation goes to the week's lead, never to a person named by the escalator: the issue's
+"no single senior person every hard ticket must pass through" (issue 5, "Clocks and flow").
+Weeks run Monday to Sunday in the support calendar's time zone (Sydney).
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from opsconsole.errors import OpsError
+from support.business_hours import SUPPORT_CALENDAR
+from support.clocks import CLOSED_STATUSES, ticket_refresh_sla
+from support.models import Priority, RotaSwap, RotaWeek, Ticket
+
+# Priorities from the most pressing; escalation raises a ticket to at least `ESCALATED_PRIORITY`.
+PRIORITY_ORDER = [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW]
+ESCALATED_PRIORITY = Priority.HIGH
+
+NO_ROTA_WEEK = "Nobody is on the rota for the week of {monday:%d %b %Y}: add the week to the duty rota first."
+ESCALATE_CLOSED_TICKET = "{reference} is {status}: reopen it before escalating."
+SWAP_NEEDS_REASON = "Say why the duty changes hands."
+SWAP_TO_SAME_PERSON = "{name} is already on duty that week."
+SWAP_TO_NON_WORKER = "{name} cannot work support tickets, so cannot be on duty."
+NOT_ALLOWED_TO_ESCALATE = "Only someone who works support tickets can escalate one."
+NOT_ALLOWED_TO_SWAP = "Only someone who runs the duty rota can swap who is on duty."
+
+
+def _local_date(on: datetime.date) -> datetime.date:
+    """The support team's date of `on`: a datetime is read in Sydney time."""
+    if isinstance(on, datetime.datetime):
+        return on.astimezone(SUPPORT_CALENDAR.time_zone).date()
+    return on
+
+
+def rota_week_for(*, on: datetime.date) -> RotaWeek | None:
+    """The rota week containing `on` (a date, or a moment read in Sydney time), or None."""
+    day = _local_date(on)
+    monday = day - datetime.timedelta(days=day.weekday())
+    return RotaWeek.objects.select_related("on_duty", "lead").filter(week_starting=monday).first()
+
+
+def rota_on_duty(*, on: datetime.date):
+    """The person on duty on `on`, or None when the week has no rota."""
+    week = rota_week_for(on=on)
+    return week.on_duty if week else None
+
+
+def ticket_default_assignee(*, on: datetime.date):
+    """Who a new ticket raised on `on` goes to when nobody is named: the person on duty (None
+    without a rota week, and the ticket waits unassigned in the triage inbox)."""
+    return rota_on_duty(on=on)
+
+
+def _can_work_tickets(person) -> bool:
+    return person.is_active and person.has_perm("support.change_ticket")
+
+
+@transaction.atomic
+def ticket_escalate(*, ticket: Ticket, by, now: datetime.datetime | None = None) -> Ticket:
+    """Give the ticket to this week's lead and raise it to at least high priority. Refused for a
+    resolved or closed ticket, and when this week has no rota (escalation has nobody to go to)."""
+    now = now or timezone.now()
+    if not by.has_perm("support.change_ticket"):
+        raise OpsError(NOT_ALLOWED_TO_ESCALATE)
+    if ticket.status in CLOSED_STATUSES:
+        raise OpsError(ESCALATE_CLOSED_TICKET.format(reference=ticket.reference, status=ticket.get_status_display().lower()))
+    week = rota_week_for(on=now)
+    if week is None:
+        day = _local_date(now)
+        raise OpsError(NO_ROTA_WEEK.format(monday=day - datetime.timedelta(days=day.weekday())))
+    ticket.assignee = week.lead
+    if PRIORITY_ORDER.index(ticket.priority) > PRIORITY_ORDER.index(ESCALATED_PRIORITY):
+        ticket.priority = ESCALATED_PRIORITY
+    ticket._history_user = by
+    ticket._change_reason = f"Escalated to the lead of the {week}"
+    ticket.save(update_fields=["assignee", "priority"])
+    ticket_refresh_sla(ticket=ticket, now=now)
+    return ticket
+
+
+@transaction.atomic
+def rota_swap(*, week: RotaWeek, new_on_duty, reason: str, by) -> RotaSwap:
+    """Hand the week's duty to `new_on_duty`, recording who swapped, from whom and why. Tickets
+    already assigned stay with whom they are; only new ones go to the new person."""
+    if not by.has_perm("support.change_rotaweek"):
+        raise OpsError(NOT_ALLOWED_TO_SWAP)
+    reason = (reason or "").strip()
+    if not reason:
+        raise OpsError(SWAP_NEEDS_REASON, field="reason")
+    name = new_on_duty.get_full_name() or new_on_duty.get_username()
+    week = RotaWeek.objects.select_for_update().get(pk=week.pk)
+    if new_on_duty.pk == week.on_duty_id:
+        raise OpsError(SWAP_TO_SAME_PERSON.format(name=name), field="new_on_duty")
+    if not _can_work_tickets(new_on_duty):
+        raise OpsError(SWAP_TO_NON_WORKER.format(name=name), field="new_on_duty")
+    swap = RotaSwap.objects.create(week=week, previous_on_duty_id=week.on_duty_id, new_on_duty=new_on_duty,
+                                   reason=reason, swapped_by=by)
+    week.on_duty = new_on_duty
+    week._history_user = by
+    week._change_reason = f"Swapped: {reason}"
+    week.save(update_fields=["on_duty"])
+    return swap

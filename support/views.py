@@ -1,0 +1,96 @@
+"""The support team's own pages: the standup board, the reports, and the two buttons of a
+ticket's page (send a saved answer as a reply, resolve). Each checks the permission, calls one
+selector or service, and shows the result; all sit behind the admin's login (opsconsole/urls.py)."""
+
+import json
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from opsconsole.errors import OpsError
+from support.models import Ticket, TicketKind, TicketMessage
+from support.resolution import ticket_resolve
+from support.selectors import (
+    report_days_from, saved_answer_render, saved_answers_for, standup_board, support_report,
+)
+from support.services import ticket_add_message
+
+VIEW_TICKETS = "support.view_ticket"
+ADD_MESSAGES = "support.add_ticketmessage"
+CHANGE_TICKETS = "support.change_ticket"
+ANSWER_NOT_OFFERED = "That saved answer is not offered for this kind of ticket."
+# Chart.js colours for the five kinds, in TicketKind order.
+KIND_COLOURS = ("#9333ea", "#f97316", "#ef4444", "#0ea5e9", "#22c55e")
+
+
+def ticket_page_url(ticket: Ticket) -> str:
+    return reverse("admin:support_ticket_change", args=[ticket.pk])
+
+
+def _require(request, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _page(request, template: str, title: str, **context):
+    return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title, **context})
+
+
+def standup_page(request):
+    """The daily standup: new, aging, at risk or breached, blocked, and each person's open work."""
+    _require(request, VIEW_TICKETS)
+    return _page(request, "support/standup.html", "Standup", board=standup_board())
+
+
+def reports_page(request):
+    """`?days=30`: volume by kind, median times to first response and to resolution, self-serve share."""
+    _require(request, VIEW_TICKETS)
+    days, problem = report_days_from(request.GET.get("days"))
+    if problem:
+        return _page(request, "support/reports.html", "Support reports", problem=problem, days_asked=request.GET.get("days"))
+    report = support_report(days=days)
+    chart = {
+        "labels": [f"{week:%d %b}" for week in report.weeks],
+        "datasets": [
+            {"label": str(label), "data": report.weekly_volume[kind], "backgroundColor": colour}
+            for (kind, label), colour in zip(TicketKind.choices, KIND_COLOURS)
+        ],
+    }
+    options = {"animation": False, "responsive": True, "maintainAspectRatio": False,
+               "scales": {"x": {"stacked": True}, "y": {"stacked": True, "ticks": {"precision": 0}}}}
+    return _page(request, "support/reports.html", "Support reports", report=report,
+                 chart_data=json.dumps(chart), chart_options=json.dumps(options), day_choices=(7, 30, 90, 365))
+
+
+@require_POST
+def saved_answer_send(request, ticket_id: int, answer_id: int):
+    """Send a saved answer, its placeholders filled from the ticket, as a reply to the requester."""
+    _require(request, ADD_MESSAGES)
+    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    answer = saved_answers_for(ticket=ticket).filter(pk=answer_id).first()
+    if answer is None:
+        messages.error(request, ANSWER_NOT_OFFERED)
+    else:
+        ticket_add_message(ticket=ticket, author=request.user, visibility=TicketMessage.Visibility.REPLY,
+                           body=saved_answer_render(answer=answer, ticket=ticket))
+        messages.success(request, f"“{answer.title}” sent to {ticket.requester_name}.")
+    return redirect(ticket_page_url(ticket))
+
+
+@require_POST
+def ticket_resolve_view(request, ticket_id: int):
+    """Resolve the ticket; counted as self-served when a succeeded task run quotes it."""
+    _require(request, CHANGE_TICKETS)
+    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    try:
+        ticket = ticket_resolve(ticket=ticket, by=request.user)
+    except OpsError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"{ticket.reference} resolved: {ticket.get_resolution_display().lower()}.")
+    return redirect(ticket_page_url(ticket))
+
