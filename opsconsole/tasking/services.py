@@ -93,7 +93,7 @@ def task_preview(*, slug: str, target_id, raw_params: dict, user) -> Preview:
 def _new_run(*, slug, target_id, raw_params, reason, ticket_reference, origin, idempotency_key) -> TaskRun:
     task = registry.get(slug)
     run = TaskRun(
-        task_slug=slug, task_title=task.title if task else slug, target_id=str(target_id or ""),
+        task_slug=slug[:64], task_title=task.title if task else slug[:200], target_id=str(target_id or "")[:64],
         requested_by=origin.user, source=origin.source, ip_address=origin.ip_address,
         user_agent=origin.user_agent[:255], params=dict(raw_params), reason=reason.strip(),
         ticket_reference=ticket_reference.strip(), idempotency_key=idempotency_key,
