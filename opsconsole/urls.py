@@ -4,6 +4,7 @@ from django.urls import path
 from opsconsole.search_views import search_page
 from opsconsole.tasking.views import TaskPage
 from opsconsole.views import healthz
+from support.knowledge_views import ticket_record_article_view
 from support.triage_views import triage_inbox
 from support import views as support_views
 
@@ -20,5 +21,7 @@ urlpatterns = [
     path("support/tickets/<int:ticket_id>/resolve/", admin.site.admin_view(support_views.ticket_resolve_view),
          name="support-ticket-resolve"),
     path("support/triage/", admin.site.admin_view(triage_inbox), name="support-triage"),
+    path("support/tickets/<int:ticket_id>/articles/", admin.site.admin_view(ticket_record_article_view),
+         name="support-ticket-record-article"),
     path("", admin.site.urls),
 ]

@@ -3,10 +3,15 @@ from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import display
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from opsconsole.errors import OpsError
+from support.bugs import (
+    SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_slo_status,
+)
 from support.clocks import ticket_set_status
+from support.knowledge import articles_offered, ticket_articles_used
 from support.models import Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage
 from support.resources import BugResource, TicketResource
 from support.selectors import ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs
@@ -54,8 +59,10 @@ class TicketAdmin(CsvAdmin):
     list_filter = ("status", "kind", "priority", "first_response_sla", "resolution_sla", "assignee")
     list_select_related = ("assignee", "platform")
     search_fields = ("=reference", "subject", "=requester_email")
+    # Articles used are recorded from the workspace's articles section (support.knowledge), never
+    # rewritten by saving the form.
     readonly_fields = ("reference", "created_at", "first_responded_at", "resolved_at", "first_response_sla",
-                       "resolution_sla", "needs_follow_up")
+                       "resolution_sla", "needs_follow_up", "articles_used")
     autocomplete_fields = ()
     raw_id_fields = ("requester_staff", "assignee", "platform", "bug", "duplicate_of")
     inlines = (TicketLinkInline, TicketMessageInline)
@@ -70,6 +77,9 @@ class TicketAdmin(CsvAdmin):
                 ticket_runs=ticket_task_runs(ticket=obj),
                 ticket_conversation=ticket_conversation(ticket=obj),
                 ticket_saved_answers=ticket_saved_answers(ticket=obj),
+                ticket_articles=ticket_articles_used(ticket=obj),
+                may_record_articles=request.user.has_perm("support.change_ticket"),
+                articles_offered=articles_offered(),
                 may_add_messages=request.user.has_perm("support.add_ticketmessage"),
                 may_resolve=request.user.has_perm("support.change_ticket")
                 and obj.status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED),
@@ -103,15 +113,26 @@ class TicketAdmin(CsvAdmin):
         formset.save_m2m()
 
 
+BUG_SLO_COLOURS = {SLO_ON_TRACK: "info", SLO_NEAR_MISS: "warning", SLO_MISSED: "danger", SLO_MET: "success",
+                   SLO_NOT_MEASURED: "default"}
+
+
 @admin.register(Bug)
 class BugAdmin(CsvAdmin):
     resource_classes = [BugResource]
-    list_display = ("__str__", "severity", "status", "owner", "fix_due_at", "fixed_at")
+    list_display = ("__str__", "severity", "status", "slo", "owner", "fix_due_at", "fixed_at")
     list_filter = ("status", "severity", "owner")
     search_fields = ("title",)
     raw_id_fields = ("owner",)
-    readonly_fields = ("fix_due_at", "fixed_at", "created_at")
-    filter_horizontal = ("affected_platforms",)
+    readonly_fields = ("slo", "fix_due_at", "fixed_at", "created_at")
+    filter_horizontal = ("affected_platforms", "articles")
+
+    @display(description="fix target", label=BUG_SLO_COLOURS)
+    def slo(self, bug):
+        if bug.pk is None:
+            return "—"
+        state = bug_slo_status(bug=bug, now=timezone.now())
+        return state, SLO_LABELS[state]
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -128,10 +149,15 @@ class SavedAnswerAdmin(SupportAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(SupportAdmin):
-    list_display = ("title", "tags", "is_published", "updated_at")
-    list_filter = ("is_published",)
+    list_display = ("title", "category", "shared", "tags", "is_published", "updated_at")
+    list_filter = ("category", "visibility", "is_published")
     search_fields = ("title", "tags", "body")
     prepopulated_fields = {"slug": ("title",)}
+
+    @display(description="visibility", ordering="visibility",
+             label={Article.Visibility.SHAREABLE: "success", Article.Visibility.INTERNAL: "warning"})
+    def shared(self, article):
+        return article.visibility, article.get_visibility_display()
 
 
 class RotaSwapInline(TabularInline):

@@ -1,10 +1,10 @@
-"""The support team's bug queue: fixing a bug hands its tickets back for follow-up, and the bugs
-past their fix-time target (issue 5, "The bug queue")."""
+"""The support team's bug queue: fixing a bug hands its tickets back for follow-up, the bugs
+past their fix-time target, and each bug's service-level objective (issue 5, "The bug queue")."""
 
 import datetime
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, QuerySet, Value
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -13,6 +13,15 @@ from support.clocks import CLOSED_STATUSES
 from support.models import Bug, Ticket
 
 OPEN_BUG_STATUSES = (Bug.Status.OPEN, Bug.Status.IN_PROGRESS)
+
+# A bug's SLO: the last fifth of the time from report to fix target is the near-miss window,
+# as for tickets ("within 20 % of its target", issue 5).
+SLO_ON_TRACK, SLO_NEAR_MISS, SLO_MISSED, SLO_MET = "on_track", "near_miss", "missed", "met"
+# A bug closed as won't-fix is never measured against its target.
+SLO_NOT_MEASURED = "not_measured"
+SLO_LABELS = {SLO_ON_TRACK: "On track", SLO_NEAR_MISS: "Near miss", SLO_MISSED: "Missed", SLO_MET: "Met",
+              SLO_NOT_MEASURED: "Won't fix"}
+NEAR_MISS_SHARE_DIVISOR = 5  # the window is 1/5 (20 %) of the time to the target
 
 NOT_ALLOWED_TO_FIX = "Only someone who manages the bug queue can mark a bug fixed."
 ALREADY_FIXED = "{bug} was already marked fixed on {fixed_at:%d %b %Y}."
@@ -47,3 +56,39 @@ def bugs_overdue(*, now: datetime.datetime) -> QuerySet:
     """Open and in-progress bugs past their fix-time target, the longest overdue first."""
     return (Bug.objects.filter(status__in=OPEN_BUG_STATUSES, fix_due_at__lt=now)
             .select_related("owner").order_by("fix_due_at", "pk"))
+
+
+def bug_near_miss_from(*, bug: Bug) -> datetime.datetime:
+    """When the bug enters its near-miss window: 80 % of the way from its report to its fix target."""
+    return bug.fix_due_at - (bug.fix_due_at - bug.created_at) / NEAR_MISS_SHARE_DIVISOR
+
+
+def bug_slo_status(*, bug: Bug, now: datetime.datetime) -> str:
+    """`on_track`, `near_miss`, `missed` or `met` (`not_measured` for won't-fix).
+
+    A fixed bug is judged at its fix: after the target is missed, inside the near-miss window
+    (the target itself included) a near miss, before it met. An unfixed bug is judged at `now`:
+    past its target missed, inside the window a near miss, before it on track."""
+    if bug.status == Bug.Status.WONT_FIX:
+        return SLO_NOT_MEASURED
+    near_miss_from = bug_near_miss_from(bug=bug)
+    if bug.status == Bug.Status.FIXED and bug.fixed_at is not None:
+        if bug.fixed_at > bug.fix_due_at:
+            return SLO_MISSED
+        return SLO_NEAR_MISS if bug.fixed_at >= near_miss_from else SLO_MET
+    if now > bug.fix_due_at:
+        return SLO_MISSED
+    return SLO_NEAR_MISS if now >= near_miss_from else SLO_ON_TRACK
+
+
+def bugs_nearing_target(*, now: datetime.datetime, limit: int) -> QuerySet:
+    """Open and in-progress bugs in their near-miss window or past their target (near_miss or
+    missed by `bug_slo_status`), the soonest due first; at most `limit`. One query."""
+    time_left = ExpressionWrapper(F("fix_due_at") - Value(now, output_field=DateTimeField()),
+                                  output_field=DurationField())
+    window = ExpressionWrapper((F("fix_due_at") - F("created_at")) / NEAR_MISS_SHARE_DIVISOR,
+                               output_field=DurationField())
+    return (Bug.objects.filter(status__in=OPEN_BUG_STATUSES)
+            .annotate(time_left=time_left, near_miss_window=window)
+            .filter(time_left__lte=F("near_miss_window"))
+            .select_related("owner").order_by("fix_due_at", "pk")[:limit])

@@ -54,6 +54,8 @@ class Bug(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     fix_due_at = models.DateTimeField(help_text="From the severity's fix-time target.")
     fixed_at = models.DateTimeField(null=True, blank=True)
+    articles = models.ManyToManyField("Article", blank=True, related_name="bugs",
+                                      help_text="Knowledge-base articles about this bug or its workaround.")
     history = HistoricalRecords()
 
     class Meta:
@@ -110,6 +112,8 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     first_response_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
     resolution_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
+    articles_used = models.ManyToManyField("Article", blank=True, related_name="used_on_tickets",
+                                           help_text="Knowledge-base articles that answered this ticket.")
     history = HistoricalRecords()
 
     class Meta:
@@ -187,8 +191,23 @@ class SavedAnswer(models.Model):
 class Article(models.Model):
     """A knowledge-base article the team answers with and links to."""
 
+    class Category(models.TextChoices):
+        CALLBACKS = "callbacks", "Callbacks"
+        SDKS = "sdks", "SDKs"
+        TESTING = "testing", "Testing"
+        PAYMENTS = "payments", "Payments"
+        BATCHES = "batches", "Batches"
+        OTHER = "other", "Other"
+
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", "Internal"
+        SHAREABLE = "shareable", "Shareable with platforms"
+
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
+    category = models.CharField(max_length=16, choices=Category.choices, default=Category.OTHER)
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.INTERNAL,
+                                  help_text="Shareable articles may be sent to a platform's developers as they are.")
     body = models.TextField()
     tags = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
     is_published = models.BooleanField(default=True)

@@ -10,19 +10,56 @@ from batches.models import Batch
 from opsconsole.demo import scenarios
 from payments.models import Item
 from support.models import Article, Bug, Priority, RotaWeek, SavedAnswer, Ticket, TicketKind, TicketLink
+from support.knowledge import ticket_record_article
 from support.services import bug_fix_due_at, ticket_create
 
+# (title, slug, category, visibility, tags, body). Shareable ones may be sent to a platform's
+# developers as they are; internal ones say how we work and stay with the team.
 ARTICLES = [
-    ("How callbacks work", "callbacks",
-     "We POST a JSON event to your callback URL whenever an item changes state. Answer 2xx within 10 seconds; "
-     "otherwise we retry with exponential back-off for 24 hours, then stop. Resend from the console if needed."),
-    ("Sending a device id from the Android SDK", "android-device-id",
-     "Call `PaymentsClient.setDeviceId(context)` before `makePayment`; the SDK reads the Android ID and sends it "
-     "with the charge for our risk checks."),
-    ("Test cards for prelive", "prelive-test-cards",
-     "4111 1111 1111 1111 approves; 4000 0000 0000 0002 declines with code 05; 4000 0000 0000 9995 declines with "
-     "code 51; any future expiry and any CVC."),
-    ("Direct debit cut-offs and clearing", "direct-debit-cutoffs",
+    ("How callbacks work", "how-callbacks-work", Article.Category.CALLBACKS, Article.Visibility.SHAREABLE,
+     "callbacks,webhooks,signature,hmac,retries",
+     "Events. We POST a JSON event to your platform's callback URL whenever one of your records changes state: "
+     "item.created, item.payment_deposited, item.completed, item.refunded, item.cancelled, "
+     "disbursement.paid, disbursement.returned and batch.processed. The body carries `event_type`, `event_id`, "
+     "`created_at` and the record as the API returns it. The same event can arrive more than once: store "
+     "`event_id` and ignore repeats.\n\n"
+     "Signing. Every request carries the header `X-Ops-Signature: t=<unix seconds>,v1=<hex>`, where v1 is "
+     "HMAC-SHA256, keyed with your platform's callback secret (in the dashboard under Settings > Callbacks), of "
+     "the string `<t>.<raw request body>`. To verify: split the header on commas, rebuild `<t>.<body>` from the "
+     "raw bytes you received (before any JSON parsing), compute the HMAC with your secret, and compare it with v1 "
+     "using a constant-time comparison (hmac.compare_digest in Python, crypto.timingSafeEqual in Node). Reject "
+     "the request when they differ or when t is more than 5 minutes from your clock (replays).\n\n"
+     "Retries. Answer with any 2xx within 10 seconds; do the work afterwards. Anything else (a timeout, a 3xx, "
+     "4xx or 5xx) is retried with exponential back-off: 1, 2, 4, 8, 16 and 32 minutes, then every hour, until "
+     "24 hours after the first attempt. Then we stop and the callback is marked abandoned; once your endpoint "
+     "is healthy, ask us (or use the dashboard) to resend it."),
+    ("Sending a device id from the iOS and Android SDKs", "sdk-device-id", Article.Category.SDKS,
+     Article.Visibility.SHAREABLE, "sdk,ios,android,device id,risk",
+     "Our risk checks use a device id sent with each card charge; without one, more charges are reviewed or "
+     "declined by risk.\n\n"
+     "Android (SDK 3.x): call `PaymentsClient.setDeviceId(context)` once the client is built and before "
+     "`makePayment`; the SDK reads the app-scoped Android ID (Settings.Secure.ANDROID_ID) and sends it as "
+     "`device_id` with the charge. No extra permission is needed.\n\n"
+     "iOS (SDK 3.x): call `PaymentsClient.shared.setDeviceId()` before `makePayment`; the SDK sends "
+     "`UIDevice.current.identifierForVendor`. Do not send the advertising identifier (IDFA): it needs App "
+     "Tracking Transparency consent and we do not use it.\n\n"
+     "Server-side integrations: pass the id you collected in the app as `device_id` on POST /charges. Check a "
+     "charge's risk details in the dashboard: \"device id: present\"."),
+    ("Prelive test cards for each outcome", "prelive-test-cards", Article.Category.TESTING,
+     Article.Visibility.SHAREABLE, "testing,prelive,test cards,declines,3ds",
+     "In prelive only, these card numbers give a fixed outcome. Use any future expiry date and any 3-digit CVC "
+     "(4 digits for Amex) unless stated.\n\n"
+     "Approved: 4111 1111 1111 1111 (Visa), 5555 5555 5555 4444 (Mastercard), 3782 822463 10005 (Amex).\n"
+     "Declined, insufficient funds (code 51): 4000 0000 0000 9995.\n"
+     "Declined, do not honour (code 05): 4000 0000 0000 0002.\n"
+     "Declined, expired card (code 54): 4000 0000 0000 0069 (any expiry; the issuer says it has expired).\n"
+     "Declined, incorrect CVC (code N7): 4000 0000 0000 0127.\n"
+     "Lost or stolen card: 4000 0000 0000 9987 (lost, 41) and 4000 0000 0000 9979 (stolen, 43) are returned "
+     "to your platform as a generic decline, do not honour (05), so nobody learns the card was reported.\n"
+     "3-D Secure challenge: 4000 0000 0000 3220 asks for a challenge; in the challenge page choose Complete "
+     "to approve or Fail to decline. 4000 0000 0000 3063 is frictionless (authenticated without a challenge)."),
+    ("Direct debit cut-offs and clearing", "direct-debit-cutoffs", Article.Category.BATCHES,
+     Article.Visibility.INTERNAL, "direct debit,becs,ach,cut-off,batches",
      "Debits reach the batch until 16:00 Sydney (BECS) or New York (ACH) on business days; funds clear three "
      "(BECS) or two (ACH) business days after processing."),
 ]
@@ -45,8 +82,10 @@ def _link(ticket: Ticket, record, label: str) -> None:
 
 
 def support_demo_create(*, staff: dict, now: datetime.datetime) -> None:
-    for title, slug, body in ARTICLES:
-        Article.objects.create(title=title, slug=slug, body=body, tags=slug.replace("-", ","))
+    articles = {}
+    for title, slug, category, visibility, tags, body in ARTICLES:
+        articles[slug] = Article.objects.create(title=title, slug=slug, category=category, visibility=visibility,
+                                                tags=tags, body=body)
     for title, kind, body in SAVED_ANSWERS:
         SavedAnswer.objects.create(title=title, kind=kind, body=body)
     monday = (now - datetime.timedelta(days=now.weekday())).date()
@@ -76,11 +115,12 @@ def support_demo_create(*, staff: dict, now: datetime.datetime) -> None:
         requester_email="support@bazaar.example.com", platform=bazaar, created_at=now - datetime.timedelta(hours=6))
     _link(declined, Item.objects.get(external_id="DEMO-DECLINE-51"), "DEMO-DECLINE-51")
 
-    ticket_create(
+    device_id_question = ticket_create(
         kind=TicketKind.EXTERNAL_DEV_INQUIRY, priority=Priority.LOW, subject="How do we send a device id from Android?",
         description="Our Android app team wants to pass device ids for risk checks.",
         requester_name="Tradie Hub developers", requester_email="dev@tradiehub.example.com", platform=tradie,
         created_at=now - datetime.timedelta(days=1))
+    ticket_record_article(ticket=device_id_question, article=articles["sdk-device-id"], by=staff["engineer"])
 
     callbacks_missing = ticket_create(
         kind=TicketKind.EXTERNAL_DEV_PROBLEM, priority=Priority.URGENT, subject="We never got the callbacks",
@@ -93,5 +133,6 @@ def support_demo_create(*, staff: dict, now: datetime.datetime) -> None:
         actual_behaviour="Three attempts within 20 minutes, then nothing.", severity=Bug.Severity.S2,
         owner=staff["developer"], fix_due_at=bug_fix_due_at(severity=Bug.Severity.S2, reported_at=now))
     bug.affected_platforms.add(tradie)
+    bug.articles.add(articles["how-callbacks-work"])
     callbacks_missing.bug = bug
     callbacks_missing.save(update_fields=["bug"])
