@@ -2,20 +2,24 @@
 ticket's page (send a saved answer as a reply, resolve). Each checks the permission, calls one
 selector or service, and shows the result; all sit behind the admin's login (opsconsole/urls.py)."""
 
+import csv
 import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from opsconsole.errors import OpsError
 from support.models import Ticket, TicketKind, TicketMessage
 from support.resolution import ticket_resolve
 from support.selectors import (
-    report_days_from, saved_answer_render, saved_answers_for, standup_board, support_report,
+    report_days_from, saved_answer_render, saved_answers_for, standup_board, standup_since_from, support_report,
+    support_report_csv_rows,
 )
 from support.services import ticket_add_message
 
@@ -23,6 +27,7 @@ VIEW_TICKETS = "support.view_ticket"
 ADD_MESSAGES = "support.add_ticketmessage"
 CHANGE_TICKETS = "support.change_ticket"
 ANSWER_NOT_OFFERED = "That saved answer is not offered for this kind of ticket."
+REPORT_FORMAT_PROBLEM = "“format” must be csv, or left out for the page."
 # Chart.js colours for the five kinds, in TicketKind order.
 KIND_COLOURS = ("#9333ea", "#f97316", "#ef4444", "#0ea5e9", "#22c55e")
 
@@ -36,23 +41,42 @@ def _require(request, permission: str) -> None:
         raise PermissionDenied
 
 
-def _page(request, template: str, title: str, **context):
-    return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title, **context})
+def _page(request, template: str, title: str, status: int = 200, **context):
+    return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title, **context},
+                            status=status)
 
 
 def standup_page(request):
-    """The daily standup: new, aging, at risk or breached, blocked, and each person's open work."""
+    """The daily standup: what came in since the last standup (or `?since=`), new, aging, at risk or
+    breached, waiting on a bug or on the requester, bugs nearing their target, each person's work."""
     _require(request, VIEW_TICKETS)
-    return _page(request, "support/standup.html", "Standup", board=standup_board())
+    now = timezone.now()
+    since, problem = standup_since_from(request.GET.get("since"), now=now)
+    if problem:
+        return _page(request, "support/standup.html", "Standup", problem=problem, since_asked=request.GET.get("since"),
+                     status=400)
+    return _page(request, "support/standup.html", "Standup", board=standup_board(now=now, since=since),
+                 since_asked=request.GET.get("since", ""))
 
 
 def reports_page(request):
-    """`?days=30`: volume by kind, median times to first response and to resolution, self-serve share."""
+    """`?days=30`: volume by kind (and per week, charted), median and 90th-percentile business hours
+    to first response and to resolution, self-serve share, SLA attainment by kind and priority, and
+    open-ticket ages; `&format=csv` downloads the tables."""
     _require(request, VIEW_TICKETS)
     days, problem = report_days_from(request.GET.get("days"))
+    export = request.GET.get("format", "")
+    if not problem and export not in ("", "csv"):
+        problem = REPORT_FORMAT_PROBLEM
     if problem:
-        return _page(request, "support/reports.html", "Support reports", problem=problem, days_asked=request.GET.get("days"))
+        return _page(request, "support/reports.html", "Support reports", problem=problem,
+                     days_asked=request.GET.get("days"), status=400)
     report = support_report(days=days)
+    if export == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="support-report-{days}-days-{report.now:%Y%m%d}.csv"'
+        csv.writer(response).writerows(support_report_csv_rows(report))
+        return response
     chart = {
         "labels": [f"{week:%d %b}" for week in report.weeks],
         "datasets": [
@@ -63,6 +87,7 @@ def reports_page(request):
     options = {"animation": False, "responsive": True, "maintainAspectRatio": False,
                "scales": {"x": {"stacked": True}, "y": {"stacked": True, "ticks": {"precision": 0}}}}
     return _page(request, "support/reports.html", "Support reports", report=report,
+                 measures=(report.first_response, report.resolution),
                  chart_data=json.dumps(chart), chart_options=json.dumps(options), day_choices=(7, 30, 90, 365))
 
 
