@@ -8,7 +8,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from opsconsole.errors import OpsError
 from support.bugs import (
-    SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_slo_status,
+    SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_mark_fixed, bug_slo_status,
 )
 from support.clocks import ticket_set_status
 from support.knowledge import articles_offered, ticket_articles_used
@@ -137,7 +137,13 @@ class BugAdmin(CsvAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.fix_due_at = bug_fix_due_at(severity=obj.severity, reported_at=timezone.now())
+        fixing = change and "status" in form.changed_data and obj.status == Bug.Status.FIXED
+        if fixing:  # through the service, which flags the bug's tickets for follow-up
+            obj.status = form.initial["status"]
         super().save_model(request, obj, form, change)
+        if fixing:
+            flagged = bug_mark_fixed(bug=obj, by=request.user)
+            self.message_user(request, f"{flagged} ticket(s) flagged for a follow-up to their requesters.")
 
 
 @admin.register(SavedAnswer)

@@ -4,6 +4,7 @@ requesters; and the bugs past their fix-time target."""
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from opsconsole.errors import OpsError
@@ -63,3 +64,16 @@ def test_overdue_bugs_are_the_open_ones_past_their_target(staff):
     new_bug(severity=Bug.Severity.S1, reported_at=long_ago, status=Bug.Status.FIXED, fixed_at=now)
     new_bug(severity=Bug.Severity.S1, reported_at=long_ago, status=Bug.Status.WONT_FIX)
     assert list(bugs_overdue(now=now)) == [overdue]
+
+
+def test_fixing_a_bug_on_its_page_flags_its_tickets(client_as):
+    bug = new_bug()
+    ticket = new_ticket(bug=bug, status=Ticket.Status.WAITING_ON_BUG)
+    form = {"title": bug.title, "steps_to_reproduce": "s", "expected_behaviour": "e", "actual_behaviour": "a",
+            "severity": bug.severity, "status": Bug.Status.FIXED}
+    response = client_as("developer").post(reverse("admin:support_bug_change", args=[bug.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket.refresh_from_db()
+    bug.refresh_from_db()
+    assert bug.status == Bug.Status.FIXED and bug.fixed_at is not None
+    assert ticket.needs_follow_up and ticket.status == Ticket.Status.IN_PROGRESS
