@@ -111,7 +111,7 @@ class TaskPage(View):
             _show_error(request_form, refusal)
         return self.render(step=PREVIEW, params_form=params_form, request_form=request_form, preview=preview,
                            back_url=task_page_url(slug=self.task.slug, target_id=self.target_id,
-                                                  **self.raw_params(request)))
+                                                  **{**request.GET.dict(), **self.raw_params(request)}))
 
     def confirm(self, request):
         request_form = TaskRequestForm(request.POST)

@@ -318,3 +318,11 @@ def test_every_task_gets_its_button_and_its_pages(slug, login, django_capture_on
     assert (confirmed.status_code, confirmed.url) == (302, run_url(run))
     assert run.status in (TaskRun.Status.SUCCEEDED, TaskRun.Status.AWAITING_APPROVAL), run.outcome
     assert client.get(run_url(run)).status_code == 200
+
+
+def test_going_back_from_the_preview_keeps_the_ticket_reference(login, customer):
+    response = login("ops").post(f"{task_url(customer)}?ticket_reference=SUP-77",
+                                 {"step": "preview", "new_email": "new@example.com"})
+    page = response.content.decode()
+    assert 'value="SUP-77"' in page
+    assert escape(f"{task_url(customer)}?ticket_reference=SUP-77&new_email=new%40example.com") in page
