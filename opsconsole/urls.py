@@ -4,6 +4,7 @@ from django.urls import path
 from opsconsole.search_views import search_page
 from opsconsole.tasking.views import TaskPage
 from opsconsole.views import healthz
+from support.ticket_action_views import ticket_escalate_view, ticket_link_record_view
 from support.knowledge_views import ticket_record_article_view
 from support.triage_views import triage_inbox
 from support import views as support_views
@@ -23,5 +24,9 @@ urlpatterns = [
     path("support/triage/", admin.site.admin_view(triage_inbox), name="support-triage"),
     path("support/tickets/<int:ticket_id>/articles/", admin.site.admin_view(ticket_record_article_view),
          name="support-ticket-record-article"),
+    path("support/tickets/<int:ticket_id>/links/", admin.site.admin_view(ticket_link_record_view),
+         name="support-ticket-link-record"),
+    path("support/tickets/<int:ticket_id>/escalate/", admin.site.admin_view(ticket_escalate_view),
+         name="support-ticket-escalate"),
     path("", admin.site.urls),
 ]

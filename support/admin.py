@@ -81,6 +81,7 @@ class TicketAdmin(CsvAdmin):
                 may_record_articles=request.user.has_perm("support.change_ticket"),
                 articles_offered=articles_offered(),
                 may_add_messages=request.user.has_perm("support.add_ticketmessage"),
+                may_link_records=request.user.has_perm("support.add_ticketlink"),
                 may_resolve=request.user.has_perm("support.change_ticket")
                 and obj.status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED),
             )
