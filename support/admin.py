@@ -13,7 +13,7 @@ from support.bugs import (
 from support.clocks import ticket_set_status
 from support.knowledge import articles_offered, ticket_articles_used
 from support.models import Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage
-from support.resources import BugResource, TicketResource
+from support.resources import BugResource, TicketMessageResource, TicketResource
 from support.selectors import ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs
 from support.services import bug_fix_due_at, ticket_create
 
@@ -145,6 +145,25 @@ class BugAdmin(CsvAdmin):
         if fixing:
             flagged = bug_mark_fixed(bug=obj, by=request.user)
             self.message_user(request, f"{flagged} ticket(s) flagged for a follow-up to their requesters.")
+
+
+@admin.register(TicketMessage)
+class TicketMessageAdmin(CsvAdmin):
+    """Replies and internal notes across tickets: for moving them in and out as CSV. They are
+    written on the ticket's page and never rewritten."""
+
+    resource_classes = [TicketMessageResource]
+    list_display = ("ticket", "visibility", "author", "created_at")
+    list_filter = ("visibility",)
+    list_select_related = ("ticket", "author")
+    search_fields = ("=ticket__reference",)
+    readonly_fields = ("ticket", "author", "visibility", "body", "created_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SavedAnswer)

@@ -4,8 +4,10 @@ rather than duplicates."""
 
 from import_export import fields, resources, widgets
 
+from django.contrib.auth import get_user_model
+
 from accounts.models import Platform
-from support.models import Bug, Ticket
+from support.models import Bug, Ticket, TicketMessage
 
 
 class TicketResource(resources.ModelResource):
@@ -28,5 +30,20 @@ class BugResource(resources.ModelResource):
         model = Bug
         fields = ("id", "title", "steps_to_reproduce", "expected_behaviour", "actual_behaviour", "severity",
                   "status", "fix_due_at", "fixed_at")
+        skip_unchanged = True
+        clean_model_instances = True
+
+
+class TicketMessageResource(resources.ModelResource):
+    """Notes and replies, tied to their ticket by its reference and to their author by username."""
+
+    ticket = fields.Field(attribute="ticket", column_name="ticket",
+                          widget=widgets.ForeignKeyWidget(Ticket, field="reference"))
+    author = fields.Field(attribute="author", column_name="author",
+                          widget=widgets.ForeignKeyWidget(get_user_model(), field="username"))
+
+    class Meta:
+        model = TicketMessage
+        fields = ("id", "ticket", "author", "visibility", "body", "created_at")
         skip_unchanged = True
         clean_model_instances = True
