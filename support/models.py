@@ -80,6 +80,7 @@ class Ticket(models.Model):
     class Resolution(models.TextChoices):
         ANSWERED = "answered", "Answered"
         SELF_SERVED = "self_served", "Resolved by a task run"
+        EXPLAINED = "explained", "Answered from the console's explanation"
         DUPLICATE = "duplicate", "Duplicate"
         DECLINED = "declined", "Declined"
 

@@ -405,6 +405,7 @@ class SupportReport:
     resolution: DurationMeasure
     self_served: int
     self_served_ids: tuple[int, ...]
+    explained_ids: tuple[int, ...]
     sla_attainment: list[SlaAttainment]
     open_ages: list[AgeBucket]
     weeks: list[datetime.date]
@@ -434,6 +435,18 @@ class SupportReport:
     @property
     def self_served_percent(self) -> float | None:
         return round(100 * self.self_served / self.resolved, 1) if self.resolved else None
+
+    @property
+    def explained(self) -> int:
+        return len(self.explained_ids)
+
+    @property
+    def explained_url(self) -> str | None:
+        return tickets_list_url(self.explained_ids)
+
+    @property
+    def explained_percent(self) -> float | None:
+        return round(100 * self.explained / self.resolved, 1) if self.resolved else None
 
 
 def _hours(seconds: float) -> float:
@@ -517,6 +530,8 @@ def support_report(*, days: int, now: datetime.datetime | None = None) -> Suppor
         window.filter(resolved_at__isnull=False).values_list("pk", "created_at", "resolved_at"))
     self_served_ids = tuple(window.filter(resolved_at__isnull=False, resolution=Ticket.Resolution.SELF_SERVED)
                             .values_list("pk", flat=True))
+    explained_ids = tuple(window.filter(resolved_at__isnull=False, resolution=Ticket.Resolution.EXPLAINED)
+                          .values_list("pk", flat=True))
     weekly = (window.annotate(week=TruncWeek("created_at")).values_list("week", "kind").annotate(count=Count("id")))
     by_week: dict[datetime.date, Counter] = defaultdict(Counter)
     for week, kind, count in weekly:
@@ -526,7 +541,7 @@ def support_report(*, days: int, now: datetime.datetime | None = None) -> Suppor
     return SupportReport(
         days=days, now=now, since=since, total=sum(row.count for row in volume), volume_by_kind=volume,
         first_response=first_response, resolution=resolution,
-        self_served=len(self_served_ids), self_served_ids=self_served_ids,
+        self_served=len(self_served_ids), self_served_ids=self_served_ids, explained_ids=explained_ids,
         sla_attainment=_sla_attainment(window, now), open_ages=_open_ages(now),
         weeks=weeks, weekly_volume=weekly_volume,
     )
@@ -548,6 +563,8 @@ def support_report_csv_rows(report: SupportReport) -> list[list]:
                          ids(measure.ticket_ids)])
     rows.append(["response and resolution", "Resolved by self-serve task runs", "tickets", report.self_served,
                  ids(report.self_served_ids)])
+    rows.append(["response and resolution", "Answered from explanations", "tickets", report.explained,
+                 ids(report.explained_ids)])
     for row in report.sla_attainment:
         label = f"{row.kind_label} / {row.priority_label}"
         rows.append(["sla attainment", label, "finished", row.finished.value, ids(row.finished.ticket_ids)])

@@ -112,7 +112,7 @@ def ticket_resolve_view(request, ticket_id: int):
     _require(request, CHANGE_TICKETS)
     ticket = get_object_or_404(Ticket, pk=ticket_id)
     try:
-        ticket = ticket_resolve(ticket=ticket, by=request.user)
+        ticket = ticket_resolve(ticket=ticket, by=request.user, explained=request.POST.get("explained") == "1")
     except OpsError as refusal:
         messages.error(request, refusal.message)
     else:

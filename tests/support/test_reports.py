@@ -172,3 +172,10 @@ def test_reports_are_for_the_team(client_as):
     assert client_as("auditor").get(REPORTS, {"format": "csv"}).status_code == 200
     assert client_as("nobody").get(REPORTS).status_code == 403
     assert client_as("nobody").get(REPORTS, {"format": "csv"}).status_code == 403
+
+
+def test_tickets_answered_from_explanations_have_their_own_share(tickets):
+    Ticket.objects.filter(pk=tickets["t2"].pk).update(resolution=Ticket.Resolution.EXPLAINED)
+    report = support_report(days=30, now=NOW)
+    assert (report.explained, report.explained_percent) == (1, 25.0)
+    assert report.explained_url == list_url(tickets, "t2")

@@ -139,3 +139,8 @@ def test_the_resolve_button_resolves_for_the_team_and_not_for_the_auditor(client
     assert client_as("engineer").post(url).status_code == 302
     ticket.refresh_from_db()
     assert (ticket.status, ticket.resolution) == (Ticket.Status.RESOLVED, Ticket.Resolution.ANSWERED)
+
+
+def test_resolving_with_the_explanation_box_ticked_counts_as_explained(staff):
+    ticket = new_ticket()
+    assert ticket_resolve(ticket=ticket, by=staff["engineer"], explained=True).resolution == Ticket.Resolution.EXPLAINED
