@@ -4,7 +4,7 @@ from django.urls import path
 from opsconsole.search_views import search_page
 from opsconsole.tasking.views import TaskPage
 from opsconsole.views import healthz
-from support.ticket_action_views import ticket_escalate_view, ticket_link_record_view
+from support.ticket_action_views import rota_swap_view, ticket_escalate_view, ticket_link_record_view
 from support.knowledge_views import ticket_record_article_view
 from support.triage_views import triage_inbox
 from support import views as support_views
@@ -28,5 +28,6 @@ urlpatterns = [
          name="support-ticket-link-record"),
     path("support/tickets/<int:ticket_id>/escalate/", admin.site.admin_view(ticket_escalate_view),
          name="support-ticket-escalate"),
+    path("support/rota/<int:week_id>/swap/", admin.site.admin_view(rota_swap_view), name="support-rota-swap"),
     path("", admin.site.urls),
 ]

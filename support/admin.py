@@ -11,6 +11,7 @@ from support.bugs import (
     SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_mark_fixed, bug_slo_status,
 )
 from support.clocks import ticket_set_status
+from support.triage import ticket_workers
 from support.knowledge import articles_offered, ticket_articles_used
 from support.models import Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage
 from support.resources import BugResource, TicketMessageResource, TicketResource
@@ -201,3 +202,13 @@ class RotaWeekAdmin(SupportAdmin):
     list_display = ("week_starting", "on_duty", "lead")
     raw_id_fields = ("on_duty", "lead")
     inlines = (RotaSwapInline,)
+    change_form_after_template = "support/rota_swap.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once the week exists, duty changes hands only through a recorded swap.
+        return ("on_duty",) if obj is not None else ()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.user.has_perm("support.change_rotaweek"):
+            context["swap_candidates"] = ticket_workers().exclude(pk=obj.on_duty_id)
+        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -1,5 +1,6 @@
-"""Two actions on a ticket's page: link a record found by its key, and escalate to the week's
-lead. The work is the services'; these views carry the request and report the outcome."""
+"""Actions from the support pages: link a record to a ticket by its key, escalate a ticket to the
+week's lead, swap who is on duty. The work is the services'; these views carry the request and
+report the outcome."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
@@ -8,8 +9,11 @@ from django.views.decorators.http import require_POST
 
 from opsconsole.errors import OpsError
 from support.links import ticket_link_record
-from support.models import Ticket
-from support.rota import ticket_escalate
+from support.models import RotaWeek, Ticket
+from support.rota import rota_swap, ticket_escalate
+from support.triage import ticket_workers
+
+CHOOSE_A_PERSON = "Choose who takes over the duty."
 
 
 def _back_to(ticket: Ticket):
@@ -38,3 +42,19 @@ def ticket_escalate_view(request, ticket_id: int):
     else:
         messages.success(request, f"{ticket.reference} is escalated to {ticket.assignee.get_full_name() or ticket.assignee}.")
     return _back_to(ticket)
+
+
+@require_POST
+def rota_swap_view(request, week_id: int):
+    week = get_object_or_404(RotaWeek, pk=week_id)
+    person_id = request.POST.get("new_on_duty", "")
+    person = ticket_workers().filter(pk=person_id).first() if person_id.isdigit() else None
+    try:
+        if person is None:
+            raise OpsError(CHOOSE_A_PERSON, field="new_on_duty")
+        rota_swap(week=week, new_on_duty=person, reason=request.POST.get("reason", ""), by=request.user)
+    except OpsError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"{person.get_full_name() or person.username} is on duty for the {week}.")
+    return redirect(reverse("admin:support_rotaweek_change", args=[week.pk]))

@@ -69,3 +69,24 @@ def test_escalation_without_a_rota_says_so_and_changes_nothing(client_as):
     messages = post(client_as("engineer"), ticket, "escalate")
     ticket.refresh_from_db()
     assert "rota" in messages[0].lower() and ticket.priority == "normal"
+
+
+def test_the_lead_swaps_the_duty_on_the_rota_page_and_the_swap_is_recorded(client_as, staff):
+    week = RotaWeek.objects.create(week_starting=datetime.date(2026, 11, 23), on_duty=staff["engineer"], lead=staff["lead"])
+    lead = client_as("lead")
+    page = lead.get(reverse("admin:support_rotaweek_change", args=[week.pk])).content.decode()
+    assert 'id="rota-swap"' in page
+    response = lead.post(reverse("support-rota-swap", args=[week.pk]), {"new_on_duty": staff["lead"].pk, "reason": "Engineer on leave"})
+    assert response.status_code == 302
+    week.refresh_from_db()
+    swap = week.swaps.get()
+    assert (week.on_duty, swap.previous_on_duty, swap.reason, swap.swapped_by) == (
+        staff["lead"], staff["engineer"], "Engineer on leave", staff["lead"])
+
+
+def test_a_swap_without_a_reason_or_by_an_engineer_changes_nothing(client_as, staff):
+    week = RotaWeek.objects.create(week_starting=datetime.date(2026, 11, 23), on_duty=staff["engineer"], lead=staff["lead"])
+    client_as("lead").post(reverse("support-rota-swap", args=[week.pk]), {"new_on_duty": staff["lead"].pk, "reason": " "})
+    client_as("engineer").post(reverse("support-rota-swap", args=[week.pk]), {"new_on_duty": staff["lead"].pk, "reason": "x"})
+    week.refresh_from_db()
+    assert week.on_duty == staff["engineer"] and not week.swaps.exists()
