@@ -10,7 +10,7 @@ from opsconsole.errors import OpsError
 from support.bugs import (
     SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_mark_fixed, bug_slo_status,
 )
-from support.clocks import ticket_set_status
+from support.clocks import ticket_clocks_shown, ticket_set_status
 from support.triage import ticket_workers
 from support.knowledge import articles_offered, ticket_articles_used
 from support.models import Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage
@@ -75,6 +75,7 @@ class TicketAdmin(CsvAdmin):
         if obj is not None:
             context.update(
                 ticket_records=ticket_linked_records(ticket=obj, user=request.user),
+                ticket_clocks=ticket_clocks_shown(ticket=obj),
                 ticket_runs=ticket_task_runs(ticket=obj),
                 ticket_conversation=ticket_conversation(ticket=obj),
                 ticket_saved_answers=ticket_saved_answers(ticket=obj),

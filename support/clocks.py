@@ -16,6 +16,7 @@ from simple_history.utils import bulk_update_with_history
 
 from opsconsole.errors import OpsError
 from support.models import Ticket, TicketPause
+from support.business_hours import SUPPORT_CALENDAR
 from support.sla import Clock, sla_clock, sla_target_for
 
 # A ticket in one of these statuses is done: its clocks have stopped and the periodic job skips it.
@@ -174,3 +175,30 @@ def ticket_set_status(*, ticket: Ticket, status: str, by, now: datetime.datetime
     ticket._history_user = by
     ticket.save()
     return ticket
+
+
+CLOCK_LABELS = {"on_track": "On track", "at_risk": "At risk", "breached": "Breached", "met": "Met", "paused": "Paused"}
+
+
+@dataclass(frozen=True)
+class ShownClock:
+    """A clock as the ticket's page shows it: its name, state, due moment in Sydney, and what is
+    left (or over) in business hours."""
+
+    name: str
+    state: str
+    label: str
+    due: str
+    hours_left: float
+
+
+def ticket_clocks_shown(*, ticket: Ticket, now: datetime.datetime | None = None) -> list[ShownClock]:
+    clocks = ticket_clocks(ticket=ticket, now=now or timezone.now())
+    if clocks is None:
+        return []
+    return [
+        ShownClock(name, str(clock.state), CLOCK_LABELS[clock.state],
+                   clock.due_at.astimezone(SUPPORT_CALENDAR.time_zone).strftime("%a %d %b, %H:%M"),
+                   round(clock.remaining_seconds / 3600, 1))
+        for name, clock in (("First response", clocks.first_response), ("Resolution", clocks.resolution))
+    ]

@@ -2,7 +2,11 @@
 ticket's reference), the runs quoting it, replies and internal notes apart, saved answers with
 their placeholders filled, and resolving it, self-served or answered."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
@@ -144,3 +148,13 @@ def test_the_resolve_button_resolves_for_the_team_and_not_for_the_auditor(client
 def test_resolving_with_the_explanation_box_ticked_counts_as_explained(staff):
     ticket = new_ticket()
     assert ticket_resolve(ticket=ticket, by=staff["engineer"], explained=True).resolution == Ticket.Resolution.EXPLAINED
+
+
+def test_the_ticket_page_shows_its_clocks_in_sydney_business_hours(client_as):
+    friday_afternoon = datetime.datetime(2026, 11, 27, 16, 50, tzinfo=ZoneInfo("Australia/Sydney"))
+    with time_machine.travel(friday_afternoon, tick=False):
+        ticket = new_ticket(priority="urgent", created_at=friday_afternoon)
+        page = client_as("engineer").get(reverse("admin:support_ticket_change", args=[ticket.pk])).content.decode()
+    # Urgent: 30 business minutes to first response, 10 of them on Friday, the rest on Monday.
+    assert 'data-clock="first-response" data-state="on_track"' in page
+    assert "Mon 30 Nov, 09:20" in page
