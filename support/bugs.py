@@ -2,6 +2,9 @@
 past their fix-time target, and each bug's service-level objective (issue 5, "The bug queue")."""
 
 import datetime
+from collections import Counter
+from dataclasses import dataclass
+from statistics import median
 
 from django.db import transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, QuerySet, Value
@@ -92,3 +95,32 @@ def bugs_nearing_target(*, now: datetime.datetime, limit: int) -> QuerySet:
             .annotate(time_left=time_left, near_miss_window=window)
             .filter(time_left__lte=F("near_miss_window"))
             .select_related("owner").order_by("fix_due_at", "pk")[:limit])
+
+
+@dataclass(frozen=True)
+class BugQueueHealth:
+    """The bug queue's fix-time attainment over bugs reported since a moment, and its open bugs' age."""
+
+    by_status: dict[str, int]
+    open_count: int
+    median_open_age_days: float | None
+
+    @property
+    def labelled(self) -> list[tuple[str, str, int]]:
+        return [(status, SLO_LABELS[status], count) for status, count in sorted(self.by_status.items())]
+
+    @property
+    def attainment_percent(self) -> float | None:
+        judged = self.by_status.get(SLO_MET, 0) + self.by_status.get(SLO_MISSED, 0)
+        return round(100 * self.by_status.get(SLO_MET, 0) / judged, 1) if judged else None
+
+
+def bug_queue_health(*, since: datetime.datetime, now: datetime.datetime) -> BugQueueHealth:
+    """Fix-time status of every bug reported since `since` (met and missed judged; the rest counted
+    as they stand), and the median age in days of the bugs still open."""
+    reported = Bug.objects.filter(created_at__gte=since, created_at__lte=now).only(
+        "status", "created_at", "fix_due_at", "fixed_at")
+    by_status = Counter(bug_slo_status(bug=bug, now=now) for bug in reported)
+    open_ages = sorted((now - created).total_seconds() / 86400 for created in Bug.objects.filter(
+        status__in=(Bug.Status.OPEN, Bug.Status.IN_PROGRESS)).values_list("created_at", flat=True))
+    return BugQueueHealth(dict(by_status), len(open_ages), round(median(open_ages), 1) if open_ages else None)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from opsconsole.errors import OpsError
+from support.bugs import bug_queue_health
 from support.models import Ticket, TicketKind, TicketMessage
 from support.resolution import ticket_resolve
 from support.selectors import (
@@ -87,6 +88,7 @@ def reports_page(request):
     options = {"animation": False, "responsive": True, "maintainAspectRatio": False,
                "scales": {"x": {"stacked": True}, "y": {"stacked": True, "ticks": {"precision": 0}}}}
     return _page(request, "support/reports.html", "Support reports", report=report,
+                 bug_health=bug_queue_health(since=report.since, now=report.now),
                  measures=(report.first_response, report.resolution),
                  chart_data=json.dumps(chart), chart_options=json.dumps(options), day_choices=(7, 30, 90, 365))
 

@@ -12,7 +12,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from support.models import Priority, Ticket, TicketKind
+from support.models import Bug, Priority, Ticket, TicketKind
+from support.bugs import bug_queue_health
 from support.selectors import REPORT_DAYS_PROBLEM, support_report
 from support.views import REPORT_FORMAT_PROBLEM
 from tests.support.test_tickets import new_ticket
@@ -179,3 +180,21 @@ def test_tickets_answered_from_explanations_have_their_own_share(tickets):
     report = support_report(days=30, now=NOW)
     assert (report.explained, report.explained_percent) == (1, 25.0)
     assert report.explained_url == list_url(tickets, "t2")
+
+
+def test_the_bug_queue_reports_its_attainment_and_age(tickets):
+    def bug(days_ago, *, fixed_days_ago=None, target_days=30):
+        reported = NOW - datetime.timedelta(days=days_ago)
+        created = Bug.objects.create(title="b", steps_to_reproduce="s", expected_behaviour="e", actual_behaviour="a",
+                                     severity=Bug.Severity.S2, fix_due_at=reported + datetime.timedelta(days=target_days))
+        fixed_at = NOW - datetime.timedelta(days=fixed_days_ago) if fixed_days_ago is not None else None
+        Bug.objects.filter(pk=created.pk).update(created_at=reported, fixed_at=fixed_at,
+                                                 status=Bug.Status.FIXED if fixed_at else Bug.Status.OPEN)
+
+    bug(20, fixed_days_ago=18)   # fixed on day 2 of 30: met
+    bug(29, target_days=7)       # due 22 days ago, still open: missed
+    bug(4)                       # open, 4 days old: on track
+    health = bug_queue_health(since=NOW - datetime.timedelta(days=30), now=NOW)
+    assert health.by_status == {"met": 1, "missed": 1, "on_track": 1}
+    assert (health.attainment_percent, health.open_count, health.median_open_age_days) == (50.0, 2, 16.5)
+    assert [row[:2] for row in health.labelled] == [("met", "Met"), ("missed", "Missed"), ("on_track", "On track")]
