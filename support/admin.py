@@ -120,6 +120,24 @@ BUG_SLO_COLOURS = {SLO_ON_TRACK: "info", SLO_NEAR_MISS: "warning", SLO_MISSED: "
                    SLO_NOT_MEASURED: "default"}
 
 
+class BugTicketInline(TabularInline):
+    """The tickets a bug causes: linked from the ticket's side (its `bug`), listed here."""
+
+    model = Ticket
+    fk_name = "bug"
+    fields = ("reference", "subject", "status", "needs_follow_up", "assignee")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    verbose_name_plural = "tickets it causes"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Bug)
 class BugAdmin(CsvAdmin):
     resource_classes = [BugResource]
@@ -129,6 +147,7 @@ class BugAdmin(CsvAdmin):
     raw_id_fields = ("owner",)
     readonly_fields = ("slo", "fix_due_at", "fixed_at", "created_at")
     filter_horizontal = ("affected_platforms", "articles")
+    inlines = (BugTicketInline,)
 
     @display(description="fix target", label=BUG_SLO_COLOURS)
     def slo(self, bug):

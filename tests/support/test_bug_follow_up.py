@@ -70,10 +70,19 @@ def test_fixing_a_bug_on_its_page_flags_its_tickets(client_as):
     bug = new_bug()
     ticket = new_ticket(bug=bug, status=Ticket.Status.WAITING_ON_BUG)
     form = {"title": bug.title, "steps_to_reproduce": "s", "expected_behaviour": "e", "actual_behaviour": "a",
-            "severity": bug.severity, "status": Bug.Status.FIXED}
+            "severity": bug.severity, "status": Bug.Status.FIXED,
+            # The tickets it causes are listed read-only below the bug: their formset still posts.
+            "tickets-TOTAL_FORMS": "1", "tickets-INITIAL_FORMS": "1", "tickets-0-id": ticket.pk, "tickets-0-bug": bug.pk}
     response = client_as("developer").post(reverse("admin:support_bug_change", args=[bug.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
     ticket.refresh_from_db()
     bug.refresh_from_db()
     assert bug.status == Bug.Status.FIXED and bug.fixed_at is not None
     assert ticket.needs_follow_up and ticket.status == Ticket.Status.IN_PROGRESS
+
+
+def test_a_bugs_page_lists_the_tickets_it_causes(client_as):
+    bug = new_bug()
+    ticket = new_ticket(bug=bug, status=Ticket.Status.WAITING_ON_BUG, subject="Callbacks missing since Tuesday")
+    page = client_as("developer").get(reverse("admin:support_bug_change", args=[bug.pk])).content.decode()
+    assert "tickets it causes" in page.lower() and ticket.reference in page and "Callbacks missing since Tuesday" in page
