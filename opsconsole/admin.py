@@ -13,7 +13,8 @@ from opsconsole.models import TaskRun
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
 from opsconsole.tasking.forms import DecisionForm, in_console_style
 from opsconsole.tasking.selectors import task_run_awaits_decision_by
-from opsconsole.tasking.views import admin_change_url, task_run_decide
+from opsconsole.admin_urls import admin_change_url
+from opsconsole.tasking.views import task_run_decide
 
 admin.site.unregister(User)
 admin.site.unregister(Group)

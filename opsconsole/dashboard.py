@@ -20,6 +20,7 @@ from django.utils import timezone
 from batches.calendar import calendar_for
 from batches.models import Batch, Network
 from batches.selectors import batches_count_by_day_and_status, batches_count_in_status_since
+from opsconsole.admin_urls import record_admin_url
 from payments.models import Callback, Disbursement, Item, ItemState
 from payments.selectors import (
     CALLBACK_FAILURE_STATUSES, callback_endpoints_failing, disbursements_count_by_status, disbursements_latest,
@@ -141,10 +142,6 @@ def changelist_url(model, **filters) -> str:
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
-def change_url(obj) -> str:
-    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-
-
 def _longest_waiting_first(model, field_name: str) -> dict[str, str]:
     """The list's own sort parameter (`o`) for `field_name` ascending, if the list shows it."""
     list_display = list(admin.site.get_model_admin(model).list_display)
@@ -184,7 +181,7 @@ def _add_batches(dashboard: OpsDashboard, now: datetime.datetime) -> None:
 def _add_waiting_items(dashboard: OpsDashboard, now: datetime.datetime) -> None:
     state = ItemState.PAYMENT_PENDING
     dashboard.waiting_items = [
-        WaitingItem(item, change_url(item), now - item.state_changed_at)
+        WaitingItem(item, record_admin_url(item), now - item.state_changed_at)
         for item in items_waiting_longest(state=state, limit=WAITING_ITEMS_SHOWN)
     ]
     count = items_count_in_state(state=state, up_to=COUNT_UP_TO)
@@ -205,7 +202,7 @@ def _add_disbursements(dashboard: OpsDashboard) -> None:
     ]
     dashboard.headline += dashboard.disbursement_counts
     dashboard.recent_disbursements = [
-        ProblemDisbursement(disbursement, change_url(disbursement))
+        ProblemDisbursement(disbursement, record_admin_url(disbursement))
         for disbursement in disbursements_latest(statuses=DISBURSEMENT_PROBLEMS, limit=RECENT_DISBURSEMENTS_SHOWN)
     ]
 

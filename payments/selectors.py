@@ -9,7 +9,7 @@ from accounts.models import BankAccount, Customer
 from batches.models import BatchEntry
 from opsconsole.models import TaskRun
 from opsconsole.money import format_minor_units
-from opsconsole.tasking.views import admin_change_url
+from opsconsole.admin_urls import record_admin_url
 from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Item, ItemFee, ItemState, ItemStateChange, Payer,
     PaymentMethod, Transaction,
@@ -216,10 +216,6 @@ def _task_runs_on(item: Item, charge_ids: list[int], disbursement_ids: list[int]
             .order_by("requested_at", "id"))
 
 
-def _admin_url(obj) -> str | None:
-    return admin_change_url(app_label=obj._meta.app_label, model_name=obj._meta.model_name, pk=obj.pk)
-
-
 def _person(user) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -248,7 +244,7 @@ def _charge_event(charge: Charge) -> TimelineEvent:
     return TimelineEvent(
         at=charge.created_at, kind=TimelineKind.CHARGE,
         title=f"{method.capitalize()} charge {charge.gateway_reference}: {charge.get_status_display().lower()}",
-        detail="; ".join(facts), cause=f"Payment by the buyer with {paid_with}", url=_admin_url(charge),
+        detail="; ".join(facts), cause=f"Payment by the buyer with {paid_with}", url=record_admin_url(charge),
         tone=CHARGE_TONES.get(charge.status, Tone.NEUTRAL),
     )
 
@@ -259,14 +255,14 @@ def _disbursement_events(disbursement: Disbursement) -> list[TimelineEvent]:
     events = [TimelineEvent(
         at=disbursement.created_at, kind=TimelineKind.DISBURSEMENT,
         title=f"Disbursement {disbursement.reference} of {amount}: {disbursement.get_status_display().lower()}",
-        detail=disbursement.failure_reason, cause=cause, url=_admin_url(disbursement),
+        detail=disbursement.failure_reason, cause=cause, url=record_admin_url(disbursement),
         tone=DISBURSEMENT_TONES.get(disbursement.status, Tone.NEUTRAL),
     )]
     if disbursement.paid_at:
         events.append(TimelineEvent(
             at=disbursement.paid_at, kind=TimelineKind.DISBURSEMENT,
             title=f"Disbursement {disbursement.reference} paid to the seller", detail=amount,
-            cause="The bank settled the payout", url=_admin_url(disbursement), tone=Tone.SUCCESS,
+            cause="The bank settled the payout", url=record_admin_url(disbursement), tone=Tone.SUCCESS,
         ))
     return events
 
@@ -278,7 +274,7 @@ def _ledger_event(line: Transaction) -> TimelineEvent:
         title=f"Ledger: {line.get_kind_display().lower()} {format_minor_units(line.amount, line.currency)}",
         detail=" · ".join(part for part in (line.reference, line.description) if part),
         cause=str(source) if source else "Ledger entry on the item",
-        url=_admin_url(line),
+        url=record_admin_url(line),
     )
 
 
@@ -292,14 +288,14 @@ def _batch_entry_events(entry: BatchEntry) -> list[TimelineEvent]:
         detail += f": {entry.validation_error}"
     events = [TimelineEvent(
         at=entry.created_at, kind=TimelineKind.BATCH_ENTRY, title=f"{what} in batch {batch.reference}",
-        detail=detail, cause=f"Trace number {entry.trace_number}", url=_admin_url(batch),
+        detail=detail, cause=f"Trace number {entry.trace_number}", url=record_admin_url(batch),
         tone=BATCH_ENTRY_TONES.get(entry.status, Tone.NEUTRAL),
     )]
     if entry.returned_at:
         events.append(TimelineEvent(
             at=entry.returned_at, kind=TimelineKind.BATCH_ENTRY,
             title=f"Returned by the bank from batch {batch.reference}: return code {entry.return_code or '(none)'}",
-            detail=what, cause=f"The bank ({batch.get_network_display()})", url=_admin_url(batch), tone=Tone.DANGER,
+            detail=what, cause=f"The bank ({batch.get_network_display()})", url=record_admin_url(batch), tone=Tone.DANGER,
         ))
     return events
 
@@ -311,7 +307,7 @@ def _callback_event(callback: Callback) -> TimelineEvent:
         title=f"Callback {callback.event_type} to {callback.platform.name}: {callback.get_status_display().lower()}",
         detail=f"{attempts} delivery attempt{'s' if attempts != 1 else ''}",
         cause="The item's change, reported to the platform",
-        url=_admin_url(callback), tone=CALLBACK_TONES.get(callback.status, Tone.NEUTRAL),
+        url=record_admin_url(callback), tone=CALLBACK_TONES.get(callback.status, Tone.NEUTRAL),
     )
 
 
@@ -323,7 +319,7 @@ def _delivery_event(callback: Callback, delivery: CallbackDelivery) -> TimelineE
         at=delivery.attempted_at, kind=TimelineKind.CALLBACK_DELIVERY,
         title=f"Delivery attempt {delivery.attempt} of {callback.event_type}: {answer}",
         detail=" · ".join(part for part in (delivery.url, delivery.error) if part),
-        cause=f"Callback #{callback.pk} to {callback.platform.name}", url=_admin_url(callback),
+        cause=f"Callback #{callback.pk} to {callback.platform.name}", url=record_admin_url(callback),
         tone=Tone.SUCCESS if delivery.succeeded else Tone.DANGER,
     )
 
@@ -342,7 +338,7 @@ def _task_run_event(run: TaskRun) -> TimelineEvent:
     return TimelineEvent(
         at=run.requested_at, kind=TimelineKind.TASK_RUN,
         title=f"Task run #{run.pk}: {run.task_title} on {target} — {run.get_status_display().lower()}",
-        detail=detail, cause=cause, url=_admin_url(run), tone=TASK_RUN_TONES.get(run.status, Tone.NEUTRAL),
+        detail=detail, cause=cause, url=record_admin_url(run), tone=TASK_RUN_TONES.get(run.status, Tone.NEUTRAL),
     )
 
 

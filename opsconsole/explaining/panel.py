@@ -3,8 +3,8 @@ evidence linked to the records it came from, and the fixing task if they may run
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
 
+from opsconsole.admin_urls import record_admin_url
 from opsconsole.explaining.base import Evidence, Verdict
 from opsconsole.explaining.selectors import object_explain
 from opsconsole.tasking.registry import registry as tasks
@@ -33,10 +33,7 @@ def record_url(record, user) -> str | None:
     meta = record._meta
     if not user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
         return None
-    try:
-        return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[record.pk])
-    except NoReverseMatch:
-        return None
+    return record_admin_url(record)
 
 
 def _shown(evidence: Evidence, user) -> ShownEvidence:

@@ -14,10 +14,11 @@ from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_POST
 
+from opsconsole.admin_urls import record_admin_url
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
 from opsconsole.tasking.forms import TaskRequestForm, in_console_style
@@ -39,14 +40,6 @@ def task_page_url(*, slug: str, target_id, **query) -> str:
 
 def run_page_url(run: TaskRun) -> str:
     return reverse("admin:opsconsole_taskrun_change", args=[run.pk])
-
-
-def admin_change_url(*, app_label: str, model_name: str, pk) -> str | None:
-    """The admin page of one object, or None for a model the admin does not show."""
-    try:
-        return reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
-    except NoReverseMatch:
-        return None
 
 
 def _new_idempotency_key() -> str:
@@ -151,7 +144,7 @@ class TaskPage(View):
         context.update(
             admin.site.each_context(self.request), title=self.task.title, task=self.task,
             object=self.target, target=self.target, target_kind=meta.verbose_name,
-            target_url=admin_change_url(app_label=meta.app_label, model_name=meta.model_name, pk=self.target.pk),
+            target_url=record_admin_url(self.target),
         )
         return TemplateResponse(self.request, self.template_name, context)
 
