@@ -1,4 +1,7 @@
-"""Where a record's admin page is: the one place every screen, explanation and report links from."""
+"""Where things are: a record's admin page, a task's page and a run's page, for every screen,
+explanation and report that links to them."""
+
+from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, reverse
 
@@ -14,3 +17,13 @@ def admin_change_url(*, app_label: str, model_name: str, pk) -> str | None:
 def record_admin_url(record) -> str | None:
     meta = record._meta
     return admin_change_url(app_label=meta.app_label, model_name=meta.model_name, pk=record.pk)
+
+
+def task_page_url(*, slug: str, target_id, **query) -> str:
+    """The task page for one object; `query` pre-fills the parameters (a ticket's link)."""
+    url = reverse("task-page", kwargs={"slug": slug, "target_id": target_id})
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def run_page_url(run) -> str:
+    return reverse("admin:opsconsole_taskrun_change", args=[run.pk])

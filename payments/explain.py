@@ -13,7 +13,7 @@ from opsconsole.explaining.registry import register
 from opsconsole.reference_codes import bank_return
 from payments.explain_charges import charge_declined_verdict, charge_evidence
 from payments.explain_payouts import next_payout_verdict, seller_payout_blocker
-from payments.models import Callback, Charge, Disbursement, Item, ItemState, PaymentMethod, Transaction
+from payments.models import Callback, Charge, Disbursement, Item, PaymentMethod, Transaction
 
 BatchStatus = Batch.Status
 

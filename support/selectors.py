@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from opsconsole.models import TaskRun
 from opsconsole.tasking.selectors import tasks_runnable_by
-from opsconsole.admin_urls import admin_change_url
-from opsconsole.tasking.views import run_page_url, task_page_url
+from opsconsole.admin_urls import admin_change_url, run_page_url, task_page_url
 from support.bugs import bugs_nearing_target
 from support.business_hours import SUPPORT_CALENDAR, BusinessCalendar, business_seconds_between
 from support.clocks import ticket_clocks

@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 
 from opsconsole.tasking.base import OpsTask
 from opsconsole.tasking.selectors import tasks_runnable_by
-from opsconsole.tasking.views import task_page_url
+from opsconsole.admin_urls import task_page_url
 
 TASK_ICON = "bolt"
 PICK_ONE = "Select exactly one {model} to run “{task}” on: a task acts on one object at a time."

@@ -6,7 +6,6 @@ field it names.
 """
 
 import uuid
-from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -14,11 +13,10 @@ from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from opsconsole.admin_urls import record_admin_url
+from opsconsole.admin_urls import record_admin_url, run_page_url, task_page_url
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
 from opsconsole.tasking.forms import TaskRequestForm, in_console_style
@@ -30,16 +28,6 @@ from opsconsole.tasking.services import (
 
 # The steps of the page; a form names the step it asks for next.
 PARAMETERS, PREVIEW, CONFIRM = "parameters", "preview", "confirm"
-
-
-def task_page_url(*, slug: str, target_id, **query) -> str:
-    """The task page for one object; `query` pre-fills the parameters (a ticket's link)."""
-    url = reverse("task-page", kwargs={"slug": slug, "target_id": target_id})
-    return f"{url}?{urlencode(query)}" if query else url
-
-
-def run_page_url(run: TaskRun) -> str:
-    return reverse("admin:opsconsole_taskrun_change", args=[run.pk])
 
 
 def _new_idempotency_key() -> str:

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from batches.models import Batch, BatchEntry
-from tests.factories import make_bank_account, make_batch, make_batch_entry
+from tests.factories import make_batch, make_batch_entry
 from tests.opsconsole.explain_helpers import FRIDAY_MORNING, evidence_text, verdict_of
 
 pytestmark = pytest.mark.django_db

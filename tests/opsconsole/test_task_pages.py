@@ -299,7 +299,7 @@ def test_the_sidebar_links_to_task_runs_for_people_who_may_see_them(login):
 # A task without an example fails the conformance kit (test_task_conformance.py) already.
 @pytest.mark.parametrize("slug", [task.slug for task in registry.all() if task.slug in TASK_EXAMPLES])
 def test_every_task_gets_its_button_and_its_pages(slug, login, django_capture_on_commit_callbacks):
-    task, example = registry.get(slug), TASK_EXAMPLES[slug]
+    example = TASK_EXAMPLES[slug]
     target = example.make_target()
     client, params = login("root"), example.good_params(target)
     page = reverse("task-page", kwargs={"slug": slug, "target_id": target.pk})

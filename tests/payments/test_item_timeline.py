@@ -13,7 +13,7 @@ from batches.models import Batch, BatchEntry, Direction
 from opsconsole.models import TaskRun
 from opsconsole.money import format_minor_units
 from opsconsole.tasking.services import Origin, task_run_request
-from payments.models import Callback, Charge, Disbursement, ItemState, PaymentMethod
+from payments.models import Charge, Disbursement, ItemState, PaymentMethod
 from payments.selectors import (
     TIMELINE_KIND_ORDER, TimelineKind, Tone, item_timeline, item_timeline_kinds_visible_to,
 )

@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts.models import Customer
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
-from opsconsole.tasking.views import task_page_url
+from opsconsole.admin_urls import task_page_url
 from support.models import SavedAnswer, Ticket, TicketKind, TicketLink, TicketMessage
 from support.resolution import ALREADY_FINISHED, ticket_resolve
 from support.selectors import saved_answer_render
