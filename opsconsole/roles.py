@@ -53,6 +53,9 @@ RUN_THE_ROTA = _manage("support.rotaweek")
 READ_SUPPORT = _view("support.ticket", "support.ticketmessage", "support.ticketlink", "support.bug",
                      "support.article", "support.rotaweek")
 APPROVE_TASKS = frozenset({"opsconsole.approve_taskrun"})
+AUDIT_TRAIL = _view("audit.auditevent", "audit.auditarchive", "audit.auditverification", "audit.auditreview",
+                    "audit.auditreviewmark")
+REVIEW_AUDIT_TRAIL = frozenset({"audit.review_auditevent"})
 # Task permissions by role: each task has its own (see opsconsole/tasking/permissions.py).
 EVERYDAY_TASKS = frozenset({
     "accounts.run_change_email", "accounts.run_place_payout_hold", "accounts.run_release_payout_hold",
@@ -71,7 +74,7 @@ OPS_LEAD = Role(
     "Ops lead", "lead",
     "Approves high-risk task requests, reviews the audit history, runs the standup.",
     CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS | APPROVE_TASKS
-    | SUPPORT_WORK | RUN_THE_ROTA,
+    | SUPPORT_WORK | RUN_THE_ROTA | AUDIT_TRAIL | REVIEW_AUDIT_TRAIL,
 )
 SUPPORT_ENGINEER = Role(
     "Support engineer", "engineer",
@@ -86,7 +89,8 @@ DEVELOPER = Role(
 AUDITOR = Role(
     "Auditor", "auditor",
     "Reads and exports the audit trail; changes nothing.",
-    _view("accounts.platform", "accounts.customer", "payments.item", "batches.batch") | TASK_HISTORY | READ_SUPPORT,
+    _view("accounts.platform", "accounts.customer", "payments.item", "batches.batch") | TASK_HISTORY | READ_SUPPORT
+    | AUDIT_TRAIL,
 )
 
 ROLES = (OPS_AGENT, OPS_LEAD, SUPPORT_ENGINEER, DEVELOPER, AUDITOR)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "payments",
     "batches",
     "support",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.models import AuditEvent
+from audit.task_events import FINISHED_ACTIONS, record_task_run_event
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
 from opsconsole.tasking.base import Chunk, FieldChange, OpsTask
@@ -127,6 +129,7 @@ def task_run_request(*, slug: str, target_id, raw_params: dict, reason: str, ori
     try:
         with transaction.atomic():
             run.save()
+            record_task_run_event(run, AuditEvent.Action.TASK_REQUESTED)
             if run.status == TaskRun.Status.QUEUED and preview.task.runs_in_background:
                 transaction.on_commit(lambda: task_run_dispatch(run_id=run.pk))
     except IntegrityError:  # the same idempotency key, submitted concurrently
@@ -140,7 +143,9 @@ def _record_refusal(run: TaskRun, refusal: OpsError) -> TaskRun:
     run.status = TaskRun.Status.REJECTED
     run.outcome = str(refusal)
     run.finished_at = timezone.now()
-    run.save()
+    with transaction.atomic():
+        run.save()
+        record_task_run_event(run, AuditEvent.Action.TASK_REFUSED)
     return run
 
 
@@ -214,7 +219,9 @@ def task_run_execute(*, run_id: int) -> TaskRun:
 def _finish(run: TaskRun, status: str, outcome: str, started: float) -> TaskRun:
     run.status, run.outcome, run.finished_at = status, outcome, timezone.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
-    run.save(update_fields=["status", "outcome", "finished_at", "duration_ms"])
+    with transaction.atomic():
+        run.save(update_fields=["status", "outcome", "finished_at", "duration_ms"])
+        record_task_run_event(run, FINISHED_ACTIONS[status])
     return run
 
 
@@ -269,20 +276,22 @@ def task_runs_sweep() -> list[int]:
     return run_ids
 
 
-def task_run_approve(*, run_id: int, approver, comment: str = "") -> TaskRun:
-    """A second person approves a waiting run; it then executes as its requester."""
+def task_run_approve(*, run_id: int, approver, comment: str = "", request=None) -> TaskRun:
+    """A second person approves a waiting run; it then executes as its requester. `request`,
+    when there is one, says where the decision came from."""
     with transaction.atomic():
         run = _awaiting_decision(run_id, approver)
         run.approver, run.decided_at, run.approval_comment = approver, timezone.now(), comment.strip()
         run.status = TaskRun.Status.QUEUED
         run.save(update_fields=["approver", "decided_at", "approval_comment", "status"])
+        record_task_run_event(run, AuditEvent.Action.TASK_APPROVED, request=request)
         if _task(run.task_slug).runs_in_background:
             transaction.on_commit(lambda: task_run_dispatch(run_id=run.pk))
             return run
     return task_run_execute(run_id=run.pk)
 
 
-def task_run_decline(*, run_id: int, approver, comment: str) -> TaskRun:
+def task_run_decline(*, run_id: int, approver, comment: str, request=None) -> TaskRun:
     if not comment.strip():
         raise OpsError("Say why the request is declined.", field="comment")
     with transaction.atomic():
@@ -290,6 +299,7 @@ def task_run_decline(*, run_id: int, approver, comment: str) -> TaskRun:
         run.approver, run.decided_at, run.approval_comment = approver, timezone.now(), comment.strip()
         run.status, run.outcome, run.finished_at = TaskRun.Status.DECLINED, f"Declined: {comment.strip()}", timezone.now()
         run.save()
+        record_task_run_event(run, AuditEvent.Action.TASK_DECLINED, request=request)
     return run
 
 

@@ -150,7 +150,8 @@ def task_run_decide(request, run_id: int):
     try:
         if decide is None:
             raise OpsError(CHOOSE_A_DECISION)
-        run = decide(run_id=run.pk, approver=request.user, comment=request.POST.get("comment", ""))
+        run = decide(run_id=run.pk, approver=request.user, comment=request.POST.get("comment", ""),
+                     request=request)
     except OpsError as refusal:
         messages.error(request, refusal.message)
     else:

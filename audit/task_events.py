@@ -1,0 +1,48 @@
+"""Task runs in the audit trail: one event for each step a run takes."""
+
+from audit.models import AuditEvent
+from audit.recording import record_event
+from opsconsole.models import TaskRun
+
+FINISHED_ACTIONS = {
+    TaskRun.Status.SUCCEEDED: AuditEvent.Action.TASK_SUCCEEDED,
+    TaskRun.Status.REJECTED: AuditEvent.Action.TASK_REFUSED,
+    TaskRun.Status.FAILED: AuditEvent.Action.TASK_FAILED,
+    TaskRun.Status.DECLINED: AuditEvent.Action.TASK_DECLINED,
+}
+FAILURES = {AuditEvent.Action.TASK_REFUSED, AuditEvent.Action.TASK_FAILED}
+DECISIONS = {AuditEvent.Action.TASK_APPROVED, AuditEvent.Action.TASK_DECLINED}
+
+
+def record_task_run_event(run: TaskRun, action: str, *, request=None) -> AuditEvent:
+    """Decisions are the approver's; every other step is taken on the requester's behalf."""
+    from opsconsole.tasking.base import Risk
+    from opsconsole.tasking.registry import registry
+
+    task = registry.get(run.task_slug)
+    actor = run.approver if action in DECISIONS else run.requested_by
+    by_requester = action not in DECISIONS
+    return record_event(
+        action, outcome=AuditEvent.Outcome.FAILURE if action in FAILURES else AuditEvent.Outcome.SUCCESS,
+        actor=actor, source=_source(run, task, action), request=request,
+        ip_address=run.ip_address if by_requester else None, user_agent=run.user_agent if by_requester else "",
+        object_type=run.target_type, object_id=run.target_id, object_repr=run.target_repr,
+        task_run=run, task_slug=run.task_slug, high_risk=bool(task and task.risk == Risk.HIGH),
+        summary=_summary(run, action), details={"status": run.status, "reason": run.reason,
+                                                "ticket": run.ticket_reference},
+    )
+
+
+def _source(run: TaskRun, task, action: str) -> str:
+    """A background run's steps after the request happen on a worker, not where it was asked."""
+    if action != AuditEvent.Action.TASK_REQUESTED and task is not None and task.runs_in_background:
+        return AuditEvent.Source.WORKER
+    return run.source
+
+
+def _summary(run: TaskRun, action: str) -> str:
+    if action in DECISIONS:
+        return f"{run.task_title}: {run.approval_comment or 'no comment'}"
+    if action == AuditEvent.Action.TASK_REQUESTED:
+        return f"{run.task_title}: {run.reason}"
+    return f"{run.task_title}: {run.outcome}"
