@@ -1,8 +1,195 @@
-"""Retention: where the archived part of the chain ends (the archiving command builds on this)."""
+"""Retention: old events move from the database to archive files, and the chain stays verifiable.
 
-from audit.models import AuditArchive
+The trail keeps 12 months of events, the last 3 on-line (PCI DSS v4.0 10.5.1; docs/decisions.md).
+`archive_audit` moves the stretch before the on-line window to a gzip JSON-lines file: a manifest
+line, then one line per event with every field, hashes included. The file is written and synced
+to disk, its SHA-256 recorded in an `AuditArchive` row, and only then are the events deleted, all
+in one transaction: a failure at any step deletes nothing and leaves no file behind. The on-line
+chain then continues from the archive's last hash (see `archived_chain_head`).
+"""
+
+import datetime
+import gzip
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from audit.chain import GENESIS_HASH, ChainWalk
+from audit.models import AuditArchive, AuditEvent
+
+# Any constant: the key of the PostgreSQL advisory lock that lets one archiving run at a time.
+# Appends need not wait: they add after the newest event, and the chain head they read is the
+# same whether the events before it are on-line or just archived.
+ARCHIVE_LOCK_KEY = 7_311_046_002
+ONLINE_DAYS = 90  # three months stay in the database (PCI DSS 10.5.1: immediately available)
+ARCHIVE_FORMAT = "opsconsole-audit-archive/1"
+EVENT_FIELDS = tuple(field.attname for field in AuditEvent._meta.concrete_fields)
+ROWS_PER_FETCH = 2_000
+READ_BLOCK = 1 << 20
+BROKEN_CHAIN = "Record #{record_id} ({problem}): {explanation}. Nothing was archived; run verify_audit."
+
+
+class AuditArchiveError(Exception):
+    """Archiving stopped; nothing was deleted and no file was left."""
 
 
 def archived_chain_head() -> tuple[int, str] | None:
-    latest = AuditArchive.objects.order_by("-last_id").values_list("last_id", "last_hash").first()
-    return latest
+    """The id and hash the on-line chain continues from, once part of it has been archived."""
+    return AuditArchive.objects.order_by("-last_id").values_list("last_id", "last_hash").first()
+
+
+def audit_events_archive(*, older_than: datetime.datetime, directory: Path, archived_by: str) -> AuditArchive | None:
+    """Move the events before `older_than` to a new file in `directory`; None when none is that old.
+
+    Only the oldest unbroken stretch moves, so the on-line chain always starts where the archive
+    ends. A break in that stretch stops archiving: it is found by `verify_audit`, not buried in a file.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    created = None
+    try:
+        with transaction.atomic():
+            _lock_archiving()
+            archive = _next_archive(older_than=older_than, archived_by=archived_by)
+            if archive is None:
+                return None
+            path = directory / archive.file_name
+            with _create_file(path) as raw_file:
+                created = path
+                _write_archive_file(raw_file, archive)
+            _sync_directory(directory)
+            archive.file_sha256 = file_sha256(path)
+            archive.save()
+            _delete_archived_events(archive)
+    except BaseException:
+        if created is not None:
+            created.unlink(missing_ok=True)
+        raise
+    return archive
+
+
+def archive_file_events(path: Path) -> Iterator[dict]:
+    """The events of an archive file, as `values()` rows, after checking its manifest line."""
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        manifest = json.loads(next(lines, "{}"))
+        if manifest.get("archive") != ARCHIVE_FORMAT:
+            raise AuditArchiveError(f"{path.name} is not an audit archive: its first line is not the manifest.")
+        for line in lines:
+            event = json.loads(line)
+            event["occurred_at"] = datetime.datetime.fromisoformat(event["occurred_at"])
+            yield event
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as archive_file:
+        while block := archive_file.read(READ_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _lock_archiving() -> None:
+    """SQLite's writers already queue for the database lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ARCHIVE_LOCK_KEY])
+
+
+def _next_archive(*, older_than: datetime.datetime, archived_by: str) -> AuditArchive | None:
+    """The record of the archive to write (unsaved, without its checksum): the oldest on-line
+    stretch in which every event is before `older_than`, continuing the archived part of the chain."""
+    first_kept = AuditEvent.objects.filter(occurred_at__gte=older_than).aggregate(first=Min("id"))["first"]
+    older = AuditEvent.objects.filter(occurred_at__lt=older_than)
+    if first_kept is not None:
+        older = older.filter(id__lt=first_kept)
+    last_id = older.aggregate(last=Max("id"))["last"]
+    if last_id is None:
+        return None
+    # It starts right after the archived part; a record missing there is reported by the walk.
+    after_id, previous_hash = archived_chain_head() or (0, GENESIS_HASH)
+    return AuditArchive(
+        archived_at=timezone.now(), archived_by=archived_by[:150], older_than=older_than,
+        file_name=f"audit-events-{after_id + 1:012d}-{last_id:012d}.jsonl.gz",
+        event_count=last_id - after_id, first_id=after_id + 1, last_id=last_id, first_previous_hash=previous_hash,
+        last_hash=AuditEvent.objects.values_list("record_hash", flat=True).get(pk=last_id),
+    )
+
+
+def _manifest(archive: AuditArchive) -> dict:
+    return {
+        "archive": ARCHIVE_FORMAT, "first_id": archive.first_id, "last_id": archive.last_id,
+        "event_count": archive.event_count, "first_previous_hash": archive.first_previous_hash,
+        "last_hash": archive.last_hash, "older_than": archive.older_than, "archived_at": archive.archived_at,
+    }
+
+
+def _create_file(path: Path):
+    try:
+        return open(path, "xb")
+    except FileExistsError:
+        raise AuditArchiveError(
+            f"{path} already exists but is not on record as an archive: move it aside and archive again."
+        ) from None
+
+
+def _write_archive_file(raw_file, archive: AuditArchive) -> None:
+    """Write the manifest and the events, checking the chain as they go, and sync the file to
+    disk: the events may be deleted only once it is there."""
+    walk = ChainWalk(after_id=archive.first_id - 1, previous_hash=archive.first_previous_hash)
+    events = (AuditEvent.objects.filter(id__lte=archive.last_id).order_by("id")
+              .values(*EVENT_FIELDS).iterator(chunk_size=ROWS_PER_FETCH))
+    # Closed before any error leaves the transaction: PostgreSQL's server-side cursor ends with it.
+    with closing(events), gzip.GzipFile(filename=archive.file_name, mode="wb", fileobj=raw_file) as archive_file:
+        archive_file.write(_json_line(_manifest(archive)))
+        for event in events:
+            if broken := walk.follow(event):
+                raise AuditArchiveError(BROKEN_CHAIN.format(record_id=broken.record_id, problem=broken.problem,
+                                                            explanation=broken.explanation))
+            archive_file.write(_json_line(event))
+    if broken := walk.reaches(last_id=archive.last_id, last_hash=archive.last_hash):
+        raise AuditArchiveError(BROKEN_CHAIN.format(record_id=broken.record_id, problem=broken.problem,
+                                                    explanation=broken.explanation))
+    raw_file.flush()
+    os.fsync(raw_file.fileno())
+
+
+def _sync_directory(directory: Path) -> None:
+    """A new file's name is durable only once its directory is synced too."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _json_line(values: dict) -> bytes:
+    text = json.dumps(values, separators=(",", ":"), default=_json_value)
+    return f"{text}\n".encode()
+
+
+def _json_value(value):
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _delete_archived_events(archive: AuditArchive) -> None:
+    """The one deletion the trail allows: the ORM refuses it, and so does PostgreSQL's trigger
+    outside a transaction that sets `audit.archiving` (see migration 0002)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL audit.archiving = 'on'")
+        cursor.execute(f"DELETE FROM {table} WHERE id BETWEEN %s AND %s", [archive.first_id, archive.last_id])
+        deleted = cursor.rowcount
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL audit.archiving = 'off'")
+    if deleted != archive.event_count:
+        raise AuditArchiveError(f"Expected to delete {archive.event_count} archived events, found {deleted}; "
+                                "nothing was deleted.")

@@ -149,7 +149,9 @@ class AuditReviewMark(AppendOnlyModel):
         REVIEWED = "reviewed", "Reviewed"
         FLAGGED = "flagged", "Flagged"
 
-    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="review_marks")
+    # No database constraint: `archive_audit` moves old events to a file, and the marks on them
+    # stay on-line, still naming the event by its id.
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="review_marks", db_constraint=False)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     marked_at = models.DateTimeField()
     verdict = models.CharField(max_length=8, choices=Verdict.choices)

@@ -1,5 +1,7 @@
-"""Sign-ins, failed sign-ins and sign-outs go on the trail as they happen."""
+"""Sign-ins, failed sign-ins, lockouts and sign-outs go on the trail as they happen."""
 
+from axes.helpers import get_cool_off
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -12,11 +14,38 @@ def record_login(sender, request, user, **kwargs):
     record_event(AuditEvent.Action.LOGIN, actor=user, request=request, summary="Signed in")
 
 
+def refused_by_lockout(request) -> bool:
+    """Whether django-axes refused this sign-in, without checking the password, because the
+    username was already locked out at this address. Axes counts (`axes_failures_since_start`)
+    only the attempts it let through to the password check."""
+    locked_out = bool(getattr(request, "axes_locked_out", False))
+    return locked_out and getattr(request, "axes_failures_since_start", None) is None
+
+
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def record_failed_login(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))
+    if refused_by_lockout(request):
+        summary = f"Sign-in refused for {username!r}: locked out after too many failed sign-ins"
+        details = {"locked_out": True}
+    else:
+        summary, details = f"Wrong username or password for {username!r}", None
     record_event(AuditEvent.Action.LOGIN_FAILED, outcome=AuditEvent.Outcome.FAILURE, actor_name=username,
-                 request=request, summary=f"Wrong username or password for {username!r}")
+                 request=request, summary=summary, details=details)
+
+
+@receiver(user_locked_out, dispatch_uid="audit_locked_out")
+def record_lockout(sender, request, username, ip_address, **kwargs):
+    """Once, when the lockout starts: axes sends this signal again for every attempt it refuses
+    during the lockout, and those are already on the trail as failed sign-ins."""
+    if refused_by_lockout(request):
+        return
+    failures, minutes = request.axes_failures_since_start, int(get_cool_off(request).total_seconds() // 60)
+    record_event(AuditEvent.Action.LOCKED_OUT, outcome=AuditEvent.Outcome.FAILURE, actor_name=username or "",
+                 request=request, ip_address=ip_address,
+                 summary=f"{username!r} locked out at this address for {minutes} minutes "
+                         f"after {failures} failed sign-ins",
+                 details={"failures": failures, "lockout_minutes": minutes})
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")

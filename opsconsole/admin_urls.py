@@ -3,6 +3,7 @@ explanation and report that links to them."""
 
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
 
@@ -10,6 +11,21 @@ def admin_change_url(*, app_label: str, model_name: str, pk) -> str | None:
     """The admin page of one object, or None for a model the admin does not show."""
     try:
         return reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def admin_history_url(*, app_label: str, model_name: str, pk) -> str | None:
+    """The field-by-field history of one object (django-simple-history), each change naming the
+    task run or the person behind it; None for a model that keeps no such history."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError:
+        return None
+    if not hasattr(model._meta, "simple_history_manager_attribute"):
+        return None
+    try:
+        return reverse(f"admin:{app_label}_{model_name}_history", args=[pk])
     except NoReverseMatch:
         return None
 

@@ -3,7 +3,9 @@
 What needs a person today: the batches going to the bank today and on the next business day by
 status, the items waiting longest for their payment, failed and returned disbursements, and the
 platforms whose callback endpoints are failing. Every number links to the admin list it counts,
-filtered the same way, and each part is shown only to people who may open that list.
+filtered the same way, and each part is shown only to people who may open that list, counting only
+the platforms they may see. Above them, for those who may read the audit trail's verifications,
+whether its hash chain was found intact.
 
 Every count filters on an indexed column (see the selectors), and every list is limited, so the
 page costs the same on a database of millions of rows as on the demo.
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from batches.calendar import calendar_for
 from batches.models import Batch, Network
+from audit.verification import audit_verification_latest
 from batches.selectors import batches_count_by_day_and_status, batches_count_in_status_since
 from opsconsole.admin_urls import record_admin_url
 from payments.models import Callback, Disbursement, Item, ItemState
@@ -40,6 +43,8 @@ DISBURSEMENT_PROBLEM_LABELS = {
     Disbursement.Status.FAILED: "Failed disbursements",
     Disbursement.Status.RETURNED: "Returned disbursements",
 }
+# The chain is walked hourly (CELERY_BEAT_SCHEDULE); two hours without a walk means the job stopped.
+AUDIT_VERIFICATION_DUE_WITHIN = datetime.timedelta(hours=2)
 BATCH_STATUS_TONES = {
     Batch.Status.OPEN: "info",
     Batch.Status.SUBMITTED: "info",
@@ -97,6 +102,14 @@ class FailingEndpoint:
     total: int
 
 
+@dataclass(frozen=True)
+class AuditTrailStatus:
+    """The latest walk of the audit chain, as a sentence; `alert` when it needs someone now."""
+
+    message: str
+    alert: bool
+
+
 @dataclass
 class OpsDashboard:
     """The parts one person may see; a part they may not is None (or empty)."""
@@ -110,10 +123,11 @@ class OpsDashboard:
     disbursement_counts: list[Metric] | None = None
     recent_disbursements: list[ProblemDisbursement] | None = None
     failing_endpoints: list[FailingEndpoint] | None = None
+    audit_trail: AuditTrailStatus | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not self.headline
+        return not self.headline and self.audit_trail is None
 
 
 def dashboard_callback(request, context):
@@ -128,12 +142,28 @@ def ops_dashboard(*, user, now: datetime.datetime | None = None) -> OpsDashboard
     if user.has_perm("batches.view_batch"):
         _add_batches(dashboard, now)
     if user.has_perm("payments.view_item"):
-        _add_waiting_items(dashboard, now)
+        _add_waiting_items(dashboard, now, user)
     if user.has_perm("payments.view_disbursement"):
-        _add_disbursements(dashboard)
+        _add_disbursements(dashboard, user)
     if user.has_perm("payments.view_callback"):
-        _add_failing_endpoints(dashboard)
+        _add_failing_endpoints(dashboard, user)
+    if user.has_perm("audit.view_auditverification"):
+        dashboard.audit_trail = audit_trail_status(now=now)
     return dashboard
+
+
+def audit_trail_status(*, now: datetime.datetime) -> AuditTrailStatus:
+    latest = audit_verification_latest()
+    if latest is None:
+        return AuditTrailStatus("The audit trail has never been verified: the hourly check has not run.", alert=True)
+    checked_at = f"{timezone.localtime(latest.checked_at):%a %d %b %Y, %H:%M}"
+    if not latest.intact:
+        return AuditTrailStatus(f"{latest.message} (found {checked_at}).", alert=True)
+    if now - latest.checked_at > AUDIT_VERIFICATION_DUE_WITHIN:
+        return AuditTrailStatus(f"The audit trail has not been verified since {checked_at}: "
+                                "the hourly check is not running.", alert=True)
+    return AuditTrailStatus(f"Audit trail verified at {checked_at}: {latest.events_checked:,} records intact.",
+                            alert=False)
 
 
 def changelist_url(model, **filters) -> str:
@@ -178,13 +208,13 @@ def _add_batches(dashboard: OpsDashboard, now: datetime.datetime) -> None:
     ))
 
 
-def _add_waiting_items(dashboard: OpsDashboard, now: datetime.datetime) -> None:
+def _add_waiting_items(dashboard: OpsDashboard, now: datetime.datetime, user) -> None:
     state = ItemState.PAYMENT_PENDING
     dashboard.waiting_items = [
         WaitingItem(item, record_admin_url(item), now - item.state_changed_at)
-        for item in items_waiting_longest(state=state, limit=WAITING_ITEMS_SHOWN)
+        for item in items_waiting_longest(state=state, limit=WAITING_ITEMS_SHOWN, visible_to=user)
     ]
-    count = items_count_in_state(state=state, up_to=COUNT_UP_TO)
+    count = items_count_in_state(state=state, up_to=COUNT_UP_TO, visible_to=user)
     dashboard.waiting_count = Metric(
         "Items in payment pending", count,
         changelist_url(Item, state__exact=state, **_longest_waiting_first(Item, "state_changed_at")),
@@ -193,8 +223,8 @@ def _add_waiting_items(dashboard: OpsDashboard, now: datetime.datetime) -> None:
     dashboard.headline.append(dashboard.waiting_count)
 
 
-def _add_disbursements(dashboard: OpsDashboard) -> None:
-    counts = disbursements_count_by_status(statuses=DISBURSEMENT_PROBLEMS, up_to=COUNT_UP_TO)
+def _add_disbursements(dashboard: OpsDashboard, user) -> None:
+    counts = disbursements_count_by_status(statuses=DISBURSEMENT_PROBLEMS, up_to=COUNT_UP_TO, visible_to=user)
     dashboard.disbursement_counts = [
         Metric(DISBURSEMENT_PROBLEM_LABELS[status], counts[status],
                changelist_url(Disbursement, status__exact=status), "danger" if counts[status] else "success")
@@ -203,14 +233,15 @@ def _add_disbursements(dashboard: OpsDashboard) -> None:
     dashboard.headline += dashboard.disbursement_counts
     dashboard.recent_disbursements = [
         ProblemDisbursement(disbursement, record_admin_url(disbursement))
-        for disbursement in disbursements_latest(statuses=DISBURSEMENT_PROBLEMS, limit=RECENT_DISBURSEMENTS_SHOWN)
+        for disbursement in disbursements_latest(statuses=DISBURSEMENT_PROBLEMS, limit=RECENT_DISBURSEMENTS_SHOWN,
+                                                 visible_to=user)
     ]
 
 
-def _add_failing_endpoints(dashboard: OpsDashboard) -> None:
+def _add_failing_endpoints(dashboard: OpsDashboard, user) -> None:
     since = timezone.make_aware(datetime.datetime.combine(dashboard.since, datetime.time.min))
     since_filter = {"created_at__date__gte": dashboard.since.isoformat()}
-    endpoints = callback_endpoints_failing(since=since)
+    endpoints = callback_endpoints_failing(since=since, visible_to=user)
     dashboard.failing_endpoints = [
         FailingEndpoint(
             endpoint.platform_name,

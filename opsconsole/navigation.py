@@ -20,6 +20,13 @@ def can_view(model: str):
     return has_view_permission
 
 
+def has_permission(permission: str):
+    def has_the_permission(request) -> bool:
+        return request.user.has_perm(permission)
+
+    return has_the_permission
+
+
 def is_superuser(request) -> bool:
     return request.user.is_superuser
 
@@ -70,6 +77,8 @@ SIDEBAR_NAVIGATION = [
             _link("Ledger", "menu_book", "payments.transaction"),
             _link("Callbacks", "webhook", "payments.callback"),
             _link("Callback deliveries", "send", "payments.callbackdelivery"),
+            _link("API requests", "api", "apilog.apirequest"),
+            _link("API changelog", "history_edu", "apilog.apichange"),
         ],
     },
     {
@@ -101,6 +110,10 @@ SIDEBAR_NAVIGATION = [
     {
         "title": "Audit",
         "items": [
+            _link("Audit trail", "policy", "audit.auditevent"),
+            _link("Chain checks", "verified", "audit.auditverification"),
+            _link("Archives", "inventory_2", "audit.auditarchive"),
+            _page("Daily review", "fact_check", "audit-review", permission=has_permission("audit.review_auditevent")),
             {
                 "title": "Staff users",
                 "icon": "badge",

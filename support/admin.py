@@ -6,7 +6,9 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
+from audit.exports import RecordedExportMixin
 from opsconsole.errors import OpsError
+from opsconsole.readonly_admin import PlatformScopedInlineMixin, PlatformScopedMixin
 from support.bugs import (
     SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_mark_fixed, bug_slo_status,
 )
@@ -19,14 +21,20 @@ from support.selectors import ticket_conversation, ticket_linked_records, ticket
 from support.services import bug_fix_due_at, ticket_create
 
 
-class SupportAdmin(SimpleHistoryAdmin, ModelAdmin):
+class SupportAdmin(PlatformScopedMixin, SimpleHistoryAdmin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
 
 
-class CsvAdmin(ImportExportModelAdmin, SupportAdmin):
+class CsvAdmin(RecordedExportMixin, ImportExportModelAdmin, SupportAdmin):
+    """CSV in and out: each export is on the audit trail (audit/exports.py)."""
+
     import_form_class = ImportForm
     export_form_class = ExportForm
+
+    def has_import_permission(self, request):
+        # django-import-export lets any staff member import unless told otherwise.
+        return self.has_add_permission(request) and super().has_import_permission(request)
 
 
 class TicketMessageInline(TabularInline):
@@ -54,6 +62,7 @@ class TicketLinkInline(TabularInline):
 
 @admin.register(Ticket)
 class TicketAdmin(CsvAdmin):
+    platform_field = "platform"  # a ticket about no platform is everyone's
     resource_classes = [TicketResource]
     list_display = ("reference", "subject", "kind", "priority", "status", "assignee", "platform",
                     "first_response_sla", "resolution_sla", "created_at")
@@ -120,7 +129,7 @@ BUG_SLO_COLOURS = {SLO_ON_TRACK: "info", SLO_NEAR_MISS: "warning", SLO_MISSED: "
                    SLO_NOT_MEASURED: "default"}
 
 
-class BugTicketInline(TabularInline):
+class BugTicketInline(PlatformScopedInlineMixin, TabularInline):
     """The tickets a bug causes: linked from the ticket's side (its `bug`), listed here."""
 
     model = Ticket
@@ -140,6 +149,8 @@ class BugTicketInline(TabularInline):
 
 @admin.register(Bug)
 class BugAdmin(CsvAdmin):
+    # The support team's own queue: a bug may affect many platforms and holds no platform's data.
+    platform_field = None
     resource_classes = [BugResource]
     list_display = ("__str__", "severity", "status", "slo", "owner", "fix_due_at", "fixed_at")
     list_filter = ("status", "severity", "owner")
@@ -173,6 +184,7 @@ class TicketMessageAdmin(CsvAdmin):
     """Replies and internal notes across tickets: for moving them in and out as CSV. They are
     written on the ticket's page and never rewritten."""
 
+    platform_field = "ticket__platform"
     resource_classes = [TicketMessageResource]
     list_display = ("ticket", "visibility", "author", "created_at")
     list_filter = ("visibility",)
@@ -189,6 +201,7 @@ class TicketMessageAdmin(CsvAdmin):
 
 @admin.register(SavedAnswer)
 class SavedAnswerAdmin(SupportAdmin):
+    platform_field = None
     list_display = ("title", "kind")
     list_filter = ("kind",)
     search_fields = ("title", "body")
@@ -196,6 +209,7 @@ class SavedAnswerAdmin(SupportAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(SupportAdmin):
+    platform_field = None
     list_display = ("title", "category", "shared", "tags", "is_published", "updated_at")
     list_filter = ("category", "visibility", "is_published")
     search_fields = ("title", "tags", "body")
@@ -219,6 +233,7 @@ class RotaSwapInline(TabularInline):
 
 @admin.register(RotaWeek)
 class RotaWeekAdmin(SupportAdmin):
+    platform_field = None
     list_display = ("week_starting", "on_duty", "lead")
     raw_id_fields = ("on_duty", "lead")
     inlines = (RotaSwapInline,)

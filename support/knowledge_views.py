@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 
 from opsconsole.errors import OpsError
 from support.knowledge import RECORD_ARTICLE_PERMISSION, ticket_record_article
-from support.models import Article, Ticket
+from support.models import Article
+from support.selectors import tickets_visible_to
 
 CHOOSE_AN_ARTICLE = "Choose the article that answered the ticket."
 
@@ -19,7 +20,7 @@ def ticket_record_article_view(request, ticket_id: int):
     """POST `article` (an article's id): record it on the ticket, then back to the ticket's page."""
     if not request.user.has_perm(RECORD_ARTICLE_PERMISSION):
         raise PermissionDenied
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = get_object_or_404(tickets_visible_to(user=request.user), pk=ticket_id)
     back = redirect(reverse("admin:support_ticket_change", args=[ticket.pk]))
     article_id = request.POST.get("article", "")
     article = Article.objects.filter(pk=article_id).first() if article_id.isdigit() else None

@@ -149,6 +149,8 @@ class TicketLink(models.Model):
     target_id = models.CharField(max_length=64)
     target = GenericForeignKey("target_type", "target_id")
     label = models.CharField(max_length=200)
+    # A link can be retargeted or removed from the ticket's page; who did so stays on record.
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "target_type", "target_id"], name="ticket_link_unique")]

@@ -5,9 +5,13 @@ rather than duplicates."""
 from import_export import fields, resources, widgets
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 from accounts.models import Platform
 from support.models import Bug, Ticket, TicketMessage
+
+NOTE_ALREADY_RECORDED = ("Note {id} is already recorded, differently: notes are never rewritten. Leave the id "
+                         "out to add this one as a new note.")
 
 
 class TicketResource(resources.ModelResource):
@@ -47,3 +51,10 @@ class TicketMessageResource(resources.ModelResource):
         fields = ("id", "ticket", "author", "visibility", "body", "created_at")
         skip_unchanged = True
         clean_model_instances = True
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # A note is a record, kept without a history of edits: an import adds notes, and one
+        # already here is left as it is (re-importing it unchanged is skipped, not refused).
+        if not is_create:
+            raise ValidationError({"id": NOTE_ALREADY_RECORDED.format(id=instance.pk)})
+        super().save_instance(instance, is_create, row, **kwargs)

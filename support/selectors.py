@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opsconsole.models import TaskRun
+from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.tasking.selectors import tasks_runnable_by
 from opsconsole.admin_urls import admin_change_url, run_page_url, task_page_url
 from support.bugs import bugs_nearing_target
@@ -42,6 +43,11 @@ TICKET_MESSAGES_SHOWN = 200
 REPORT_DEFAULT_DAYS = 30
 REPORT_MAX_DAYS = 366
 REPORT_DAYS_PROBLEM = f"“days” must be a whole number of days from 1 to {REPORT_MAX_DAYS}, for example ?days=30."
+
+
+def tickets_visible_to(*, user=None) -> QuerySet[Ticket]:
+    """Every ticket, or with `user` those about a platform they may see or about none."""
+    return Ticket.objects.all() if user is None else restrict_to_user_platforms(Ticket.objects.all(), user)
 
 
 # --- The ticket's page ------------------------------------------------------------------------
@@ -240,17 +246,20 @@ def standup_since_from(raw: str | None, *, now: datetime.datetime) -> tuple[date
     return moment, None
 
 
-def standup_board(*, now: datetime.datetime | None = None, since: datetime.datetime | None = None) -> StandupBoard:
+def standup_board(*, now: datetime.datetime | None = None, since: datetime.datetime | None = None,
+                  user=None) -> StandupBoard:
     """The standup's columns; each ticket may appear in more than one (a new ticket can also be
     breaching). Oldest first, because the oldest needs talking about first. `since` (default: the
-    previous standup) bounds "came in", which lists every ticket created since, whatever its status."""
+    previous standup) bounds "came in", which lists every ticket created since, whatever its status.
+    With `user`, only the tickets they may see (`tickets_visible_to`)."""
     now = now or timezone.now()
     since = since or previous_standup_at(now=now)
-    open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).order_by("created_at", "id")
+    tickets = tickets_visible_to(user=user)
+    open_tickets = tickets.filter(status__in=OPEN_STATUSES).order_by("created_at", "id")
     columns = [
         _column("came_in", "Came in since the last standup",
                 f"Created since {timezone.localtime(since, SUPPORT_CALENDAR.time_zone):%a %d %b, %H:%M} Sydney time.",
-                Ticket.objects.filter(created_at__gte=since, created_at__lte=now).order_by("created_at", "id")),
+                tickets.filter(created_at__gte=since, created_at__lte=now).order_by("created_at", "id")),
         _column("new", "New", "Not yet triaged.", open_tickets.filter(status=Ticket.Status.NEW)),
         _column("aging", "Aging", "Open for more than 3 days.", open_tickets.filter(created_at__lt=now - AGING_AFTER)),
         _column("breaching", "At risk or breached", "An SLA clock is at risk or breached.",
@@ -501,8 +510,8 @@ def _sla_attainment(window: QuerySet, now: datetime.datetime) -> list[SlaAttainm
     return rows
 
 
-def _open_ages(now: datetime.datetime) -> list[AgeBucket]:
-    open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).order_by()
+def _open_ages(now: datetime.datetime, tickets: QuerySet) -> list[AgeBucket]:
+    open_tickets = tickets.filter(status__in=OPEN_STATUSES).order_by()
     buckets = []
     for key, label, younger, older in AGE_BUCKETS:
         tickets = open_tickets.filter(created_at__lte=now - younger)
@@ -513,10 +522,12 @@ def _open_ages(now: datetime.datetime) -> list[AgeBucket]:
     return buckets
 
 
-def support_report(*, days: int, now: datetime.datetime | None = None) -> SupportReport:
+def support_report(*, days: int, now: datetime.datetime | None = None, user=None) -> SupportReport:
+    """With `user`, over the tickets they may see (`tickets_visible_to`)."""
     now = now or timezone.now()
     since = now - datetime.timedelta(days=days)
-    window = Ticket.objects.filter(created_at__gte=since, created_at__lte=now).order_by()
+    tickets = tickets_visible_to(user=user)
+    window = tickets.filter(created_at__gte=since, created_at__lte=now).order_by()
     ids_by_kind: dict[str, list[int]] = defaultdict(list)
     for pk, kind in window.values_list("pk", "kind"):
         ids_by_kind[kind].append(pk)
@@ -542,7 +553,7 @@ def support_report(*, days: int, now: datetime.datetime | None = None) -> Suppor
         days=days, now=now, since=since, total=sum(row.count for row in volume), volume_by_kind=volume,
         first_response=first_response, resolution=resolution,
         self_served=len(self_served_ids), self_served_ids=self_served_ids, explained_ids=explained_ids,
-        sla_attainment=_sla_attainment(window, now), open_ages=_open_ages(now),
+        sla_attainment=_sla_attainment(window, now), open_ages=_open_ages(now, tickets),
         weeks=weeks, weekly_volume=weekly_volume,
     )
 

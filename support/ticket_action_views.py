@@ -11,6 +11,7 @@ from opsconsole.errors import OpsError
 from support.links import ticket_link_record
 from support.models import RotaWeek, Ticket
 from support.rota import rota_swap, ticket_escalate
+from support.selectors import tickets_visible_to
 from support.triage import ticket_workers
 
 CHOOSE_A_PERSON = "Choose who takes over the duty."
@@ -22,7 +23,7 @@ def _back_to(ticket: Ticket):
 
 @require_POST
 def ticket_link_record_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = get_object_or_404(tickets_visible_to(user=request.user), pk=ticket_id)
     try:
         link = ticket_link_record(ticket=ticket, query=request.POST.get("query", ""), by=request.user)
     except OpsError as refusal:
@@ -34,7 +35,7 @@ def ticket_link_record_view(request, ticket_id: int):
 
 @require_POST
 def ticket_escalate_view(request, ticket_id: int):
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = get_object_or_404(tickets_visible_to(user=request.user), pk=ticket_id)
     try:
         ticket = ticket_escalate(ticket=ticket, by=request.user)
     except OpsError as refusal:

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from opsconsole.errors import OpsError
 from support.clocks import CLOSED_STATUSES, ticket_set_status
 from support.models import Priority, Ticket, TicketKind
+from support.selectors import tickets_visible_to
 
 TRIAGE_PERMISSION = "support.change_ticket"
 
@@ -51,9 +52,10 @@ def ticket_workers() -> QuerySet:
     ).distinct().order_by("username")
 
 
-def tickets_awaiting_triage(*, limit: int = 100) -> QuerySet:
-    """New tickets, oldest first, with what the triage inbox shows of them."""
-    return (Ticket.objects.filter(status=Ticket.Status.NEW).select_related("assignee", "platform")
+def tickets_awaiting_triage(*, limit: int = 100, user=None) -> QuerySet:
+    """New tickets, oldest first, with what the triage inbox shows of them; with `user`, only
+    those about a platform they may see or about none."""
+    return (tickets_visible_to(user=user).filter(status=Ticket.Status.NEW).select_related("assignee", "platform")
             .prefetch_related("pauses").order_by("created_at", "pk")[:limit])
 
 

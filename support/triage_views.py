@@ -20,6 +20,7 @@ from opsconsole.tasking.forms import in_console_style
 from support.business_hours import SUPPORT_CALENDAR
 from support.clocks import ticket_clocks
 from support.models import Priority, Ticket, TicketKind
+from support.selectors import tickets_visible_to
 from support.triage import (
     TRIAGE_PERMISSION, ticket_accept, ticket_decline, ticket_find, ticket_mark_duplicate, ticket_workers,
     tickets_awaiting_triage,
@@ -95,7 +96,7 @@ def triage_inbox(request):
     if request.method == "POST":
         if not request.user.has_perm(TRIAGE_PERMISSION):
             raise PermissionDenied
-        ticket = get_object_or_404(Ticket, pk=request.POST.get("ticket"))
+        ticket = get_object_or_404(tickets_visible_to(user=request.user), pk=request.POST.get("ticket"))
         form = _form_for(ticket, assignee_choices, data=request.POST)
         if form.is_valid():
             try:
@@ -109,7 +110,7 @@ def triage_inbox(request):
 
     now = timezone.now()
     rows = []
-    for ticket in tickets_awaiting_triage(limit=INBOX_LIMIT):
+    for ticket in tickets_awaiting_triage(limit=INBOX_LIMIT, user=request.user):
         form = failed_form if failed_form is not None and failed_form.prefix == f"ticket-{ticket.pk}" else None
         clocks = ticket_clocks(ticket=ticket, now=now)
         rows.append({

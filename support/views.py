@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit.exports import record_export
 from opsconsole.errors import OpsError
 from support.bugs import bug_queue_health
 from support.models import Ticket, TicketKind, TicketMessage
 from support.resolution import ticket_resolve
 from support.selectors import (
     report_days_from, saved_answer_render, saved_answers_for, standup_board, standup_since_from, support_report,
-    support_report_csv_rows,
+    support_report_csv_rows, tickets_visible_to,
 )
 from support.services import ticket_add_message
 
@@ -56,7 +57,7 @@ def standup_page(request):
     if problem:
         return _page(request, "support/standup.html", "Standup", problem=problem, since_asked=request.GET.get("since"),
                      status=400)
-    return _page(request, "support/standup.html", "Standup", board=standup_board(now=now, since=since),
+    return _page(request, "support/standup.html", "Standup", board=standup_board(now=now, since=since, user=request.user),
                  since_asked=request.GET.get("since", ""))
 
 
@@ -72,11 +73,14 @@ def reports_page(request):
     if problem:
         return _page(request, "support/reports.html", "Support reports", problem=problem,
                      days_asked=request.GET.get("days"), status=400)
-    report = support_report(days=days)
+    report = support_report(days=days, user=request.user)
     if export == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="support-report-{days}-days-{report.now:%Y%m%d}.csv"'
-        csv.writer(response).writerows(support_report_csv_rows(report))
+        table = support_report_csv_rows(report)
+        csv.writer(response).writerows(table)
+        record_export(request=request, model=Ticket, file_format="csv", rows=len(table) - 1,  # less the header
+                      subject=f"the support report over {days} days")
         return response
     chart = {
         "labels": [f"{week:%d %b}" for week in report.weeks],
@@ -97,7 +101,7 @@ def reports_page(request):
 def saved_answer_send(request, ticket_id: int, answer_id: int):
     """Send a saved answer, its placeholders filled from the ticket, as a reply to the requester."""
     _require(request, ADD_MESSAGES)
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = get_object_or_404(tickets_visible_to(user=request.user), pk=ticket_id)
     answer = saved_answers_for(ticket=ticket).filter(pk=answer_id).first()
     if answer is None:
         messages.error(request, ANSWER_NOT_OFFERED)
@@ -112,7 +116,7 @@ def saved_answer_send(request, ticket_id: int, answer_id: int):
 def ticket_resolve_view(request, ticket_id: int):
     """Resolve the ticket; counted as self-served when a succeeded task run quotes it."""
     _require(request, CHANGE_TICKETS)
-    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    ticket = get_object_or_404(tickets_visible_to(user=request.user), pk=ticket_id)
     try:
         ticket = ticket_resolve(ticket=ticket, by=request.user, explained=request.POST.get("explained") == "1")
     except OpsError as refusal:

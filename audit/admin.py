@@ -1,0 +1,224 @@
+"""The audit trail screens: read-only for everyone, superusers included, and shown only to people
+with the view permission (the lead and the auditor).
+
+Each event shows the six things PCI DSS v4.0 10.2.2 asks of an audit record — who, what, when,
+where from, success or failure, and the object affected — with links to the object, its
+field-by-field history and the task run. The list is built for a table of millions of rows: no
+counts (unfold's paginator only pages on), filters that never list a table's rows, and sorting
+only by the indexed order.
+"""
+
+import json
+
+from django import forms
+from django.apps import apps
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, JSON
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import (
+    BooleanRadioFilter, ChoicesDropdownFilter, DropdownFilter, RangeDateTimeFilter, TextFilter,
+)
+from unfold.contrib.import_export.forms import ExportForm
+from unfold.decorators import display
+from unfold.paginator import InfinitePaginator
+
+from audit.exports import RecordedExportMixin
+from audit.models import AuditArchive, AuditEvent, AuditVerification
+from audit.resources import AuditEventResource
+from opsconsole.admin_urls import admin_change_url, admin_history_url
+from opsconsole.readonly_admin import ReadOnlyPermissionsMixin
+from opsconsole.tasking.registry import registry
+
+OUTCOME_COLOURS = {AuditEvent.Outcome.SUCCESS: "success", AuditEvent.Outcome.FAILURE: "danger"}
+
+
+class PersonFilter(TextFilter):
+    """By username: failed sign-ins name people who may have no account, so the name is matched,
+    not the user."""
+
+    title = "person (username)"
+    parameter_name = "person"
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor_name=self.value().strip()) if self.value() else queryset
+
+
+class ObjectIdFilter(TextFilter):
+    title = "object id"
+    parameter_name = "object_id"
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_id=self.value().strip()) if self.value() else queryset
+
+
+class TaskFilter(DropdownFilter):
+    title = "task"
+    parameter_name = "task"
+
+    def lookups(self, request, model_admin):
+        return [(task.slug, task.title) for task in registry.all()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(task_slug=self.value()) if self.value() else queryset
+
+
+class ObjectTypeFilter(DropdownFilter):
+    """The kinds of record the console shows, from the admin's registry rather than from the
+    trail, which would mean reading the whole table."""
+
+    title = "object type"
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        shown = [model for model in apps.get_models() if model_admin.admin_site.is_registered(model)]
+        content_types = ContentType.objects.get_for_models(*shown).values()
+        kinds = sorted(content_types, key=lambda kind: str(kind.model_class()._meta.verbose_name))
+        return [(str(kind.pk), str(kind.model_class()._meta.verbose_name).capitalize()) for kind in kinds]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type_id=self.value()) if self.value() else queryset
+
+
+class OccurredBetweenFilter(RangeDateTimeFilter):
+    """Unfold's range of dates and times, read the way its date picker writes them: in the
+    console's locale (05/03/2026 is the 5th of March in en-gb; unfold would read the US order)
+    and time zone. A date it cannot read is said so rather than silently ignored."""
+
+    def queryset(self, request, queryset):
+        for end, lookup, whole_day in (("from", "gte", "00:00"), ("to", "lte", "23:59:59")):
+            day, time = (self.used_parameters.get(f"{self.parameter_name}_{end}_{part}") for part in (0, 1))
+            if not day:
+                continue
+            try:
+                moment = forms.SplitDateTimeField().clean([day, time or whole_day])
+            except ValidationError as problem:
+                messages.error(request, f"{self.title.capitalize()} {end} “{day} {time or ''}”: "
+                                        f"{' '.join(problem.messages)} The list is not limited by it.")
+                continue
+            queryset = queryset.filter(**{f"{self.parameter_name}__{lookup}": moment})
+        return queryset
+
+
+def _content_type(event) -> ContentType | None:
+    # From ContentType's own cache: no join and no query per row.
+    return ContentType.objects.get_for_id(event.object_type_id) if event.object_type_id else None
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin, ModelAdmin):
+    # Not limited by platform: its reviewers read the trail whole (docs/decisions.md).
+    platform_field = None
+    list_display = ("when", "person", "action", "outcome_badge", "source", "ip", "object_link",
+                    "task_run_link", "summary")
+    list_display_links = ("when",)
+    list_filter = (
+        PersonFilter, ("action", ChoicesDropdownFilter), TaskFilter, ObjectTypeFilter, ObjectIdFilter,
+        ("outcome", ChoicesDropdownFilter), ("high_risk", BooleanRadioFilter), ("source", ChoicesDropdownFilter),
+        ("occurred_at", OccurredBetweenFilter),
+    )
+    list_filter_submit = True
+    search_fields = ("=actor_name", "=object_id", "summary")
+    search_help_text = "An exact username or object id, or words from the summary."
+    sortable_by = ("when",)
+    list_per_page = 50
+    paginator = InfinitePaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice would read the whole table
+    actions = None
+    fieldsets = (
+        ("Who", {"fields": ("person",)}),
+        ("What", {"fields": ("action", "summary", "task_run_link", "high_risk", "details_display")}),
+        ("When", {"fields": ("occurred_at",)}),
+        ("Where from", {"fields": ("source", "ip", "user_agent")}),
+        ("Success or failure", {"fields": ("outcome_label",)}),
+        ("Object affected", {"fields": ("object_link", "object_type_name", "object_id", "history_link")}),
+        ("Tamper evidence", {"fields": ("event_number", "previous_hash", "record_hash")}),
+    )
+    readonly_fields = ("person", "ip", "outcome_label", "object_link", "object_type_name", "history_link",
+                       "task_run_link", "details_display", "event_number")
+    resource_classes = [AuditEventResource]
+    formats = [CSV, JSON]
+    export_form_class = ExportForm
+
+    @admin.display(description="when", ordering="id")
+    def when(self, event):
+        return event.occurred_at
+
+    @admin.display(description="person")
+    def person(self, event):
+        return event.actor_name or "system"
+
+    @admin.display(description="IP address")
+    def ip(self, event):
+        return event.ip_address or "-"
+
+    @display(description="outcome", label=OUTCOME_COLOURS)
+    def outcome_badge(self, event):
+        return event.outcome, event.get_outcome_display()
+
+    @admin.display(description="outcome")
+    def outcome_label(self, event):
+        """The list's badge, on the detail page (unfold draws list badges only)."""
+        return render_to_string("unfold/helpers/label.html",
+                                {"text": event.get_outcome_display(), "type": OUTCOME_COLOURS[event.outcome]})
+
+    @admin.display(description="object")
+    def object_link(self, event):
+        content_type = _content_type(event)
+        shown = event.object_repr or event.object_id or "-"
+        url = content_type and event.object_id and admin_change_url(
+            app_label=content_type.app_label, model_name=content_type.model, pk=event.object_id)
+        return format_html('<a href="{}" class="text-primary-600">{}</a>', url, shown) if url else shown
+
+    @admin.display(description="object type")
+    def object_type_name(self, event):
+        content_type = _content_type(event)
+        return str(content_type.model_class()._meta.verbose_name).capitalize() if content_type else "-"
+
+    @admin.display(description="history")
+    def history_link(self, event):
+        content_type = _content_type(event)
+        url = content_type and event.object_id and admin_history_url(
+            app_label=content_type.app_label, model_name=content_type.model, pk=event.object_id)
+        if not url:
+            return "-"
+        return format_html('<a href="{}" class="text-primary-600">Every change to {}, field by field</a>', url,
+                           event.object_repr or event.object_id)
+
+    @admin.display(description="task run")
+    def task_run_link(self, event):
+        if event.task_run_id is None:
+            return "-"
+        url = admin_change_url(app_label="opsconsole", model_name="taskrun", pk=event.task_run_id)
+        return format_html('<a href="{}" class="text-primary-600">Run #{}</a>', url, event.task_run_id)
+
+    @admin.display(description="details")
+    def details_display(self, event):
+        return format_html('<pre class="whitespace-pre-wrap">{}</pre>',
+                           json.dumps(event.details, indent=2, sort_keys=True, default=str))
+
+    @admin.display(description="event")
+    def event_number(self, event):
+        return f"#{event.pk}"
+
+
+@admin.register(AuditArchive)
+class AuditArchiveAdmin(ReadOnlyPermissionsMixin, ModelAdmin):
+    list_display = ("archived_at", "archived_by", "older_than", "first_id", "last_id", "event_count", "file_name")
+    list_per_page = 50
+    show_full_result_count = False
+    actions = None
+
+
+@admin.register(AuditVerification)
+class AuditVerificationAdmin(ReadOnlyPermissionsMixin, ModelAdmin):
+    list_display = ("checked_at", "checked_by", "intact", "events_checked", "first_broken_id", "message")
+    list_filter = ("intact",)
+    list_per_page = 50
+    show_full_result_count = False
+    actions = None
