@@ -41,4 +41,4 @@ class SellerPayouts(Explanation):
                 [Evidence("Item", f"{in_escrow.external_id} ({in_escrow.get_state_display().lower()})", in_escrow)],
             )
         return Verdict("seller.nothing_owed", "Every disbursement to this seller has been paid.",
-                       "If a payment is missing, find the item and look at its state.", [Evidence("Seller", seller.email, seller)])
+                       "If a payment is missing, find the item and look at its state.", [Evidence("Seller", str(seller), seller)])

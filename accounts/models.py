@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
+from accounts.masking import mask_account_number
 from opsconsole.money import Currency
 
 
@@ -59,6 +60,7 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        permissions = [("view_customer_contact", "Can see customers' contact details unmasked")]
         constraints = [
             models.UniqueConstraint(fields=["platform", "external_id"], name="customer_unique_external_id"),
             # Upper(), because the admin's exact search (email__iexact) compares UPPER(email): one index
@@ -71,16 +73,13 @@ class Customer(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.full_name} <{self.email}>"
+        # No contact details: this names the customer on every screen, in stored task runs and
+        # audit records, to people who may not see the email (accounts/masking.py).
+        return f"{self.full_name} ({self.external_id})"
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
-
-
-def mask_account_number(account_number: str) -> str:
-    """Everything but the last four digits hidden, as on every screen of the console."""
-    return f"••••{account_number[-4:]}" if len(account_number) > 4 else "••••"
 
 
 class BankAccount(models.Model):
@@ -107,6 +106,7 @@ class BankAccount(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        permissions = [("reveal_bankaccount", "Can reveal a full bank account number, with a reason")]
         indexes = [models.Index(fields=["customer", "status"], name="bankaccount_cust_status_idx")]
 
     def __str__(self):

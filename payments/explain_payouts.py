@@ -21,7 +21,7 @@ def seller_payout_blocker(seller: Customer) -> Verdict | None:
         placed_by = hold.placed_by.get_full_name() or hold.placed_by.username if hold.placed_by else "the system"
         return Verdict(
             "payout.on_hold",
-            f"Payouts to {seller.email} are on hold since {date_format(hold.placed_at, 'j M Y')}, placed by "
+            f"Payouts to {seller} are on hold since {date_format(hold.placed_at, 'j M Y')}, placed by "
             f"{placed_by}: {hold.reason}",
             "Release the hold once the reason is resolved; disbursements then go in the next batch.",
             [Evidence("Payout hold", hold.reason, hold), Evidence("Placed by", placed_by)],
@@ -30,7 +30,7 @@ def seller_payout_blocker(seller: Customer) -> Verdict | None:
     if seller.kyc_state != Customer.KycState.APPROVED:
         return Verdict(
             "payout.kyc_not_approved",
-            f"{seller.email}'s identity check (KYC) is {seller.get_kyc_state_display().lower()}: we pay out only "
+            f"The identity check (KYC) of {seller} is {seller.get_kyc_state_display().lower()}: we pay out only "
             "to verified sellers.",
             "Ask the seller to complete verification on the platform; payouts start once it is approved.",
             [Evidence("KYC state", seller.get_kyc_state_display(), seller)],
@@ -39,7 +39,7 @@ def seller_payout_blocker(seller: Customer) -> Verdict | None:
         accounts = list(seller.bank_accounts.all()[:3])
         return Verdict(
             "payout.no_verified_bank_account",
-            f"{seller.email} has no verified bank account to pay into.",
+            f"{seller} has no verified bank account to pay into.",
             "Ask the seller to add a bank account and complete its verification on the platform.",
             [Evidence("Bank account", f"{account} ({account.get_status_display().lower()})", account) for account in accounts]
             or [Evidence("Bank accounts", "none")],

@@ -25,13 +25,13 @@ class PlacePayoutHold(OpsTask):
 
     def validate(self, customer, params):
         if customer.kind != Customer.Kind.SELLER:
-            raise OpsError(f"{customer.email} is a buyer: payout holds apply to sellers.", field="target")
+            raise OpsError(f"{customer} is a buyer: payout holds apply to sellers.", field="target")
         if hold := payout_hold_active(customer_id=customer.pk):
-            raise OpsError(f"{customer.email} is already on hold since {hold.placed_at:%d %b %Y}: {hold.reason}")
+            raise OpsError(f"{customer} is already on hold since {hold.placed_at:%d %b %Y}: {hold.reason}")
 
     def preview(self, customer, params):
         return [FieldChange(f"New payout hold on {customer}", "reason", None, params["hold_reason"])]
 
     def execute(self, customer, params, run):
         payout_hold_place(seller=customer, reason=params["hold_reason"], placed_by=run.requested_by)
-        return f"Payouts to {customer.email} are on hold."
+        return f"Payouts to {customer} are on hold."

@@ -22,7 +22,7 @@ class ReleasePayoutHold(OpsTask):
 
     def validate(self, customer, params):
         if payout_hold_active(customer_id=customer.pk) is None:
-            raise OpsError(f"{customer.email} has no payout hold to release.", field="target")
+            raise OpsError(f"{customer} has no payout hold to release.", field="target")
 
     def preview(self, customer, params):
         hold = payout_hold_active(customer_id=customer.pk)
@@ -34,4 +34,4 @@ class ReleasePayoutHold(OpsTask):
     def execute(self, customer, params, run):
         hold = payout_hold_active(customer_id=customer.pk)
         payout_hold_release(hold=hold, released_by=run.requested_by, release_reason=params["release_reason"])
-        return f"The payout hold on {customer.email} placed {hold.placed_at:%d %b %Y} is released."
+        return f"The payout hold on {customer} placed {hold.placed_at:%d %b %Y} is released."

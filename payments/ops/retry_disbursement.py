@@ -27,9 +27,9 @@ class RetryDisbursement(OpsTask):
             raise OpsError(f"Disbursement {disbursement.reference} is itself a retry: look at the seller's bank "
                            "details with them before paying a third time.")
         if seller_verified_bank_account(seller=disbursement.seller) is None:
-            raise OpsError(f"{disbursement.seller.email} has no verified bank account to pay into.")
+            raise OpsError(f"{disbursement.seller} has no verified bank account to pay into.")
         if hold := payout_hold_active(customer_id=disbursement.seller_id):
-            raise OpsError(f"{disbursement.seller.email} is on a payout hold: {hold.reason}")
+            raise OpsError(f"{disbursement.seller} is on a payout hold: {hold.reason}")
 
     def preview(self, disbursement, params):
         account = seller_verified_bank_account(seller=disbursement.seller)
