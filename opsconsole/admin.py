@@ -5,11 +5,12 @@ from django.contrib.auth.models import Group, User
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.html import format_html
-from unfold.admin import ModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from opsconsole.models import TaskRun
+from opsconsole.models import StaffPlatformAccess, TaskRun
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
 from opsconsole.tasking.forms import DecisionForm, in_console_style
 from opsconsole.tasking.selectors import task_run_awaits_decision_by
@@ -20,11 +21,42 @@ admin.site.unregister(User)
 admin.site.unregister(Group)
 
 
+class PlatformAccessInline(StackedInline):
+    """Limits the person to some platforms' data; without it they see every platform."""
+
+    model = StaffPlatformAccess
+    fields = ("platforms",)
+    autocomplete_fields = ("platforms",)  # the platform list may be long: search it
+    verbose_name = "platform restriction"
+    verbose_name_plural = "Platform restriction (none: sees every platform)"
+    max_num = 1
+
+
 @admin.register(User)
 class StaffUserAdmin(BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
+    inlines = (PlatformAccessInline,)
+
+
+@admin.register(StaffPlatformAccess)
+class StaffPlatformAccessAdmin(SimpleHistoryAdmin, ModelAdmin):
+    """Who is limited to which platforms, with every change to it; set on the person's page."""
+
+    platform_field = None  # staff settings, not a platform's data
+    list_display = ("user", "platform_names")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    autocomplete_fields = ("platforms",)
+    raw_id_fields = ("user",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("platforms")
+
+    @admin.display(description="platforms")
+    def platform_names(self, access):
+        return ", ".join(platform.name for platform in access.platforms.all()) or "none"
 
 
 @admin.register(Group)
@@ -48,6 +80,7 @@ class TaskRunAdmin(ReadOnlyModelAdmin):
     """The audit trail of task runs, read-only for everyone; an approver decides waiting runs
     from a run's page (`task_run_decide`)."""
 
+    platform_field = "platform"  # the target's platform, recorded with the run
     list_display = ("run_number", "status_label", "task", "target_link", "requested_by", "approver",
                     "requested_at", "duration")
     list_filter = ("status", "task_slug", "source")

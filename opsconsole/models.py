@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class TaskRun(models.Model):
@@ -29,6 +30,10 @@ class TaskRun(models.Model):
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_repr = models.CharField(max_length=255, blank=True)
+    # The target's platform when it has one, so that people limited to some platforms see only
+    # their runs (opsconsole/platform_access.py); empty for targets of no platform (a batch).
+    platform = models.ForeignKey("accounts.Platform", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="task_runs")
     requested_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=8, choices=Source.choices)
@@ -80,3 +85,23 @@ class TaskRun(models.Model):
         if not self.progress_total:
             return 100 if self.status == self.Status.SUCCEEDED else 0
         return min(100, self.progress_done * 100 // self.progress_total)
+
+
+class StaffPlatformAccess(models.Model):
+    """Limits one staff member to some platforms' data (opsconsole/platform_access.py).
+
+    A person without this record sees every platform, as everyone does by default; a person with
+    it sees only the platforms it lists, and none at all while it lists none."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="platform_access")
+    platforms = models.ManyToManyField(
+        "accounts.Platform", blank=True, related_name="+",
+        help_text="The only platforms whose data this person sees. None chosen: no platform's data.",
+    )
+    history = HistoricalRecords(m2m_fields=[platforms])
+
+    class Meta:
+        verbose_name = "platform restriction"
+
+    def __str__(self):
+        return f"Platforms {self.user} may see"

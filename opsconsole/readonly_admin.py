@@ -6,13 +6,16 @@ themselves are offered on every one of these screens, to the people allowed to r
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
 from opsconsole.explaining.panel import explanation_panel
 from opsconsole.money import format_minor_units
+from opsconsole.platform_access import restrict_to_user_platforms, visible_platform_ids
 from opsconsole.tasking.admin import TaskActionsMixin
 
 
@@ -27,7 +30,51 @@ class ReadOnlyPermissionsMixin:
         return False
 
 
-class ReadOnlyModelAdmin(TaskActionsMixin, ReadOnlyPermissionsMixin, SimpleHistoryAdmin, ModelAdmin):
+class PlatformScopedMixin:
+    """For a ModelAdmin that declares `platform_field` (opsconsole/platform_access.py): rows of
+    platforms the person may not see are left out of the list, and their detail and history pages
+    are a 404, exactly like a missing object's, so that nobody learns they exist."""
+
+    def get_queryset(self, request):
+        return restrict_to_user_platforms(
+            super().get_queryset(request), request.user, getattr(self, "platform_field", None))
+
+    def get_object(self, request, object_id, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        return found if found is not None else self.object_missing(request, object_id)
+
+    def object_missing(self, request, object_id) -> None:
+        """No such object, or one of another platform: a 404 for people who may view the kind, so
+        the two look alike; None for others, whom Django then refuses with 403 as for any object."""
+        if self.has_view_or_change_permission(request):
+            raise Http404(f"There is no {self.model._meta.verbose_name} with id {object_id}.")
+        return None
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.require_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def require_visible(self, request, object_id) -> None:
+        """simple-history's pages look objects up by themselves, and show a deleted object's
+        history: for a person limited to some platforms the object must exist and be theirs."""
+        if getattr(self, "platform_field", None) and visible_platform_ids(request.user) is not None:
+            self.get_object(request, unquote(object_id))
+
+
+class PlatformScopedInlineMixin:
+    """An inline's rows restricted by the platform path its model's admin declares: a batch's
+    page lists only the entries of the person's platforms."""
+
+    def get_queryset(self, request):
+        return restrict_to_user_platforms(super().get_queryset(request), request.user)
+
+
+class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissionsMixin, SimpleHistoryAdmin,
+                         ModelAdmin):
     """Lists and detail pages tuned for large tables, with the tasks registered for the model
     as buttons and list actions (see opsconsole/tasking/admin.py).
 
@@ -68,10 +115,10 @@ class ReadOnlyModelAdmin(TaskActionsMixin, ReadOnlyPermissionsMixin, SimpleHisto
             object_id = field.to_python(object_id)
             return queryset.get(**{field.name: object_id})
         except (model.DoesNotExist, ValidationError, ValueError):
-            return None
+            return self.object_missing(request, object_id)
 
 
-class ReadOnlyInline(ReadOnlyPermissionsMixin, TabularInline):
+class ReadOnlyInline(PlatformScopedInlineMixin, ReadOnlyPermissionsMixin, TabularInline):
     """Related records on a detail page: ten at a time, newest first, nothing editable."""
 
     extra = 0

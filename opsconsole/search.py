@@ -10,8 +10,8 @@ index on a table of millions of rows — never a scan:
 - an `@`: the customer's email, ignoring case (`UPPER(email) = UPPER(%s)`, served by the
   `customer_unique_email_per_platform` constraint's index);
 - no spaces and no `@` (a reference of any shape — `B-1042`, `D-0000123`, `ch_…`, `bzr-usr-000123`,
-  a trace number, a client id): equality on every indexed identifier column, as typed and in
-  upper and lower case, because each platform and each table has its own format;
+  a trace number, a client id, an API request id): equality on every indexed identifier column,
+  as typed and in upper and lower case, because each platform and each table has its own format;
 - no `@` and not just digits (spaces allowed): a platform's name, ignoring case
   (`platform_name_upper_idx`).
 
@@ -21,6 +21,11 @@ trigram index `customer_email_upper_trgm_idx` serves (accounts migration 0002). 
 because a trigram index cannot narrow a shorter pattern down.
 
 A person sees only the kinds they may view (`app.view_model`); the others are not even queried.
+A person limited to some platforms finds only their platforms' objects: each look-up joins to the
+platform its kind's admin declares (opsconsole/platform_access.py).
+Part of an email is looked up only for people who may see contact details: for anyone else the
+answers would spell an address out a character at a time. They see the email masked in the results
+(accounts/masking.py), and can still find a customer by the whole address.
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from accounts.masking import VIEW_CUSTOMER_CONTACT, email_shown_to
 from accounts.models import Customer, Platform
+from apilog.models import ApiRequest
 from batches.models import Batch, BatchEntry
+from opsconsole.platform_access import restrict_to_user_platforms
 from payments.models import Charge, Disbursement, Item
 
 DEFAULT_LIMIT = 50
@@ -55,6 +63,7 @@ SEARCHABLE_KEYS = (
     "a disbursement's reference",
     "a batch's reference, or a batch entry's trace number",
     "a platform's client id or name",
+    "an API request's request id",
     "the internal id of any of these",
 )
 
@@ -85,7 +94,8 @@ DISBURSEMENT = SearchKind("disbursement", Disbursement, "Disbursement", "Disburs
 BATCH = SearchKind("batch", Batch, "Batch", "Batches", "account_balance")
 BATCH_ENTRY = SearchKind("batch_entry", BatchEntry, "Batch entry", "Batch entries", "receipt_long", related=("batch",))
 PLATFORM = SearchKind("platform", Platform, "Platform", "Platforms", "hub")
-KINDS = (CUSTOMER, ITEM, CHARGE, DISBURSEMENT, BATCH, BATCH_ENTRY, PLATFORM)
+API_REQUEST = SearchKind("api_request", ApiRequest, "API request", "API requests", "api", related=("platform",))
+KINDS = (CUSTOMER, ITEM, CHARGE, DISBURSEMENT, BATCH, BATCH_ENTRY, PLATFORM, API_REQUEST)
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,8 @@ class Lookup:
     matched_by: str
     condition: Q
     newest_first: bool = False
+    # Needed on top of viewing the kind.
+    permission: str = ""
 
 
 def search_query_problem(query: str) -> str | None:
@@ -155,12 +167,13 @@ def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
             Lookup(BATCH, "reference", Q(reference__in=spellings)),
             Lookup(BATCH_ENTRY, "trace number", Q(trace_number__in=spellings)),
             Lookup(PLATFORM, "client id", Q(client_id__in=spellings)),
+            Lookup(API_REQUEST, "request id", Q(request_id__in=spellings)),
         ]
     if "@" not in query and not is_number:
         exact.append(Lookup(PLATFORM, "name", Q(name__iexact=query)))
     partial: list[Lookup] = []
     if not is_number and not has_space:
-        partial.append(Lookup(CUSTOMER, "part of email", Q(email__icontains=query)))
+        partial.append(Lookup(CUSTOMER, "part of email", Q(email__icontains=query), permission=VIEW_CUSTOMER_CONTACT))
     return exact, partial
 
 
@@ -171,37 +184,43 @@ def console_search(*, query: str, user, limit: int = DEFAULT_LIMIT) -> list[Sear
     `search_query_problem` refuses."""
     exact, partial = search_lookups(query)
     visible = {kind.key for kind in KINDS if user.has_perm(kind.permission)}
-    matches = _run([lookup for lookup in exact if lookup.kind.key in visible], limit=limit)
+
+    def allowed(lookups: list[Lookup]) -> list[Lookup]:
+        return [lookup for lookup in lookups
+                if lookup.kind.key in visible and (not lookup.permission or user.has_perm(lookup.permission))]
+
+    matches = _run(allowed(exact), limit=limit, user=user)
     if not matches:
-        matches = _run([lookup for lookup in partial if lookup.kind.key in visible], limit=limit)
+        matches = _run(allowed(partial), limit=limit, user=user)
     order = {kind.key: position for position, kind in enumerate(KINDS)}
     matches.sort(key=lambda match: (order[match.kind.key], -match.object.pk))
     return matches[:limit]
 
 
-def _run(lookups: list[Lookup], *, limit: int) -> list[SearchMatch]:
+def _run(lookups: list[Lookup], *, limit: int, user) -> list[SearchMatch]:
     found: dict[tuple[str, object], SearchMatch] = {}
     for lookup in lookups:
         kind = lookup.kind
         # Related rows come in a second query by primary key: a join would let the planner trade
         # the look-up's own index for a walk along the foreign key's.
-        rows = kind.model.objects.filter(lookup.condition).prefetch_related(*kind.related)
+        rows = restrict_to_user_platforms(kind.model.objects.filter(lookup.condition), user)
+        rows = rows.prefetch_related(*kind.related)
         rows = rows.order_by("-pk") if lookup.newest_first else rows.order_by()
         for row in rows[:limit]:
-            found.setdefault((kind.key, row.pk), _match(kind, row, lookup.matched_by))
+            found.setdefault((kind.key, row.pk), _match(kind, row, lookup.matched_by, user))
     return list(found.values())
 
 
-def _match(kind: SearchKind, row, matched_by: str) -> SearchMatch:
-    label, detail = _describe(kind, row)
+def _match(kind: SearchKind, row, matched_by: str, user) -> SearchMatch:
+    label, detail = _describe(kind, row, user)
     return SearchMatch(kind=kind, object=row, label=label, detail=detail, matched_by=matched_by,
                        url=kind.change_url(row.pk))
 
 
-def _describe(kind: SearchKind, row) -> tuple[str, str]:
+def _describe(kind: SearchKind, row, user) -> tuple[str, str]:
     """How a match reads in a list: its name, and what tells it apart from its neighbours."""
     if kind is CUSTOMER:
-        return str(row), f"{row.get_kind_display()} on {row.platform.name}, external id {row.external_id}"
+        return str(row), f"{email_shown_to(user, row.email)}, {row.get_kind_display().lower()} on {row.platform.name}"
     if kind is ITEM:
         return str(row), f"{row.name}, {row.get_state_display()}"
     if kind is CHARGE:
@@ -216,4 +235,9 @@ def _describe(kind: SearchKind, row) -> tuple[str, str]:
         )
     if kind is BATCH_ENTRY:
         return f"Batch entry {row.trace_number}", f"In batch {row.batch.reference}, {row.get_status_display()}"
+    if kind is API_REQUEST:
+        return f"API request {row.request_id}", (
+            f"{row.endpoint} → {row.status_code} from {row.client} on {row.platform.name}, "
+            f"{row.occurred_at:%d %b %Y %H:%M}"
+        )
     return str(row), f"Client id {row.client_id}"

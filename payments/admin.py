@@ -58,6 +58,7 @@ class CallbackDeliveryInline(ReadOnlyInline):
 
 @admin.register(Item)
 class ItemAdmin(ReadOnlyModelAdmin):
+    platform_field = "platform"
     list_display = ("external_id", "name", "state", "amount_display", "payment_method", "buyer", "seller", "state_changed_at")
     list_filter = ("state", "payment_method", "currency", ("state_changed_at", RangeDateFilter))
     list_filter_submit = True
@@ -84,6 +85,7 @@ class ItemAdmin(ReadOnlyModelAdmin):
 
 @admin.register(ItemStateChange)
 class ItemStateChangeAdmin(ReadOnlyModelAdmin):
+    platform_field = "item__platform"
     list_display = ("item", "from_state", "to_state", "changed_at", "cause")
     list_filter = ("to_state",)
     list_select_related = ("item",)
@@ -93,6 +95,7 @@ class ItemStateChangeAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Fee)
 class FeeAdmin(ReadOnlyModelAdmin):
+    platform_field = "platform"
     list_display = ("name", "platform", "kind", "payer", "fixed_display", "basis_points", "is_active")
     list_filter = ("kind", "payer", "is_active")
     list_select_related = ("platform",)
@@ -103,6 +106,7 @@ class FeeAdmin(ReadOnlyModelAdmin):
 
 @admin.register(ItemFee)
 class ItemFeeAdmin(ReadOnlyModelAdmin):
+    platform_field = "item__platform"
     list_display = ("item", "fee", "payer", "amount_display", "created_at", "removed_at")
     list_filter = ("payer", ("removed_at", admin.EmptyFieldListFilter))
     list_select_related = ("item", "fee")
@@ -113,6 +117,7 @@ class ItemFeeAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Charge)
 class ChargeAdmin(ReadOnlyModelAdmin):
+    platform_field = "item__platform"
     list_display = ("gateway_reference", "method", "status", "response_code", "decline_source", "amount_display", "payer", "created_at")
     list_filter = ("status", "method", "decline_source", "response_code", ("created_at", RangeDateFilter))
     list_filter_submit = True
@@ -130,6 +135,7 @@ class ChargeAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Disbursement)
 class DisbursementAdmin(ReadOnlyModelAdmin):
+    platform_field = "seller__platform"
     list_display = ("reference", "seller", "status", "amount_display", "created_at", "paid_at")
     list_filter = ("status", "currency", ("created_at", RangeDateFilter))
     list_filter_submit = True
@@ -146,6 +152,7 @@ class DisbursementAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Transaction)
 class TransactionAdmin(ReadOnlyModelAdmin):
+    platform_field = "customer__platform"
     list_display = ("reference", "kind", "amount_display", "customer", "item", "created_at")
     list_filter = ("kind", "currency")
     list_select_related = ("customer", "item")
@@ -157,6 +164,7 @@ class TransactionAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Callback)
 class CallbackAdmin(ReadOnlyModelAdmin):
+    platform_field = "platform"
     list_display = ("id", "event_type", "platform", "status", "created_at")
     list_filter = ("status", "event_type")
     list_select_related = ("platform",)
@@ -167,6 +175,7 @@ class CallbackAdmin(ReadOnlyModelAdmin):
 
 @admin.register(CallbackDelivery)
 class CallbackDeliveryAdmin(ReadOnlyModelAdmin):
+    platform_field = "callback__platform"
     list_display = ("callback", "attempt", "attempted_at", "url", "response_status", "response_ms")
     list_filter = ("response_status",)
     list_select_related = ("callback",)

@@ -10,6 +10,7 @@ from batches.models import BatchEntry
 from opsconsole.models import TaskRun
 from opsconsole.money import format_minor_units
 from opsconsole.admin_urls import record_admin_url
+from opsconsole.platform_access import restrict_to_user_platforms
 from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Item, ItemFee, ItemState, ItemStateChange, Payer,
     PaymentMethod, Transaction,
@@ -345,39 +346,47 @@ def _task_run_event(run: TaskRun) -> TimelineEvent:
 # What the ops dashboard counts: every query filters on an indexed column and is limited -----------
 
 
-def items_waiting_longest(*, state: str = ItemState.PAYMENT_PENDING, platform=None, limit: int = 10) -> QuerySet:
+def _visible(queryset: QuerySet, person) -> QuerySet:
+    return queryset if person is None else restrict_to_user_platforms(queryset, person)
+
+
+def items_waiting_longest(*, state: str = ItemState.PAYMENT_PENDING, platform=None, limit: int = 10,
+                          visible_to=None) -> QuerySet:
     """The items that have been in `state` longest, longest first: read in the order of the
-    (state, state_changed_at) index, so only `limit` rows are touched."""
-    items = Item.objects.filter(state=state)
+    (state, state_changed_at) index, so only `limit` rows are touched. `visible_to`: only the
+    platforms that person may see, here and below."""
+    items = _visible(Item.objects.filter(state=state), visible_to)
     if platform is not None:
         items = items.filter(platform=platform)
     return items.select_related("platform").order_by("state_changed_at")[:limit]
 
 
-def items_count_in_state(*, state: str, up_to: int | None = None) -> int:
+def items_count_in_state(*, state: str, up_to: int | None = None, visible_to=None) -> int:
     """How many items are in `state`, read from the (state, state_changed_at) index. With
     `up_to`, counting stops past that many (the answer is then `up_to + 1`), so the cost is
     bounded however many items there are."""
-    items = Item.objects.filter(state=state)
+    items = _visible(Item.objects.filter(state=state), visible_to)
     return (items if up_to is None else items.values("pk")[:up_to + 1]).count()
 
 
-def disbursements_count_by_status(*, statuses: Collection[str], up_to: int | None = None) -> dict[str, int]:
+def disbursements_count_by_status(*, statuses: Collection[str], up_to: int | None = None,
+                                  visible_to=None) -> dict[str, int]:
     """How many disbursements are in each of `statuses`, one count per status over the
     (status, created_at) index; with `up_to`, each count stops past that many, as above."""
     counts = {}
     for status in statuses:
-        disbursements = Disbursement.objects.filter(status=status)
+        disbursements = _visible(Disbursement.objects.filter(status=status), visible_to)
         counts[status] = (disbursements if up_to is None else disbursements.values("pk")[:up_to + 1]).count()
     return counts
 
 
-def disbursements_latest(*, statuses: Collection[str], limit: int = 5) -> list[Disbursement]:
+def disbursements_latest(*, statuses: Collection[str], limit: int = 5, visible_to=None) -> list[Disbursement]:
     """The newest disbursements in any of `statuses`: one short index read per status (an IN with
     ORDER BY could not use the index's order), merged."""
     latest = []
     for status in statuses:
-        latest += Disbursement.objects.filter(status=status).select_related("seller").order_by("-created_at")[:limit]
+        disbursements = _visible(Disbursement.objects.filter(status=status), visible_to)
+        latest += disbursements.select_related("seller").order_by("-created_at")[:limit]
     return sorted(latest, key=lambda disbursement: disbursement.created_at, reverse=True)[:limit]
 
 
@@ -395,12 +404,13 @@ class FailingCallbackEndpoint:
 CALLBACK_FAILURE_STATUSES = (Callback.Status.FAILING, Callback.Status.ABANDONED)
 
 
-def callback_endpoints_failing(*, since: datetime.datetime, limit: int | None = None) -> list[FailingCallbackEndpoint]:
+def callback_endpoints_failing(*, since: datetime.datetime, limit: int | None = None,
+                               visible_to=None) -> list[FailingCallbackEndpoint]:
     """Platforms with callbacks created since `since` that are failing or were abandoned, most
     failures first (all of them unless `limit`). Reads the (status, created_at) index; one
     aggregate query, with a row per platform and status."""
     rows = (
-        Callback.objects.filter(status__in=CALLBACK_FAILURE_STATUSES, created_at__gte=since)
+        _visible(Callback.objects.filter(status__in=CALLBACK_FAILURE_STATUSES, created_at__gte=since), visible_to)
         .order_by().values_list("platform_id", "platform__name", "status").annotate(count=Count("id"))
     )
     endpoints: dict[int, FailingCallbackEndpoint] = {}

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 from opsconsole.models import TaskRun
+from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.tasking.base import OpsTask
 from opsconsole.tasking.registry import registry
 from opsconsole.tasking.services import APPROVE_PERMISSION
@@ -15,10 +16,11 @@ def tasks_runnable_by(*, user, model: type[Model]) -> list[OpsTask]:
     return [task for task in registry.for_model(model) if user.has_perm(task.permission_name())]
 
 
-def task_target(*, task: OpsTask, target_id) -> Model | None:
-    """The object the task would act on, or None when there is no such object."""
+def task_target(*, task: OpsTask, target_id, user) -> Model | None:
+    """The object the task would act on, or None when there is no such object or it is on a
+    platform `user` may not see."""
     try:
-        return task.model.objects.get(pk=target_id)
+        return restrict_to_user_platforms(task.model.objects.all(), user).get(pk=target_id)
     except (task.model.DoesNotExist, ValidationError, ValueError, TypeError):
         return None
 

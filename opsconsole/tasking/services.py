@@ -21,6 +21,7 @@ from audit.models import AuditEvent
 from audit.task_events import FINISHED_ACTIONS, record_task_run_event
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
+from opsconsole.platform_access import platform_id_of, restrict_to_user_platforms, user_may_see_object
 from opsconsole.tasking.base import Chunk, FieldChange, OpsTask
 from opsconsole.tasking.history import recording_history_for
 from opsconsole.tasking.registry import registry
@@ -63,10 +64,14 @@ def _task(slug: str) -> OpsTask:
     return task
 
 
-def _target(task: OpsTask, target_id, *, lock: bool = False):
-    manager = task.model.objects.select_for_update() if lock else task.model.objects
+def _target(task: OpsTask, target_id, *, lock: bool = False, user=None):
+    """The object the task acts on. With `user`, only one of the platforms they may see: any
+    other is refused exactly like a missing object, so that nobody learns it exists."""
+    targets = task.model.objects.select_for_update() if lock else task.model.objects.all()
+    if user is not None:
+        targets = restrict_to_user_platforms(targets, user)
     try:
-        return manager.get(pk=target_id)
+        return targets.get(pk=target_id)
     except (task.model.DoesNotExist, ValueError, TypeError):
         raise OpsError(f"There is no {task.model._meta.verbose_name} with id {target_id}.", field="target") from None
 
@@ -86,7 +91,7 @@ def task_preview(*, slug: str, target_id, raw_params: dict, user) -> Preview:
     task = _task(slug)
     if not user.has_perm(task.permission_name()):
         raise OpsError(f"You do not have permission to run {task.title!r}.", field="permission")
-    target = _target(task, target_id)
+    target = _target(task, target_id, user=user)
     params = _clean_params(task, raw_params)
     task.validate(target, params)
     return Preview(task=task, target=target, params=params, changes=task.preview(target, params))
@@ -102,6 +107,8 @@ def _new_run(*, slug, target_id, raw_params, reason, ticket_reference, origin, i
     )
     if task:
         run.target_type = ContentType.objects.get_for_model(task.model)
+        # Recorded even when the requester may not see it: the run belongs to that platform.
+        run.platform_id = platform_id_of(task.model, target_id)
     return run
 
 
@@ -305,6 +312,8 @@ def task_run_decline(*, run_id: int, approver, comment: str, request=None) -> Ta
 
 def _awaiting_decision(run_id: int, approver) -> TaskRun:
     run = TaskRun.objects.select_for_update().get(pk=run_id)
+    if not user_may_see_object(approver, run):
+        raise OpsError(f"There is no task run #{run.pk}.")
     if run.status != TaskRun.Status.AWAITING_APPROVAL:
         raise OpsError(f"Run #{run.pk} is not awaiting approval: it is {run.get_status_display().lower()}.")
     if run.requested_by_id == approver.pk:

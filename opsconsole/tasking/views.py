@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from opsconsole.admin_urls import record_admin_url, run_page_url, task_page_url
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
+from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.tasking.forms import TaskRequestForm, in_console_style
 from opsconsole.tasking.registry import registry
 from opsconsole.tasking.selectors import task_target
@@ -61,8 +62,11 @@ class TaskPage(View):
         if not request.user.has_perm(self.task.permission_name()):
             self.record_refusal(request)
             raise PermissionDenied
-        self.target = task_target(task=self.task, target_id=target_id)
+        self.target = task_target(task=self.task, target_id=target_id, user=request.user)
         if self.target is None:
+            # Recorded like any refused confirm; the same for a missing object and for one of
+            # a platform the person may not see.
+            self.record_refusal(request)
             raise Http404(f"There is no {self.task.model._meta.verbose_name} with id {target_id}.")
         return super().dispatch(request, *args, **kwargs)
 
@@ -107,7 +111,8 @@ class TaskPage(View):
         return self.preview_step(request, retry_form, OpsError.from_recorded(run.outcome, fields=fields))
 
     def record_refusal(self, request) -> None:
-        """Without the permission a confirm is still recorded, as the refused run it is."""
+        """A confirm refused before the page (no permission, no such object) is still recorded,
+        as the refused run it is."""
         request_form = TaskRequestForm(request.POST)
         if request.POST.get("step") == CONFIRM and request_form.is_valid():
             self.request_run(request, request_form)
@@ -145,7 +150,7 @@ CHOOSE_A_DECISION = "Choose Approve or Decline."
 def task_run_decide(request, run_id: int):
     """An approver approves or declines a waiting run (the `decision` button they pressed); a
     refusal is shown and nothing changes."""
-    run = get_object_or_404(TaskRun, pk=run_id)
+    run = get_object_or_404(restrict_to_user_platforms(TaskRun.objects.all(), request.user), pk=run_id)
     decide = DECISIONS.get(request.POST.get("decision"))
     try:
         if decide is None:

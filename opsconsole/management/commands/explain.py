@@ -2,9 +2,12 @@
 
 import json as json_module
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import capfirst
 
 from opsconsole.explaining.selectors import explanation_models, object_explain
+from opsconsole.platform_access import restrict_to_user_platforms
 
 
 class Command(BaseCommand):
@@ -14,20 +17,36 @@ class Command(BaseCommand):
         parser.add_argument("model", help="item, charge, disbursement, batch, customer or callback")
         parser.add_argument("pk", help="The object's id.")
         parser.add_argument("--json", action="store_true", help="Machine-readable output.")
+        parser.add_argument("--as", dest="username", default=None,
+                            help="Answer only what this staff user may see: their permission to view MODEL, "
+                                 "and their platforms.")
 
-    def handle(self, *args, model, pk, json: bool, **options):
+    def handle(self, *args, model, pk, json: bool, username: str | None = None, **options):
         models = {explained._meta.model_name: explained for explained in explanation_models()}
         if model not in models:
             raise CommandError(f"MODEL must be one of {', '.join(sorted(models))}, not {model!r}.")
-        instance = models[model].objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        candidates = models[model].objects.all()
+        if username is not None:
+            candidates = restrict_to_user_platforms(candidates, self.viewer(username, models[model]))
+        instance = candidates.filter(pk=pk).first() if str(pk).isdigit() else None
         if instance is None:
             raise CommandError(f"There is no {model} with id {pk}.")
         answers = object_explain(obj=instance)
         if json:
             return self.write_json(instance, answers)
-        self.stdout.write(f"{instance._meta.verbose_name.capitalize()} {instance}")
+        self.stdout.write(f"{capfirst(instance._meta.verbose_name)} {instance}")  # "API request", not "Api request"
         for answer in answers:
             self.write_answer(answer)
+
+    def viewer(self, username: str, model):
+        """The person of `--as`, if they may view `model`; the caller restricts to their platforms."""
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"--as: there is no active user called {username!r}.")
+        meta = model._meta
+        if not user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+            raise CommandError(f"--as: {username} does not have permission to view {meta.verbose_name_plural}.")
+        return user
 
     def write_json(self, instance, answers):
         document = {"object": f"{instance._meta.label_lower}:{instance.pk}",

@@ -1,0 +1,96 @@
+"""Which platforms' data a staff member may see.
+
+Everyone sees every platform unless a superuser limits them to some (`StaffPlatformAccess`).
+Each admin over platform data declares its model's way to the platform as `platform_field`:
+`"platform"` for an item, `"customer__platform"` for a bank account, `"id"` for the platform
+itself, and None (or "") for data of no platform. Lists, detail pages, search, task requests and
+`explain --as` all restrict through this module, by that declaration alone.
+
+A row whose way to its platform ends in no platform (a ticket about no platform, a run on a
+batch) belongs to no platform and is seen by everyone who may view its kind. Superusers are never
+limited: they hold every permission and manage the limits themselves.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+
+from opsconsole.models import StaffPlatformAccess
+
+# The declaration that the object is the platform itself.
+THE_PLATFORM_ITSELF = "id"
+# Where the user's platforms are kept for the rest of the request, like Django's `_perm_cache`.
+_CACHE_ATTRIBUTE = "_visible_platform_ids"
+_DECLARED = object()
+
+
+def visible_platform_ids(user) -> frozenset[int] | None:
+    """The ids of the platforms `user` may see, or None when they may see every platform.
+
+    One query the first time for a user object, none after: the answer is kept on the object,
+    which lives for one request (or one command)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if user.is_superuser:
+        return None
+    if not hasattr(user, _CACHE_ATTRIBUTE):
+        # A LEFT JOIN: no row means no restriction; a row with no platforms gives one NULL.
+        rows = list(StaffPlatformAccess.objects.filter(user_id=user.pk).values_list("platforms__id", flat=True))
+        setattr(user, _CACHE_ATTRIBUTE, frozenset(pk for pk in rows if pk is not None) if rows else None)
+    return getattr(user, _CACHE_ATTRIBUTE)
+
+
+def platform_field_of(model: type[Model]) -> str | None:
+    """The model's way to its platform, as its admin declares it; None for data of no platform
+    and for models the admin does not show."""
+    try:
+        model_admin = admin.site.get_model_admin(model)
+    except NotRegistered:
+        return None
+    return getattr(model_admin, "platform_field", None) or None
+
+
+def _may_lead_to_no_platform(model: type[Model], platform_field: str) -> bool:
+    for name in platform_field.split("__"):
+        model_field = model._meta.get_field(name)
+        if model_field.null:
+            return True
+        model = model_field.related_model
+    return False
+
+
+def restrict_to_user_platforms(queryset: QuerySet, user, platform_field: str | None = _DECLARED) -> QuerySet:
+    """`queryset` without the rows of platforms `user` may not see: a filter on the path to the
+    platform (a join), never a loop. `platform_field` defaults to the model admin's declaration.
+    Unchanged for a person who sees every platform."""
+    if platform_field is _DECLARED:
+        platform_field = platform_field_of(queryset.model)
+    if not platform_field:
+        return queryset
+    platform_ids = visible_platform_ids(user)
+    if platform_ids is None:
+        return queryset
+    visible = Q(**{f"{platform_field}__in": sorted(platform_ids)})
+    if _may_lead_to_no_platform(queryset.model, platform_field):
+        visible |= Q(**{f"{platform_field}__isnull": True})
+    return queryset.filter(visible)
+
+
+def user_may_see_object(user, obj: Model) -> bool:
+    """Whether `obj` is on a platform `user` may see (always, for data of no platform)."""
+    if visible_platform_ids(user) is None or not platform_field_of(type(obj)):
+        return True
+    return restrict_to_user_platforms(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
+
+
+def platform_id_of(model: type[Model], pk) -> int | None:
+    """The platform of the `model` object with primary key `pk`; None for one of no platform or
+    no such object."""
+    platform_field = platform_field_of(model)
+    if not platform_field:
+        return None
+    try:
+        return model._default_manager.filter(pk=pk).values_list(platform_field, flat=True).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
