@@ -30,6 +30,19 @@ def env_flag(name: str, *, default: bool) -> bool:
     )
 
 
+def env_positive_int(name: str, *, default: int) -> int:
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of 1 or more, not {raw!r}.")
+    return value
+
+
 def env_secret_key(*, debug: bool) -> str:
     secret_key = env.str("DJANGO_SECRET_KEY", default="")
     if secret_key:

@@ -25,16 +25,23 @@ def _view(*models: str) -> frozenset[str]:
     return frozenset(f"{model.split('.')[0]}.view_{model.split('.')[1]}" for model in models)
 
 
+# Contact details are for the people who contact customers or act on their accounts; the
+# auditor only tells customers apart and sees emails masked (accounts/masking.py).
+CUSTOMER_CONTACT = frozenset({"accounts.view_customer_contact"})
 CUSTOMER_DATA = _view(
     "accounts.platform", "accounts.customer", "accounts.bankaccount", "accounts.cardaccount",
     "accounts.payouthold",
-)
+) | CUSTOMER_CONTACT
+# A full bank account number, one at a time, with a reason, audited: for the people who settle
+# disputes with banks (the lead) and investigate failed payouts (support engineers).
+REVEAL_ACCOUNT_NUMBERS = frozenset({"accounts.reveal_bankaccount"})
 PAYMENT_DATA = _view(
     "payments.item", "payments.itemstatechange", "payments.fee", "payments.itemfee",
     "payments.charge", "payments.transaction", "payments.disbursement",
     "batches.batch", "batches.batchentry",
 )
-TECHNICAL_DATA = _view("payments.callback", "payments.callbackdelivery")
+# The platforms' API request log (and its rollups) is technical data like the callbacks.
+TECHNICAL_DATA = _view("payments.callback", "payments.callbackdelivery", "apilog.apirequest", "apilog.apirequestrollup")
 TASK_HISTORY = _view("opsconsole.taskrun")
 
 
@@ -53,6 +60,10 @@ RUN_THE_ROTA = _manage("support.rotaweek")
 READ_SUPPORT = _view("support.ticket", "support.ticketmessage", "support.ticketlink", "support.bug",
                      "support.article", "support.rotaweek")
 APPROVE_TASKS = frozenset({"opsconsole.approve_taskrun"})
+# The API changelog answers "did the API change?" for everyone who talks to platforms; developers
+# write it (no delete: a wrong entry is corrected, and its history keeps both).
+API_CHANGELOG = _view("apilog.apichange")
+WRITE_API_CHANGELOG = _manage("apilog.apichange")
 AUDIT_TRAIL = _view("audit.auditevent", "audit.auditarchive", "audit.auditverification", "audit.auditreview",
                     "audit.auditreviewmark")
 REVIEW_AUDIT_TRAIL = frozenset({"audit.review_auditevent"})
@@ -68,23 +79,24 @@ TECHNICAL_TASKS = frozenset({"payments.run_resend_callback"})
 OPS_AGENT = Role(
     "Ops agent", "ops",
     "Finds customers, items and batches, reads explanations, runs low-risk tasks.",
-    CUSTOMER_DATA | PAYMENT_DATA | TASK_HISTORY | EVERYDAY_TASKS | RAISE_TICKETS,
+    CUSTOMER_DATA | PAYMENT_DATA | TASK_HISTORY | EVERYDAY_TASKS | RAISE_TICKETS | API_CHANGELOG,
 )
 OPS_LEAD = Role(
     "Ops lead", "lead",
     "Approves high-risk task requests, reviews the audit history, runs the standup.",
     CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS | APPROVE_TASKS
-    | SUPPORT_WORK | RUN_THE_ROTA | AUDIT_TRAIL | REVIEW_AUDIT_TRAIL,
+    | SUPPORT_WORK | RUN_THE_ROTA | AUDIT_TRAIL | REVIEW_AUDIT_TRAIL | REVEAL_ACCOUNT_NUMBERS | API_CHANGELOG,
 )
 SUPPORT_ENGINEER = Role(
     "Support engineer", "engineer",
     "Works the support queue, investigates, files support bugs.",
-    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS | SUPPORT_WORK,
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | TASK_HISTORY | EVERYDAY_TASKS | TECHNICAL_TASKS | SUPPORT_WORK
+    | REVEAL_ACCOUNT_NUMBERS | API_CHANGELOG,
 )
 DEVELOPER = Role(
     "Developer", "developer",
     "Adds task modules and explanations, fixes support bugs.",
-    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | READ_SUPPORT | _manage("support.bug"),
+    CUSTOMER_DATA | PAYMENT_DATA | TECHNICAL_DATA | READ_SUPPORT | _manage("support.bug") | WRITE_API_CHANGELOG,
 )
 AUDITOR = Role(
     "Auditor", "auditor",

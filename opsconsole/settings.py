@@ -1,11 +1,13 @@
 """Settings for the Ops Console, all read from the environment (see README, "Configuration")."""
 
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 
-from opsconsole.config import env, env_database, env_flag, env_redis_url, env_secret_key
+from opsconsole.config import env, env_database, env_flag, env_positive_int, env_redis_url, env_secret_key
 from opsconsole.navigation import SIDEBAR_NAVIGATION
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,10 +38,14 @@ INSTALLED_APPS = [
     "batches",
     "support",
     "audit",
+    "apilog",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -48,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "opsconsole.urls"
@@ -86,6 +94,27 @@ LOGIN_URL = "admin:login"
 # The login form posts no `next` when opened directly: land on the dashboard, not a 404.
 LOGIN_REDIRECT_URL = "admin:index"
 
+# Sign-in lockout (django-axes): too many failures for one username from one address lock that
+# pair out for a while; other people, and the same person elsewhere, can still sign in.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_positive_int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_positive_int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The lockout lasts its stated minutes from the failure that caused it; attempts during it
+# are refused (and audited) without extending it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "opsconsole.signin_lockout.lockout_page"
+# Sign-ins are on the audit trail; axes keeps only the failure counts it needs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+
+# An idle session ends after 15 minutes: each request moves the expiry on (one session write per
+# request), and the cookie does not outlive the browser.
+SESSION_COOKIE_AGE = env_positive_int("SESSION_IDLE_MINUTES", default=15) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -111,6 +140,20 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every asset is served from the console itself. Alpine.js (unfold's front end) evaluates its
+# attributes with `new Function`, and unfold and our templates set inline styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_EVAL],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # Celery. Without REDIS_URL (the embedded default) tasks run in-process.
 REDIS_URL = env_redis_url()
@@ -128,6 +171,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULE = {
     "sweep-task-runs": {"task": "opsconsole.sweep_task_runs", "schedule": 30.0},
     "refresh-ticket-slas": {"task": "support.refresh_ticket_slas", "schedule": 300.0},
+    # The dashboard warns when no walk of the audit chain has run for two hours.
+    "verify-audit-chain": {"task": "audit.verify_audit_chain", "schedule": 3600.0},
 }
 
 # Background task runs go to Celery with a broker, else to a thread of the web process.
@@ -140,6 +185,8 @@ TASK_RUN_STALE_AFTER_SECONDS = env.int("TASK_RUN_STALE_AFTER_SECONDS", default=1
 TASK_RUN_DISPATCH_GRACE_SECONDS = env.int("TASK_RUN_DISPATCH_GRACE_SECONDS", default=60)
 # Batch entries resubmitted per transaction by the reprocess task.
 BATCH_REPROCESS_CHUNK_SIZE = env.int("BATCH_REPROCESS_CHUNK_SIZE", default=500)
+# Where `archive_audit` writes the audit events it moves out of the database (docs/decisions.md).
+AUDIT_ARCHIVE_DIR = Path(env.str("AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "audit-archive")))
 
 LOGGING = {
     "version": 1,

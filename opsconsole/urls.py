@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import path
 
+from audit.review_views import audit_review_page
+from apilog.views import platform_api_view
 from opsconsole.search_views import search_page
 from opsconsole.tasking.views import TaskPage
 from opsconsole.views import healthz
@@ -29,5 +31,7 @@ urlpatterns = [
     path("support/tickets/<int:ticket_id>/escalate/", admin.site.admin_view(ticket_escalate_view),
          name="support-ticket-escalate"),
     path("support/rota/<int:week_id>/swap/", admin.site.admin_view(rota_swap_view), name="support-rota-swap"),
+    path("audit/review/", admin.site.admin_view(audit_review_page), name="audit-review"),
+    path("platforms/<int:platform_id>/api/", admin.site.admin_view(platform_api_view), name="platform-api"),
     path("", admin.site.urls),
 ]
