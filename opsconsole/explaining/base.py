@@ -61,6 +61,12 @@ class Explanation:
 
     model: ClassVar[type[models.Model]]
     question: ClassVar[str]
+    # What a person needs, besides viewing the object, to read the answer: its evidence comes from
+    # records of those kinds (a platform's API requests, its callbacks).
+    reader_permissions: ClassVar[tuple[str, ...]] = ()
+
+    def readable_by(self, user) -> bool:
+        return all(user.has_perm(permission) for permission in self.reader_permissions)
 
     def applies_to(self, obj) -> bool:
         """Whether the question makes sense for this object (a seller's payouts, not a buyer's)."""

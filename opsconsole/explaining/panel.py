@@ -41,7 +41,7 @@ def _shown(evidence: Evidence, user) -> ShownEvidence:
 
 def explanation_panel(*, obj, user) -> list[ShownAnswer]:
     answers = []
-    for answer in object_explain(obj=obj):
+    for answer in object_explain(obj=obj, user=user):
         suggested = answer.verdict.task
         task = tasks.get(suggested.slug) if suggested else None
         allowed = task is not None and user.has_perm(task.permission_name())

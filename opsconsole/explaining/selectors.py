@@ -10,9 +10,10 @@ class Answer:
     verdict: Verdict
 
 
-def object_explain(*, obj) -> list[Answer]:
-    """Every registered explanation's verdict on `obj`."""
-    return [Answer(explanation.question, explanation.explain(obj)) for explanation in registry.for_object(obj)]
+def object_explain(*, obj, user=None) -> list[Answer]:
+    """Every registered explanation's verdict on `obj`; with `user`, only those they may read."""
+    return [Answer(explanation.question, explanation.explain(obj)) for explanation in registry.for_object(obj)
+            if user is None or explanation.readable_by(user)]
 
 
 def explanation_models() -> set:

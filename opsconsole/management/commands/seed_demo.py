@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Platform
+from opsconsole.demo.api_traffic import api_traffic_create
 from opsconsole.demo.builder import DemoBuilder, demo_today
 from opsconsole.demo.scenarios import SCENARIOS, DemoWorld
 from opsconsole.demo.staff import demo_staff_create
@@ -55,8 +56,10 @@ class Command(BaseCommand):
             for scenario in SCENARIOS:
                 scenario(world)
             items = volume_create(world, scale=scale)
+            api_requests = api_traffic_create(world, scale=scale)
             support_demo_create(staff=staff, now=builder.now)
-        self.stdout.write(self.style.SUCCESS(f"Seeded {len(SCENARIOS)} scenarios and {items} everyday items."))
+        self.stdout.write(self.style.SUCCESS(
+            f"Seeded {len(SCENARIOS)} scenarios, {items} everyday items and {api_requests} API requests."))
         self.stdout.write(
             f"Demo logins (password {settings.DEMO_PASSWORD!r}): " + ", ".join(sorted(staff))
         )

@@ -1,0 +1,95 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin
+
+from apilog.latency import BUCKET_FIELDS, LatencyHistogram
+from apilog.models import ApiChange, ApiRequest, ApiRequestRollup
+from opsconsole.readonly_admin import ReadOnlyModelAdmin
+
+
+class StatusClassFilter(admin.SimpleListFilter):
+    """Fixed choices, so the list never asks the log for its distinct status codes."""
+
+    title = "status"
+    parameter_name = "status_class"
+    ranges = {"2xx": (200, 299), "3xx": (300, 399), "4xx": (400, 499), "5xx": (500, 599)}
+
+    def lookups(self, request, model_admin):
+        return [(key, key) for key in self.ranges]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.ranges:
+            low, high = self.ranges[self.value()]
+            return queryset.filter(status_code__gte=low, status_code__lte=high)
+        return queryset
+
+
+def platform_api_page_link(platform) -> str:
+    return format_html('<a href="{}" class="text-primary-600 dark:text-primary-500">{}</a>',
+                       reverse("platform-api", args=[platform.pk]), platform.name)
+
+
+@admin.register(ApiRequest)
+class ApiRequestAdmin(ReadOnlyModelAdmin):
+    platform_field = "platform"
+    list_display = ("occurred_at", "platform", "environment", "endpoint", "status_code", "error_code", "latency_ms",
+                    "client", "request_id")
+    list_filter = ("environment", "method", StatusClassFilter)
+    list_select_related = ("platform",)
+    # Exact and case-sensitive: the unique index on request_id serves it.
+    search_fields = ("request_id__exact",)
+    search_help_text = "A request id, exactly as the platform's developer quotes it."
+    detail_select_related = ("platform",)
+    fields = ("request_id", "platform_page", "occurred_at", "environment", "method", "path", "status_code",
+              "error_code", "error_message", "latency_ms", "client_name", "client_version", "user_agent")
+    readonly_fields = ("platform_page",)
+
+    @admin.display(description="endpoint")
+    def endpoint(self, request):
+        return request.endpoint
+
+    @admin.display(description="client")
+    def client(self, request):
+        return request.client
+
+    @admin.display(description="platform")
+    def platform_page(self, request):
+        return platform_api_page_link(request.platform)
+
+
+@admin.register(ApiRequestRollup)
+class ApiRequestRollupAdmin(ReadOnlyModelAdmin):
+    platform_field = "platform"
+    list_display = ("hour", "platform", "environment", "endpoint", "client", "status_code", "error_code",
+                    "request_count", "p95")
+    list_filter = ("environment", "method")
+    list_select_related = ("platform",)
+    detail_select_related = ("platform",)
+
+    @admin.display(description="endpoint")
+    def endpoint(self, rollup):
+        return rollup.endpoint
+
+    @admin.display(description="client")
+    def client(self, rollup):
+        return f"{rollup.client_name} {rollup.client_version}".strip()
+
+    @admin.display(description="p95 (ms, estimated)")
+    def p95(self, rollup):
+        histogram = LatencyHistogram([getattr(rollup, name) for name in BUCKET_FIELDS], rollup.latency_total_ms,
+                                     rollup.latency_max_ms)
+        return histogram.p95_ms
+
+
+@admin.register(ApiChange)
+class ApiChangeAdmin(SimpleHistoryAdmin, ModelAdmin):
+    """The API changelog: developers add and correct entries (each edit kept in its history);
+    everyone else who answers platforms reads it."""
+
+    platform_field = None  # the API is the same for every platform
+    list_display = ("changed_at", "endpoint", "summary", "breaking")
+    list_filter = ("breaking",)
+    search_fields = ("endpoint", "summary")
+    fields = ("changed_at", "endpoint", "summary", "details", "breaking")

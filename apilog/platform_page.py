@@ -1,0 +1,240 @@
+"""What the platform page shows: its API traffic over a window of days, read once (the rollups,
+the changelog, the newest failing requests, the newest callbacks' deliveries) and turned into
+charts, tables and the console's answers — a fixed handful of queries whatever the traffic."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from accounts.models import Platform
+from apilog.diagnosis import api_diagnosis
+from apilog.latency import LatencyHistogram
+from apilog.models import ApiChange, ApiRequest
+from apilog.selectors import (
+    DEFAULT_DAYS, MAX_DAYS, ApiWindow, PlatformTraffic, TrafficCell, api_changes_between,
+    platform_callback_deliveries, platform_failed_requests, platform_traffic,
+)
+from apilog.verdicts import platform_api_verdict, platform_callbacks_verdict
+from opsconsole.explaining.panel import ShownAnswer, ShownEvidence, record_url
+from payments.models import CallbackDelivery
+
+VIEW_REQUESTS = "apilog.view_apirequest"
+VIEW_DELIVERIES = "payments.view_callbackdelivery"
+ENDPOINTS_CHARTED = 6
+SLOWEST_SHOWN = 5
+DELIVERIES_SHOWN = 15
+STATUS_CLASSES = (
+    ("succeeded", "Succeeded (2xx, 3xx)", "#22c55e"),
+    ("refused", "Refused (4xx)", "#f59e0b"),
+    ("failed", "Failed (5xx)", "#ef4444"),
+)
+ENDPOINT_COLOURS = ("#6366f1", "#0ea5e9", "#14b8a6", "#f97316", "#a855f7", "#64748b", "#94a3b8")
+CHANGE_COLOUR, BREAKING_CHANGE_COLOUR = "#64748b", "#be123c"
+
+DATE_PROBLEM = "“{field}” must be a date as YYYY-MM-DD, not “{value}”."
+ORDER_PROBLEM = "“since” must be on or before “until”."
+LENGTH_PROBLEM = f"Choose at most {MAX_DAYS} days."
+
+
+def api_window_from(*, since: str | None, until: str | None, today: datetime.date) -> tuple[ApiWindow | None, str | None]:
+    """The window the page's `since` and `until` ask for (by default the last 30 days), or the
+    problem with them."""
+    days = {}
+    for field, value, default in (("until", until, today), ("since", since, None)):
+        if not value:
+            days[field] = default
+            continue
+        try:
+            days[field] = datetime.date.fromisoformat(value)
+        except ValueError:
+            return None, DATE_PROBLEM.format(field=field, value=value)
+    window = ApiWindow(days["since"], days["until"]) if days["since"] else ApiWindow.ending(days["until"], days=DEFAULT_DAYS)
+    if window.since > window.until:
+        return None, ORDER_PROBLEM
+    if len(window.days) > MAX_DAYS:
+        return None, LENGTH_PROBLEM
+    return window, None
+
+
+def status_class(status_code: int) -> str:
+    return "failed" if status_code >= 500 else "refused" if status_code >= 400 else "succeeded"
+
+
+@dataclass(frozen=True)
+class TrafficRow:
+    """Requests grouped one way (by endpoint, or by client version) over the window."""
+
+    name: str
+    total: int
+    failed: int
+    top_error: str
+    latency: LatencyHistogram
+
+    @property
+    def error_rate(self) -> float:
+        return self.failed / self.total if self.total else 0.0
+
+    @property
+    def error_percent(self) -> str:
+        return f"{self.error_rate * 100:.1f}%"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Chart.js data and options as JSON, for unfold's chart components."""
+
+    data: str
+    options: str
+
+
+@dataclass(frozen=True)
+class ChangeMark:
+    change: ApiChange
+    day: datetime.date
+    url: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    label: str
+    count: int
+
+
+@dataclass
+class PlatformApiPage:
+    platform: Platform
+    window: ApiWindow
+    total: int
+    failed: int
+    answers: list[ShownAnswer]
+    status_chart: Chart
+    endpoint_chart: Chart
+    by_endpoint: list[TrafficRow]
+    by_client: list[TrafficRow]
+    slowest: list[TrafficRow]
+    changes: list[ChangeMark]
+    failures: list[ApiRequest]
+    deliveries: list[CallbackDelivery] | None
+    delivery_outcomes: list[DeliveryOutcome]
+
+
+def platform_api_page(*, platform: Platform, window: ApiWindow, user) -> PlatformApiPage:
+    traffic = platform_traffic(platform_id=platform.pk, window=window)
+    changes = api_changes_between(start=window.start, end=window.end)
+    failures = platform_failed_requests(platform=platform, window=window)
+    diagnosis = api_diagnosis(traffic, changes)
+    verdicts = [("Are this platform's API requests failing, and why?",
+                 platform_api_verdict(platform=platform, traffic=traffic, diagnosis=diagnosis, failures=failures))]
+    deliveries = None
+    if user.has_perm(VIEW_DELIVERIES):
+        deliveries = platform_callback_deliveries(platform=platform, window=window)
+        verdicts.append(("Is this platform receiving its callbacks?",
+                         platform_callbacks_verdict(platform=platform, window=window, deliveries=deliveries)))
+    by_endpoint = _rows(traffic.cells, key=lambda cell: cell.endpoint)
+    marks = [ChangeMark(change, change.changed_at.astimezone(datetime.UTC).date(), record_url(change, user))
+             for change in changes]
+    return PlatformApiPage(
+        platform=platform, window=window,
+        total=sum(row.total for row in by_endpoint), failed=sum(row.failed for row in by_endpoint),
+        answers=[_shown(question, verdict, user) for question, verdict in verdicts],
+        status_chart=_status_chart(traffic, marks), endpoint_chart=_endpoint_chart(traffic, by_endpoint, marks),
+        by_endpoint=sorted(by_endpoint, key=lambda row: (-row.error_rate, -row.total, row.name)),
+        by_client=sorted(_rows(traffic.cells, key=lambda cell: cell.client),
+                         key=lambda row: (-row.error_rate, -row.total, row.name)),
+        slowest=sorted(by_endpoint, key=lambda row: -(row.latency.p95_ms or 0))[:SLOWEST_SHOWN],
+        changes=marks, failures=failures,
+        deliveries=deliveries[:DELIVERIES_SHOWN] if deliveries is not None else None,
+        delivery_outcomes=_delivery_outcomes(deliveries or []),
+    )
+
+
+def _shown(question, verdict, user) -> ShownAnswer:
+    evidence = [ShownEvidence(item.label, str(item.value), record_url(item.record, user)) for item in verdict.evidence]
+    return ShownAnswer(question, verdict, evidence, None, None)
+
+
+def _rows(cells: list[TrafficCell], *, key) -> list[TrafficRow]:
+    totals, failures = Counter(), Counter()
+    errors: dict[str, Counter] = defaultdict(Counter)
+    latency: dict[str, LatencyHistogram] = defaultdict(LatencyHistogram.empty)
+    for cell in cells:
+        name = key(cell)
+        totals[name] += cell.count
+        latency[name].add(cell.latency)
+        if cell.failed:
+            failures[name] += cell.count
+            errors[name][f"{cell.status_code} {cell.error_code}".strip()] += cell.count
+    return [TrafficRow(name, totals[name], failures[name],
+                       errors[name].most_common(1)[0][0] if errors[name] else "", latency[name])
+            for name in totals]
+
+
+def _day_label(day: datetime.date) -> str:
+    return day.strftime("%d %b")
+
+
+def _change_markers(days: list[datetime.date], marks: list[ChangeMark]) -> dict:
+    """A bar the chart's full height on each day with a changelog entry, on an axis of its own:
+    the entries drawn on the same time axis as the traffic."""
+    changed = {mark.day: mark for mark in marks}
+    breaking = {mark.day for mark in marks if mark.change.breaking}
+    return {
+        "type": "bar", "label": "API change", "yAxisID": "changes", "order": 0, "barThickness": 3,
+        "grouped": False,
+        "data": [1 if day in changed else None for day in days],
+        "backgroundColor": [BREAKING_CHANGE_COLOUR if day in breaking else CHANGE_COLOUR for day in days],
+    }
+
+
+def _options(*, stacked: bool) -> dict:
+    return {
+        "animation": False, "responsive": True, "maintainAspectRatio": False,
+        "plugins": {"legend": {"display": True, "position": "bottom"}},
+        "scales": {
+            "x": {"stacked": stacked},
+            "y": {"stacked": stacked, "beginAtZero": True, "ticks": {"precision": 0}},
+            "changes": {"display": False, "min": 0, "max": 1, "stacked": False},
+        },
+    }
+
+
+def _status_chart(traffic: PlatformTraffic, marks: list[ChangeMark]) -> Chart:
+    days = traffic.window.days
+    position = {day: index for index, day in enumerate(days)}
+    counts = {key: [0] * len(days) for key, _, _ in STATUS_CLASSES}
+    for cell in traffic.cells:
+        counts[status_class(cell.status_code)][position[cell.day]] += cell.count
+    datasets = [{"label": label, "data": counts[key], "backgroundColor": colour, "order": 1, "stack": "requests"}
+                for key, label, colour in STATUS_CLASSES]
+    return Chart(json.dumps({"labels": [_day_label(day) for day in days],
+                             "datasets": [*datasets, _change_markers(days, marks)]}),
+                 json.dumps(_options(stacked=True)))
+
+
+def _endpoint_chart(traffic: PlatformTraffic, by_endpoint: list[TrafficRow], marks: list[ChangeMark]) -> Chart:
+    days = traffic.window.days
+    position = {day: index for index, day in enumerate(days)}
+    busiest = [row.name for row in sorted(by_endpoint, key=lambda row: -row.total)[:ENDPOINTS_CHARTED]]
+    series = {name: [0] * len(days) for name in [*busiest, "Other endpoints"]}
+    for cell in traffic.cells:
+        name = cell.endpoint if cell.endpoint in busiest else "Other endpoints"
+        series[name][position[cell.day]] += cell.count
+    datasets = [{"type": "line", "label": name, "data": data, "borderColor": colour, "backgroundColor": colour,
+                 "order": 1, "tension": 0.2, "pointRadius": 0}
+                for (name, data), colour in zip(series.items(), ENDPOINT_COLOURS) if any(data)]
+    return Chart(json.dumps({"labels": [_day_label(day) for day in days],
+                             "datasets": [*datasets, _change_markers(days, marks)]}),
+                 json.dumps(_options(stacked=False)))
+
+
+def _delivery_outcomes(deliveries: list[CallbackDelivery]) -> list[DeliveryOutcome]:
+    outcomes = Counter()
+    for delivery in deliveries:
+        if delivery.response_status is None:
+            outcomes["No response"] += 1
+        else:
+            outcomes[f"{delivery.response_status // 100}xx"] += 1
+    return [DeliveryOutcome(label, count) for label, count in sorted(outcomes.items())]
