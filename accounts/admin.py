@@ -5,12 +5,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from simple_history.template_utils import HistoricalRecordContextHelper
-from unfold.contrib.filters.admin import RangeDateFilter
 
 from accounts.forms import RevealReasonForm
 from accounts.masking import mask_email, may_reveal_account_number, may_see_customer_contact
 from accounts.models import BankAccount, CardAccount, Customer, PayoutHold, Platform
 from accounts.services import bank_account_reveal_number
+from opsconsole.date_filters import LocalDateRangeFilter
 from opsconsole.errors import OpsError
 from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
 from opsconsole.tasking.forms import in_console_style
@@ -90,7 +90,7 @@ def contact_masked_for(request, field_names):
 class CustomerAdmin(ReadOnlyModelAdmin):
     platform_field = "platform"
     list_display = ("email", "full_name", "kind", "kyc_state", "platform", "external_id", "created_at")
-    list_filter = ("kind", "kyc_state", "platform__environment", ("created_at", RangeDateFilter))
+    list_filter = ("kind", "kyc_state", "platform__environment", ("created_at", LocalDateRangeFilter))
     list_filter_submit = True
     list_select_related = ("platform",)
     search_fields = ("=email", "external_id__exact")

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from unfold.contrib.filters.admin import RangeDateFilter
 
 from batches.models import BatchEntry
+from opsconsole.date_filters import LocalDateRangeFilter
 from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
 from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemStateChange, Transaction,
@@ -60,7 +60,7 @@ class CallbackDeliveryInline(ReadOnlyInline):
 class ItemAdmin(ReadOnlyModelAdmin):
     platform_field = "platform"
     list_display = ("external_id", "name", "state", "amount_display", "payment_method", "buyer", "seller", "state_changed_at")
-    list_filter = ("state", "payment_method", "currency", ("state_changed_at", RangeDateFilter))
+    list_filter = ("state", "payment_method", "currency", ("state_changed_at", LocalDateRangeFilter))
     list_filter_submit = True
     list_select_related = ("buyer", "seller")
     search_fields = ("external_id__exact", "=buyer__email", "=seller__email")
@@ -119,7 +119,7 @@ class ItemFeeAdmin(ReadOnlyModelAdmin):
 class ChargeAdmin(ReadOnlyModelAdmin):
     platform_field = "item__platform"
     list_display = ("gateway_reference", "method", "status", "response_code", "decline_source", "amount_display", "payer", "created_at")
-    list_filter = ("status", "method", "decline_source", "response_code", ("created_at", RangeDateFilter))
+    list_filter = ("status", "method", "decline_source", "response_code", ("created_at", LocalDateRangeFilter))
     list_filter_submit = True
     list_select_related = ("payer",)
     search_fields = ("gateway_reference__exact", "item__external_id__exact", "card_account__last_four__exact")
@@ -137,7 +137,7 @@ class ChargeAdmin(ReadOnlyModelAdmin):
 class DisbursementAdmin(ReadOnlyModelAdmin):
     platform_field = "seller__platform"
     list_display = ("reference", "seller", "status", "amount_display", "created_at", "paid_at")
-    list_filter = ("status", "currency", ("created_at", RangeDateFilter))
+    list_filter = ("status", "currency", ("created_at", LocalDateRangeFilter))
     list_filter_submit = True
     list_select_related = ("seller",)
     search_fields = ("reference__exact", "=seller__email")
