@@ -56,6 +56,7 @@ class DisbursementInline(ReadOnlyInline):
 @admin.register(Platform)
 class PlatformAdmin(ReadOnlyModelAdmin):
     platform_field = "id"  # the platform itself
+    list_seek_key = ("name", "id")
     list_display = ("name", "client_id", "environment", "callback_url", "callbacks_enabled", "created_at")
     list_filter = ("environment", "callbacks_enabled")
     search_fields = ("name", "=client_id")
@@ -89,6 +90,7 @@ def contact_masked_for(request, field_names):
 @admin.register(Customer)
 class CustomerAdmin(ReadOnlyModelAdmin):
     platform_field = "platform"
+    list_seek_key = ("-created_at", "-id")  # customer_created_idx; by KYC state, customer_kyc_created_idx
     list_display = ("email", "full_name", "kind", "kyc_state", "platform", "external_id", "created_at")
     list_filter = ("kind", "kyc_state", "platform__environment", ("created_at", LocalDateRangeFilter))
     list_filter_submit = True
@@ -124,9 +126,10 @@ class CustomerAdmin(ReadOnlyModelAdmin):
 class BankAccountAdmin(ReadOnlyModelAdmin):
     platform_field = "customer__platform"
     list_display = ("__str__", "holder_name", "customer", "status", "currency", "verified_at")
-    list_filter = ("status", "country", "currency")
+    # Not by country: it has no choices, and listing its values would read the whole table.
+    list_filter = ("status", "currency")
     list_select_related = ("customer",)
-    search_fields = ("customer__email__exact",)
+    search_fields = ("=customer__email",)
     detail_select_related = ("customer",)
     fields = (
         "customer", "holder_name", "bank_name", "routing_number", "masked_account_number",
@@ -210,5 +213,5 @@ class PayoutHoldAdmin(ReadOnlyModelAdmin):
     list_display = ("customer", "reason", "placed_by", "placed_at", "released_at")
     list_filter = (("released_at", admin.EmptyFieldListFilter),)
     list_select_related = ("customer", "placed_by")
-    search_fields = ("customer__email__exact",)
+    search_fields = ("=customer__email",)
     detail_select_related = ("customer", "placed_by", "released_by")

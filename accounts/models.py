@@ -70,6 +70,8 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["external_id"], name="customer_external_id_idx"),
             models.Index(fields=["kyc_state", "created_at"], name="customer_kyc_created_idx"),
+            # The customer list's order, newest first, and its date range (opsconsole/keyset_pagination.py).
+            models.Index(fields=["created_at"], name="customer_created_idx"),
         ]
 
     def __str__(self):

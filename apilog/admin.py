@@ -6,24 +6,8 @@ from unfold.admin import ModelAdmin
 
 from apilog.latency import BUCKET_FIELDS, LatencyHistogram
 from apilog.models import ApiChange, ApiRequest, ApiRequestRollup
+from opsconsole.choice_filters import HttpStatusClassFilter
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
-
-
-class StatusClassFilter(admin.SimpleListFilter):
-    """Fixed choices, so the list never asks the log for its distinct status codes."""
-
-    title = "status"
-    parameter_name = "status_class"
-    ranges = {"2xx": (200, 299), "3xx": (300, 399), "4xx": (400, 499), "5xx": (500, 599)}
-
-    def lookups(self, request, model_admin):
-        return [(key, key) for key in self.ranges]
-
-    def queryset(self, request, queryset):
-        if self.value() in self.ranges:
-            low, high = self.ranges[self.value()]
-            return queryset.filter(status_code__gte=low, status_code__lte=high)
-        return queryset
 
 
 def platform_api_page_link(platform) -> str:
@@ -34,9 +18,10 @@ def platform_api_page_link(platform) -> str:
 @admin.register(ApiRequest)
 class ApiRequestAdmin(ReadOnlyModelAdmin):
     platform_field = "platform"
+    list_seek_key = ("-occurred_at", "-id")  # apirequest_occurred_at_idx, then the id
     list_display = ("occurred_at", "platform", "environment", "endpoint", "status_code", "error_code", "latency_ms",
                     "client", "request_id")
-    list_filter = ("environment", "method", StatusClassFilter)
+    list_filter = ("environment", "method", HttpStatusClassFilter)
     list_select_related = ("platform",)
     # Exact and case-sensitive: the unique index on request_id serves it.
     search_fields = ("request_id__exact",)

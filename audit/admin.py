@@ -4,8 +4,8 @@ with the view permission (the lead and the auditor).
 Each event shows the six things PCI DSS v4.0 10.2.2 asks of an audit record — who, what, when,
 where from, success or failure, and the object affected — with links to the object, its
 field-by-field history and the task run. The list is built for a table of millions of rows: no
-counts (unfold's paginator only pages on), filters that never list a table's rows, and sorting
-only by the indexed order.
+counts, pages read by the primary key (opsconsole/keyset_pagination.py), filters that never list a
+table's rows, and no sorting but the indexed order.
 """
 
 import json
@@ -25,12 +25,12 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
-from unfold.paginator import InfinitePaginator
 
 from audit.exports import RecordedExportMixin
 from audit.models import AuditArchive, AuditEvent, AuditVerification
 from audit.resources import AuditEventResource
 from opsconsole.admin_urls import admin_change_url, admin_history_url
+from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.readonly_admin import ReadOnlyPermissionsMixin
 from opsconsole.tasking.registry import registry
 
@@ -110,7 +110,7 @@ def _content_type(event) -> ContentType | None:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin, ModelAdmin):
+class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin, KeysetListMixin, ModelAdmin):
     # Not limited by platform: its reviewers read the trail whole (docs/decisions.md).
     platform_field = None
     list_display = ("when", "person", "action", "outcome_badge", "source", "ip", "object_link",
@@ -124,11 +124,6 @@ class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin
     list_filter_submit = True
     search_fields = ("=actor_name", "=object_id", "summary")
     search_help_text = "An exact username or object id, or words from the summary."
-    sortable_by = ("when",)
-    list_per_page = 50
-    paginator = InfinitePaginator
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # a count per filter choice would read the whole table
     actions = None
     fieldsets = (
         ("Who", {"fields": ("person",)}),

@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from batches.models import Batch, BatchEntry
 from batches.selectors import batch_pipeline
+from opsconsole.choice_filters import fixed_choices_filter
 from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
+from opsconsole.reference_codes import bank_returns
+
+ReturnCodeFilter = fixed_choices_filter(
+    "return_code", "return code",
+    lambda: [(code, f"{code} {bank_return.label} ({network.upper()})")
+             for network in ("ach", "becs") for code, bank_return in bank_returns(network).items()])
 
 
 class BatchEntryInline(ReadOnlyInline):
@@ -17,6 +24,7 @@ class BatchAdmin(ReadOnlyModelAdmin):
     # A batch carries entries of many platforms: everyone who may view batches sees every batch,
     # and on its page only the entries of their own platforms (docs/decisions.md).
     platform_field = None
+    list_seek_key = ("-processing_date", "-id")  # batch_processing_date_idx, then the id
     list_display = ("reference", "network", "direction", "status", "processing_date", "cutoff_at", "submitted_at", "entry_count", "total_display")
     list_filter = ("status", "network", "direction")
     search_fields = ("reference__exact",)
@@ -41,7 +49,7 @@ class BatchAdmin(ReadOnlyModelAdmin):
 class BatchEntryAdmin(ReadOnlyModelAdmin):
     platform_field = "customer__platform"
     list_display = ("trace_number", "batch", "direction", "customer", "amount_display", "status", "return_code")
-    list_filter = ("status", "direction", "return_code")
+    list_filter = ("status", "direction", ReturnCodeFilter)
     list_select_related = ("batch", "customer")
     search_fields = ("trace_number__exact", "batch__reference__exact")
     detail_select_related = ("batch", "customer", "bank_account", "charge", "disbursement")

@@ -91,6 +91,10 @@ class BatchEntry(models.Model):
         verbose_name_plural = "batch entries"
         indexes = [
             models.Index(fields=["batch", "status"], name="batchentry_batch_status_idx"),
+            # The entry list filtered by a bank's return code, newest first: returns are rare, so
+            # only they are indexed.
+            models.Index(fields=["return_code", "id"], condition=~models.Q(return_code=""),
+                         name="batchentry_returned_idx"),
         ]
 
     def __str__(self):

@@ -14,6 +14,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
 from opsconsole.explaining.panel import explanation_panel
+from opsconsole.inline_pagination import PeekPaginationInlineFormSet
+from opsconsole.keyset_pagination import KeysetListMixin
+from opsconsole.list_search import exact_key_condition
 from opsconsole.money import format_minor_units
 from opsconsole.platform_access import restrict_to_user_platforms, visible_platform_ids
 from opsconsole.tasking.admin import TaskActionsMixin
@@ -73,13 +76,14 @@ class PlatformScopedInlineMixin:
         return restrict_to_user_platforms(super().get_queryset(request), request.user)
 
 
-class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissionsMixin, SimpleHistoryAdmin,
-                         ModelAdmin):
+class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissionsMixin, KeysetListMixin,
+                         SimpleHistoryAdmin, ModelAdmin):
     """Lists and detail pages tuned for large tables, with the tasks registered for the model
     as buttons and list actions (see opsconsole/tasking/admin.py).
 
     `detail_select_related` names the relations a detail page shows, fetched in the same query
-    as the object; `list_select_related` does the same for list rows.
+    as the object; `list_select_related` does the same for list rows. Lists are read a page at a
+    time in the indexed order `list_seek_key` names (opsconsole/keyset_pagination.py).
     """
 
     # Links are https; saying so silences Django 5's notice that its default scheme will change.
@@ -87,11 +91,17 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
         **ModelAdmin.formfield_overrides,
         models.URLField: {**ModelAdmin.formfield_overrides.get(models.URLField, {}), "assume_scheme": "https"},
     }
-    list_per_page = 50
-    show_full_result_count = False
     change_form_before_template = "opsconsole/explaining/panel.html"
     detail_select_related: tuple[str, ...] = ()
     actions = None
+
+    def get_search_results(self, request, queryset, search_term):
+        """The whole term on indexed keys, related tables looked up by their own index first
+        (opsconsole/list_search.py)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(exact_key_condition(self.model, self.get_search_fields(request), term)), False
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -119,10 +129,12 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
 
 
 class ReadOnlyInline(PlatformScopedInlineMixin, ReadOnlyPermissionsMixin, TabularInline):
-    """Related records on a detail page: ten at a time, newest first, nothing editable."""
+    """Related records on a detail page: ten at a time, newest first, nothing editable, never
+    counted (opsconsole/inline_pagination.py)."""
 
     extra = 0
     per_page = 10
+    formset = PeekPaginationInlineFormSet
     show_change_link = True
     inline_select_related: tuple[str, ...] = ()
 

@@ -41,6 +41,7 @@ from accounts.models import Customer, Platform
 from apilog.models import ApiRequest
 from batches.models import Batch, BatchEntry
 from opsconsole.platform_access import restrict_to_user_platforms
+from opsconsole.search_rows import RowLookup, find_rows
 from payments.models import Charge, Disbursement, Item
 
 DEFAULT_LIMIT = 50
@@ -77,7 +78,9 @@ class SearchKind:
     title: str
     plural: str
     icon: str
-    related: tuple[str, ...] = ()
+    # The columns its line in the results reads (`_describe`), across a foreign key as
+    # `relation__field` with the key itself named too.
+    shown: tuple[str, ...] = ()
 
     @property
     def permission(self) -> str:
@@ -87,14 +90,22 @@ class SearchKind:
         return reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change", args=[pk])
 
 
-CUSTOMER = SearchKind("customer", Customer, "Customer", "Customers", "person", related=("platform",))
-ITEM = SearchKind("item", Item, "Item", "Items", "shopping_bag")
-CHARGE = SearchKind("charge", Charge, "Charge", "Charges", "credit_card", related=("card_account",))
-DISBURSEMENT = SearchKind("disbursement", Disbursement, "Disbursement", "Disbursements", "payments")
-BATCH = SearchKind("batch", Batch, "Batch", "Batches", "account_balance")
-BATCH_ENTRY = SearchKind("batch_entry", BatchEntry, "Batch entry", "Batch entries", "receipt_long", related=("batch",))
-PLATFORM = SearchKind("platform", Platform, "Platform", "Platforms", "hub")
-API_REQUEST = SearchKind("api_request", ApiRequest, "API request", "API requests", "api", related=("platform",))
+CUSTOMER = SearchKind("customer", Customer, "Customer", "Customers", "person", shown=(
+    "first_name", "last_name", "external_id", "email", "kind", "platform_id", "platform__name"))
+ITEM = SearchKind("item", Item, "Item", "Items", "shopping_bag", shown=("external_id", "name", "state"))
+CHARGE = SearchKind("charge", Charge, "Charge", "Charges", "credit_card", shown=(
+    "gateway_reference", "method", "status", "card_account_id", "card_account__brand", "card_account__last_four",
+    "card_account__expiry_month", "card_account__expiry_year"))
+DISBURSEMENT = SearchKind("disbursement", Disbursement, "Disbursement", "Disbursements", "payments",
+                          shown=("reference", "status"))
+BATCH = SearchKind("batch", Batch, "Batch", "Batches", "account_balance", shown=(
+    "reference", "network", "direction", "status", "processing_date"))
+BATCH_ENTRY = SearchKind("batch_entry", BatchEntry, "Batch entry", "Batch entries", "receipt_long", shown=(
+    "trace_number", "status", "batch_id", "batch__reference"))
+PLATFORM = SearchKind("platform", Platform, "Platform", "Platforms", "hub", shown=("name", "client_id"))
+API_REQUEST = SearchKind("api_request", ApiRequest, "API request", "API requests", "api", shown=(
+    "request_id", "method", "path", "status_code", "client_name", "client_version", "occurred_at", "platform_id",
+    "platform__name"))
 KINDS = (CUSTOMER, ITEM, CHARGE, DISBURSEMENT, BATCH, BATCH_ENTRY, PLATFORM, API_REQUEST)
 
 
@@ -114,10 +125,12 @@ class SearchMatch:
 class Lookup:
     """One indexed look-up: the objects of `kind` that meet `condition`.
 
-    Only a card's last four asks the database for the `newest_first` (a join on an indexed
-    column, cheap to sort). Every other look-up is sorted after fetching, so that its plan has no
-    ORDER BY to tempt the planner into walking the primary key past every row: part of an email
-    in particular must come from its trigram index, whose matches carry no order.
+    Only a card's last four asks the database for the `newest_first` (the few charges of the cards
+    the `last_four` index finds, sorted). Every other look-up is sorted after fetching, so that its
+    plan has no ORDER BY to tempt the planner into walking the primary key past every row: part of
+    an email in particular must come from its trigram index, whose matches carry no order. All the
+    look-ups of a search run as one query (opsconsole/search_rows.py); the related records a
+    result line names are joined by their primary key.
     """
 
     kind: SearchKind
@@ -198,16 +211,17 @@ def console_search(*, query: str, user, limit: int = DEFAULT_LIMIT) -> list[Sear
 
 
 def _run(lookups: list[Lookup], *, limit: int, user) -> list[SearchMatch]:
+    kinds = {kind.key: kind for kind in KINDS}
+    rows = find_rows(
+        [RowLookup(lookup.kind.key, lookup.kind.model, lookup.condition, lookup.kind.shown, lookup.newest_first)
+         for lookup in lookups],
+        querysets=[restrict_to_user_platforms(lookup.kind.model.objects.all(), user) for lookup in lookups],
+        limit=limit,
+    )
     found: dict[tuple[str, object], SearchMatch] = {}
-    for lookup in lookups:
-        kind = lookup.kind
-        # Related rows come in a second query by primary key: a join would let the planner trade
-        # the look-up's own index for a walk along the foreign key's.
-        rows = restrict_to_user_platforms(kind.model.objects.filter(lookup.condition), user)
-        rows = rows.prefetch_related(*kind.related)
-        rows = rows.order_by("-pk") if lookup.newest_first else rows.order_by()
-        for row in rows[:limit]:
-            found.setdefault((kind.key, row.pk), _match(kind, row, lookup.matched_by, user))
+    for row in rows:
+        kind = kinds[row.kind]
+        found.setdefault((kind.key, row.object.pk), _match(kind, row.object, lookups[row.lookup].matched_by, user))
     return list(found.values())
 
 

@@ -1,12 +1,26 @@
 from django.contrib import admin
 
 from batches.models import BatchEntry
+from opsconsole.choice_filters import HttpStatusClassFilter, fixed_choices_filter
 from opsconsole.date_filters import LocalDateRangeFilter
 from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
+from opsconsole.reference_codes import card_responses
 from payments.models import (
-    Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemStateChange, Transaction,
+    Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemState, ItemStateChange, Transaction,
 )
 from payments.selectors import item_timeline, item_timeline_kinds_visible_to
+
+ResponseCodeFilter = fixed_choices_filter(
+    "response_code", "response code",
+    lambda: [(code, f"{code} {response.label}") for code, response in card_responses().items()])
+# A callback reports an item's new state, as `item.<state>`.
+CallbackEventFilter = fixed_choices_filter(
+    "event_type", "event type", lambda: [(f"item.{state}", f"item.{state}") for state in ItemState.values])
+
+
+class DeliveryStatusFilter(HttpStatusClassFilter):
+    field_name = "response_status"
+    title = "response status"
 
 
 class ItemStateChangeInline(ReadOnlyInline):
@@ -59,6 +73,9 @@ class CallbackDeliveryInline(ReadOnlyInline):
 @admin.register(Item)
 class ItemAdmin(ReadOnlyModelAdmin):
     platform_field = "platform"
+    # Longest waiting first (the dashboard's link) or a range of days: item_state_changed_at_idx,
+    # or item_state_changed_idx within one state.
+    list_seek_fields = ("state_changed_at",)
     list_display = ("external_id", "name", "state", "amount_display", "payment_method", "buyer", "seller", "state_changed_at")
     list_filter = ("state", "payment_method", "currency", ("state_changed_at", LocalDateRangeFilter))
     list_filter_submit = True
@@ -118,8 +135,9 @@ class ItemFeeAdmin(ReadOnlyModelAdmin):
 @admin.register(Charge)
 class ChargeAdmin(ReadOnlyModelAdmin):
     platform_field = "item__platform"
+    list_seek_key = ("-created_at", "-id")  # charge_created_idx; by status, charge_status_created_idx
     list_display = ("gateway_reference", "method", "status", "response_code", "decline_source", "amount_display", "payer", "created_at")
-    list_filter = ("status", "method", "decline_source", "response_code", ("created_at", LocalDateRangeFilter))
+    list_filter = ("status", "method", "decline_source", ResponseCodeFilter, ("created_at", LocalDateRangeFilter))
     list_filter_submit = True
     list_select_related = ("payer",)
     search_fields = ("gateway_reference__exact", "item__external_id__exact", "card_account__last_four__exact")
@@ -136,6 +154,7 @@ class ChargeAdmin(ReadOnlyModelAdmin):
 @admin.register(Disbursement)
 class DisbursementAdmin(ReadOnlyModelAdmin):
     platform_field = "seller__platform"
+    list_seek_key = ("-created_at", "-id")  # disbursement_created_idx; by status, disbursement_status_idx
     list_display = ("reference", "seller", "status", "amount_display", "created_at", "paid_at")
     list_filter = ("status", "currency", ("created_at", LocalDateRangeFilter))
     list_filter_submit = True
@@ -153,6 +172,7 @@ class DisbursementAdmin(ReadOnlyModelAdmin):
 @admin.register(Transaction)
 class TransactionAdmin(ReadOnlyModelAdmin):
     platform_field = "customer__platform"
+    list_seek_key = ("-created_at", "-id")  # transaction_created_idx; by kind, transaction_kind_created_idx
     list_display = ("reference", "kind", "amount_display", "customer", "item", "created_at")
     list_filter = ("kind", "currency")
     list_select_related = ("customer", "item")
@@ -166,7 +186,7 @@ class TransactionAdmin(ReadOnlyModelAdmin):
 class CallbackAdmin(ReadOnlyModelAdmin):
     platform_field = "platform"
     list_display = ("id", "event_type", "platform", "status", "created_at")
-    list_filter = ("status", "event_type")
+    list_filter = ("status", CallbackEventFilter)
     list_select_related = ("platform",)
     search_fields = ("item__external_id__exact",)
     detail_select_related = ("platform", "item")
@@ -177,6 +197,6 @@ class CallbackAdmin(ReadOnlyModelAdmin):
 class CallbackDeliveryAdmin(ReadOnlyModelAdmin):
     platform_field = "callback__platform"
     list_display = ("callback", "attempt", "attempted_at", "url", "response_status", "response_ms")
-    list_filter = ("response_status",)
+    list_filter = (DeliveryStatusFilter,)
     list_select_related = ("callback",)
     detail_select_related = ("callback",)

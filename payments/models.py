@@ -61,6 +61,8 @@ class Item(models.Model):
             models.Index(fields=["external_id"], name="item_external_id_idx"),
             models.Index(fields=["state", "state_changed_at"], name="item_state_changed_idx"),
             models.Index(fields=["created_at"], name="item_created_idx"),
+            # The item list read by when the state changed: sorted so, or limited to a date range.
+            models.Index(fields=["state_changed_at"], name="item_state_changed_at_idx"),
         ]
 
     def __str__(self):
@@ -175,6 +177,8 @@ class Charge(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="charge_status_created_idx"),
             models.Index(fields=["item", "created_at"], name="charge_item_idx"),
+            # The charge list's order, newest first, and its date range.
+            models.Index(fields=["created_at"], name="charge_created_idx"),
         ]
 
     def __str__(self):
@@ -209,6 +213,8 @@ class Disbursement(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="disbursement_status_idx"),
             models.Index(fields=["seller", "created_at"], name="disbursement_seller_idx"),
+            # The disbursement list's order, newest first, and its date range.
+            models.Index(fields=["created_at"], name="disbursement_created_idx"),
         ]
 
     def __str__(self):
@@ -243,6 +249,8 @@ class Transaction(models.Model):
             models.Index(fields=["customer", "created_at"], name="transaction_customer_idx"),
             models.Index(fields=["reference"], name="transaction_reference_idx"),
             models.Index(fields=["created_at"], name="transaction_created_idx"),
+            # The ledger list filtered by kind, newest first: a refund is one line in a thousand.
+            models.Index(fields=["kind", "created_at"], name="transaction_kind_created_idx"),
         ]
 
     def __str__(self):

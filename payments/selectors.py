@@ -365,7 +365,7 @@ def items_count_in_state(*, state: str, up_to: int | None = None, visible_to=Non
     """How many items are in `state`, read from the (state, state_changed_at) index. With
     `up_to`, counting stops past that many (the answer is then `up_to + 1`), so the cost is
     bounded however many items there are."""
-    items = _visible(Item.objects.filter(state=state), visible_to)
+    items = _visible(Item.objects.filter(state=state), visible_to).order_by()  # no order: any rows will do
     return (items if up_to is None else items.values("pk")[:up_to + 1]).count()
 
 
@@ -375,7 +375,7 @@ def disbursements_count_by_status(*, statuses: Collection[str], up_to: int | Non
     (status, created_at) index; with `up_to`, each count stops past that many, as above."""
     counts = {}
     for status in statuses:
-        disbursements = _visible(Disbursement.objects.filter(status=status), visible_to)
+        disbursements = _visible(Disbursement.objects.filter(status=status), visible_to).order_by()
         counts[status] = (disbursements if up_to is None else disbursements.values("pk")[:up_to + 1]).count()
     return counts
 

@@ -328,3 +328,46 @@ def test_every_look_up_is_served_by_an_index(postgresql, findable, staff, query)
     for sql, plan in plans:
         assert "Seq Scan" not in plan, f"{sql}\n{plan}"
         assert "Index Cond" in plan or "Recheck Cond" in plan, f"{sql}\n{plan}"
+
+
+# --- Cost ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("query", "statements"), [
+    ("12345", 1), ("B-98321", 1), ("maria.rossi@ceramics.example.com", 1), ("7319", 1),
+    # Nothing matches exactly: then part of an email, in a second query.
+    ("rossi@ceram", 2),
+])
+def test_a_search_is_one_query_however_many_kinds_and_keys_it_asks(findable, staff, query, statements):
+    with CaptureQueriesContext(connection) as queries:
+        matches = console_search(query=query, user=staff["root"])
+        labels = [(match.label, match.detail) for match in matches]  # what the page shows, read too
+    assert labels or query == "12345"
+    assert len(queries.captured_queries) == statements, [captured["sql"] for captured in queries.captured_queries]
+
+
+def test_a_match_reads_like_the_record_it_is(findable, staff):
+    [match] = console_search(query="ch_7Qx81Lm20Zp", user=staff["ops"])
+    charge = findable["charge"]
+    assert match.object == charge
+    assert match.label == str(charge)
+    assert match.detail == f"{charge.get_method_display()}, {charge.get_status_display()}, {charge.card_account}"
+    [customer] = console_search(query="cb-usr-000731", user=staff["ops"])
+    assert customer.detail.endswith(f"on {findable['platform'].name}")
+
+
+def test_the_search_page_stays_within_the_query_budget(findable, client_as):
+    client = client_as("lead")
+    client.get(search_url("12345"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(search_url(str(findable["batch"].pk))).status_code in (200, 302)
+    transaction_control = ("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT")
+    assert len([q for q in queries.captured_queries if not q["sql"].startswith(transaction_control)]) <= 10
+
+
+def test_card_last_four_reads_the_cards_index_then_their_charges(postgresql, findable, staff):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    [(sql, plan)] = plans_of_search("7319", staff["root"])
+    assert "cardaccount_last_four_idx" in plan, plan
+    # Newest first without walking every charge backwards along the primary key.
+    assert "Index Scan Backward using payments_charge_pkey" not in plan, plan
