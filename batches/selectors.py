@@ -1,6 +1,7 @@
 import datetime
 from collections.abc import Collection
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -21,22 +22,46 @@ def batch_is_stuck(*, batch: Batch, now: datetime.datetime | None = None) -> boo
             and batch.submitted_at is not None and now - batch.submitted_at > STUCK_AFTER)
 
 
-def batch_entries_after(*, batch: Batch, after_id: int | None, limit: int) -> list[BatchEntry]:
-    entries: QuerySet = batch.entries.select_related("bank_account").order_by("id")
+class BatchEntryToReprocess(NamedTuple):
+    """What reprocessing needs to know of an entry, read as plain values."""
+
+    id: int
+    status: str
+    validation_error: str
+    account_status: str
+    disbursement_id: int | None
+
+    @property
+    def skip_reason(self) -> str | None:
+        return entry_skip_reason(status=self.status, validation_error=self.validation_error,
+                                 account_status=self.account_status)
+
+
+def batch_entries_after(*, batch: Batch, after_id: int | None, limit: int) -> list[BatchEntryToReprocess]:
+    """The next `limit` entries of the batch after `after_id`, in id order, in one query: a
+    chunk costs the same at the start of a million-entry batch as at its end."""
+    entries: QuerySet = batch.entries.order_by("id")
     if after_id is not None:
         entries = entries.filter(id__gt=after_id)
-    return list(entries[:limit])
+    rows = entries.values_list("id", "status", "validation_error", "bank_account__status", "disbursement_id")
+    return [BatchEntryToReprocess(*row) for row in rows[:limit]]
+
+
+def entry_skip_reason(*, status: str, validation_error: str, account_status: str) -> str | None:
+    """Why reprocessing leaves an entry alone, or None if it should be resubmitted."""
+    if status == BatchEntry.Status.SETTLED:
+        return "already settled"
+    if status == BatchEntry.Status.RETURNED:
+        return "returned by the bank"
+    if validation_error or account_status in UNUSABLE_ACCOUNT_STATUSES:
+        return "invalid account details"
+    return None
 
 
 def batch_entry_skip_reason(*, entry: BatchEntry) -> str | None:
-    """Why reprocessing leaves this entry alone, or None if it should be resubmitted."""
-    if entry.status == BatchEntry.Status.SETTLED:
-        return "already settled"
-    if entry.status == BatchEntry.Status.RETURNED:
-        return "returned by the bank"
-    if entry.validation_error or entry.bank_account.status in UNUSABLE_ACCOUNT_STATUSES:
-        return "invalid account details"
-    return None
+    """`entry_skip_reason` of an entry read as a model instance."""
+    return entry_skip_reason(status=entry.status, validation_error=entry.validation_error,
+                             account_status=entry.bank_account.status)
 
 
 def batch_effective_processing_date(*, batch: Batch) -> datetime.date:

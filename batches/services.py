@@ -1,22 +1,28 @@
+from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from batches.models import Batch, BatchEntry
+from batches.selectors import BatchEntryToReprocess
+from opsconsole.bulk_history import CHANGED, history_rows_write
 from payments.models import Disbursement
 
 
-def batch_entries_resubmit(*, entries: list[BatchEntry], user, change_reason: str) -> int:
-    """Mark entries submitted again, and the disbursements they pay back to batched, with a
-    history row each, in a few statements per chunk."""
-    history = {"default_user": user, "default_change_reason": change_reason}
-    for entry in entries:
-        entry.status = BatchEntry.Status.SUBMITTED
-    disbursements = list(Disbursement.objects.filter(pk__in=[e.disbursement_id for e in entries if e.disbursement_id]))
-    for disbursement in disbursements:
-        disbursement.status, disbursement.failure_reason = Disbursement.Status.BATCHED, ""
-    if disbursements:
-        bulk_update_with_history(disbursements, Disbursement, ["status", "failure_reason"], **history)
-    return bulk_update_with_history(entries, BatchEntry, ["status"], **history)
+def batch_entries_resubmit(*, entries: list[BatchEntryToReprocess], user, change_reason: str) -> int:
+    """Mark entries submitted again, and the disbursements they pay back to batched, each with a
+    history row by `user` for `change_reason`: four statements however many entries there are."""
+    if not entries:
+        return 0
+    history = {"history_type": CHANGED, "user": user, "change_reason": change_reason}
+    resubmitted = BatchEntry.objects.filter(pk__in=[entry.id for entry in entries])
+    disbursement_ids = sorted({entry.disbursement_id for entry in entries if entry.disbursement_id is not None})
+    with transaction.atomic(savepoint=False):
+        count = resubmitted.update(status=BatchEntry.Status.SUBMITTED)
+        history_rows_write(resubmitted, **history)
+        if disbursement_ids:
+            disbursements = Disbursement.objects.filter(pk__in=disbursement_ids)
+            disbursements.update(status=Disbursement.Status.BATCHED, failure_reason="")
+            history_rows_write(disbursements, **history)
+    return count
 
 
 def batch_resubmit(*, batch: Batch) -> Batch:

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 
 from batches.models import Batch
-from batches.selectors import batch_entries_after, batch_entry_skip_reason, batch_is_stuck
+from batches.selectors import batch_entries_after, batch_is_stuck
 from batches.services import batch_entries_resubmit, batch_resubmit
 from opsconsole.errors import OpsError
 from opsconsole.tasking.base import Chunk, FieldChange, OpsTask
@@ -56,8 +56,7 @@ class ReprocessBatch(OpsTask):
         tally = Counter()
         to_resubmit = []
         for entry in entries:
-            skip_reason = batch_entry_skip_reason(entry=entry)
-            if skip_reason:
+            if skip_reason := entry.skip_reason:
                 tally[f"skipped: {skip_reason}"] += 1
             else:
                 to_resubmit.append(entry)
