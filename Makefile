@@ -24,5 +24,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The benchmark (bench/README.md): PostgreSQL at DATABASE_URL's server or 127.0.0.1, Redis for
+# the Celery worker. `make bench SCALE=small` is the quick run; BENCH_ARGS="--reuse" keeps a
+# database already generated at that size.
+SCALE ?= default
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

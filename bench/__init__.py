@@ -1,0 +1,1 @@
+"""The scale data generator and the benchmark harness (see bench/README.md)."""

@@ -1,0 +1,115 @@
+"""Timing pages over real HTTP, from the client's side: from sending the request to having read
+the whole response, after warm-up requests that fill the server's caches."""
+
+import http.client
+import math
+import socket
+import time
+from dataclasses import dataclass, field
+
+from bench.query_count import QUERY_COUNT_HEADER, QUERY_TIME_HEADER
+
+
+@dataclass
+class Response:
+    status: int
+    milliseconds: float
+    queries: int | None
+    query_milliseconds: float | None
+    size: int
+    location: str = ""
+
+
+@dataclass
+class PageTiming:
+    """What the samples of one page came to. A page that did not answer within the timeout has
+    `timed_out` set; its p50 and p95 are then the timeout, a lower bound."""
+
+    url: str
+    samples_ms: list[float] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    queries: int | None = None
+    query_ms: float | None = None
+    size: int | None = None
+    timed_out: bool = False
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Answered every time, with the page or (a search with one match) a redirect to it."""
+        return bool(self.samples_ms) and not self.error and all(status in (200, 302) for status in self.statuses)
+
+    def percentile(self, fraction: float) -> float | None:
+        """Nearest-rank percentile of the samples."""
+        if not self.samples_ms:
+            return None
+        ordered = sorted(self.samples_ms)
+        return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+    @property
+    def p50(self) -> float | None:
+        return self.percentile(0.50)
+
+    @property
+    def p95(self) -> float | None:
+        return self.percentile(0.95)
+
+
+class Client:
+    def __init__(self, port: int, *, cookie: str):
+        self.port = port
+        self.cookie = cookie
+
+    def get(self, url: str, *, timeout: float) -> Response:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            started = time.perf_counter()
+            connection.request("GET", url, headers={"Cookie": self.cookie, "Host": "127.0.0.1"})
+            response = connection.getresponse()
+            body = response.read()
+            milliseconds = (time.perf_counter() - started) * 1000
+        finally:
+            connection.close()
+        queries = response.getheader(QUERY_COUNT_HEADER)
+        query_ms = response.getheader(QUERY_TIME_HEADER)
+        return Response(response.status, milliseconds, int(queries) if queries else None,
+                        float(query_ms) if query_ms else None, len(body), response.getheader("Location") or "")
+
+
+def measure(client: Client, url: str, *, warmups: int, samples: int, timeout: float, budget_seconds: float,
+            slow_warmup_seconds: float = 5.0) -> PageTiming:
+    """Warm up, then take up to `samples` timings, stopping early once the page has used its
+    `budget_seconds`. A warm-up slower than `slow_warmup_seconds` counts as a sample: the page is
+    then too slow for caches to matter, and waiting for it again would be the bench's time."""
+    timing = PageTiming(url)
+    started = time.monotonic()
+
+    def take(record: bool) -> bool:
+        try:
+            response = client.get(url, timeout=timeout)
+        except (socket.timeout, TimeoutError):
+            timing.timed_out = True
+            timing.samples_ms.append(timeout * 1000)
+            return False
+        except (OSError, http.client.HTTPException) as error:
+            timing.error = f"{type(error).__name__}: {error}"
+            return False
+        if record or response.milliseconds > slow_warmup_seconds * 1000 or response.status >= 400:
+            timing.samples_ms.append(response.milliseconds)
+            timing.statuses.append(response.status)
+            timing.queries, timing.query_ms, timing.size = response.queries, response.query_milliseconds, response.size
+        if response.status >= 400:
+            timing.error = f"HTTP {response.status}"
+            return False
+        if "login" in response.location:
+            timing.error = "redirected to the login page"
+            return False
+        return True
+
+    for _ in range(warmups):
+        if not take(record=False):
+            return timing
+    while len(timing.samples_ms) < samples and time.monotonic() - started < budget_seconds:
+        if not take(record=True):
+            break
+    return timing

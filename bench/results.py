@@ -1,0 +1,116 @@
+"""Writing a run's records: `bench/results/<date>.json` (one record per page or job) and the same
+as a markdown table, which is also printed."""
+
+import datetime
+import json
+import os
+import platform
+from pathlib import Path
+
+from bench.budgets import GENERATOR_SECONDS, JOB_BUDGETS, PAGE_BUDGETS, job_misses, page_misses
+
+
+SUMMARY_TABLES = (
+    "accounts_customer", "payments_item", "payments_transaction", "payments_disbursement", "batches_batch",
+    "batches_batchentry", "payments_itemstatechange", "payments_charge", "audit_auditevent", "apilog_apirequest",
+)
+
+
+def machine() -> dict:
+    cpu = ""
+    memory_gb = None
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+        memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                         if line.startswith("MemTotal"))
+        memory_gb = round(memory_kb / 1024 / 1024, 1)
+    except (OSError, StopIteration):
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"cores": os.cpu_count(), "cpu": cpu, "memory_gb": memory_gb, "python": platform.python_version(),
+            "load_average_at_end": [round(value, 2) for value in load] if load else None}
+
+
+def with_verdicts(records: list[dict]) -> list[dict]:
+    for record in records:
+        record["misses"] = job_misses(record) if record["kind"] in {"reprocess", "import", "generate"} \
+            else page_misses(record)
+    return records
+
+
+def number(value, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def page_row(record: dict) -> str:
+    budget = PAGE_BUDGETS[record["kind"]]
+    if record.get("baseline_timed_out"):
+        stock = f"> {number(record['baseline_p95_ms'])} (timed out)"
+    elif record.get("baseline_error"):
+        stock = f"{record['baseline_error']}"
+    else:
+        stock = number(record.get("baseline_p95_ms"))
+    ratio = record.get("ratio")
+    ratio_text = "–" if ratio is None else f"{'≥ ' if record.get('ratio_is_lower_bound') else ''}{ratio:,.0f}×"
+    queries = f"{number(record.get('queries'))} / {number(record.get('queries_other_size'))}"
+    verdict = "ok" if not record["misses"] else "; ".join(record["misses"])
+    return (f"| {record['name']} | {number(record.get('p50_ms'), 1)} | {number(record.get('p95_ms'), 1)} | {queries} "
+            f"| {stock} | {ratio_text} | ≤ {budget.p95_ms:g} ms, ≥ {budget.times_faster:g}× | {verdict} |")
+
+
+def job_row(record: dict) -> str:
+    verdict = "ok" if not record["misses"] else "; ".join(record["misses"])
+    if record["kind"] == "generate":
+        counts = record.get("counts", {})
+        made = ", ".join(f"{count:,} {table.split('_', 1)[1]}" for table, count in counts.items()
+                         if table in SUMMARY_TABLES[:4])
+        made += " (reused)" if record.get("reused") else ""
+        return (f"| {record['name']} | {number(record['seconds'])} s | – | – | {made} | ≤ {GENERATOR_SECONDS} s "
+                f"(default size) | {verdict} |")
+    budget = JOB_BUDGETS[record["kind"]]
+    extra = f"{record.get('history_rows', 0):,} history rows"
+    if record.get("worker_peak_rss_mb") is not None:
+        extra += f"; worker peak {record['worker_peak_rss_mb']:.0f} MB"
+    return (f"| {record['name']} | {number(record.get('rate'))} {record.get('unit', '')} | "
+            f"{number(record.get('baseline_rate'))} | {number(record.get('ratio'), 1)}× | {extra} | "
+            f"{budget.describe(record.get('unit', ''))} | {verdict} |")
+
+
+def markdown(run: dict, records: list[dict]) -> str:
+    sizes = (run["size"], run["other_size"])
+    machine_info = run["machine"]
+    lines = [
+        f"# Benchmark {run['date']}, {run['size']} size",
+        "",
+        f"Machine: {machine_info['cores']} cores ({machine_info['cpu']}), {machine_info['memory_gb']} GB, "
+        f"PostgreSQL {run['postgres']}, Python {machine_info['python']}. Load average at the end: "
+        f"{machine_info['load_average_at_end']}.",
+        f"Data: {run['counts_summary']}.",
+        f"Pages: {run['samples']} timed requests each after {run['warmups']} warm-up requests, measured by the client "
+        f"over HTTP against gunicorn ({run['server']}); stock pages at most {run['stock_samples']} requests with a "
+        f"{run['stock_timeout_s']} s timeout. Queries: at the {sizes[0]} / {sizes[1]} size. "
+        "The budgets hold at the default size.",
+        "",
+        "| page | p50 ms | p95 ms | queries | stock p95 ms | × stock | budget | verdict |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    lines += [page_row(record) for record in records if record["kind"] in PAGE_BUDGETS]
+    lines += ["", "| job | rate | baseline | × | notes | budget | verdict |", "|---|---:|---:|---:|---|---|---|"]
+    lines += [job_row(record) for record in records if record["kind"] not in PAGE_BUDGETS]
+    return "\n".join(lines) + "\n"
+
+
+def results_write(results_dir: Path, run: dict, records: list[dict]) -> tuple[Path, Path]:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stem = run["date"] if run["size"] == "default" else f"{run['date']}-{run['size']}"
+    json_path, markdown_path = results_dir / f"{stem}.json", results_dir / f"{stem}.md"
+    json_path.write_text(json.dumps({"run": run, "records": records}, indent=2, default=str) + "\n")
+    markdown_path.write_text(markdown(run, records))
+    return json_path, markdown_path
+
+
+def today() -> str:
+    return datetime.date.today().isoformat()

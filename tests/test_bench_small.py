@@ -1,0 +1,120 @@
+"""The small benchmark runs end to end and reports every page and job, so the harness cannot rot.
+
+It generates the small and medium databases (under their own names), serves the console with
+gunicorn, times every page against the stock admin, reprocesses a batch on a real Celery worker
+and imports tickets. Only that it runs and reports is asserted, never its timings.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+import pytest
+import redis
+
+from bench.database import server_url
+from bench.reprocess import bench_redis_url
+from tests.conftest import require_service
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+# Not the names a developer's own `make bench SCALE=small` uses, so the two never collide.
+DATABASE_PREFIX = "opsconsole_benchtest"
+EXPECTED_PAGES = {
+    "customers list", "customers list, deep page", "items list", "items list, deep page", "transactions list",
+    "transactions list, deep page", "disbursements list", "disbursements list, deep page", "batches list",
+    "batches list, deep page", "audit events list", "audit events list, deep page", "customer detail",
+    "item detail", "transaction detail", "disbursement detail", "batch detail", "audit event detail",
+    "search: id", "search: email", "search: reference", "search: card last four", "search: partial email",
+}
+PAGE_NUMBERS = ("p50_ms", "p95_ms", "queries", "queries_other_size", "baseline_p95_ms", "ratio")
+
+pytestmark = pytest.mark.bench
+
+
+def postgresql_answers() -> bool:
+    try:
+        psycopg2.connect(server_url(), connect_timeout=3).close()
+        return True
+    except psycopg2.Error:
+        return False
+
+
+def redis_answers() -> bool:
+    try:
+        return bool(redis.Redis.from_url(bench_redis_url(), socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def bench_env() -> dict:
+    return {**os.environ, "BENCH_DATABASE_PREFIX": DATABASE_PREFIX, "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """The results of one `make bench SCALE=small`, with as few samples as still give numbers."""
+    require_service("PostgreSQL (the benchmark's own databases)", postgresql_answers())
+    require_service("Redis (the benchmark's Celery worker)", redis_answers())
+    results_dir = tmp_path_factory.mktemp("bench-results")
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--scale", "small", "--samples", "3", "--stock-samples", "1",
+         "--results-dir", str(results_dir)],
+        cwd=PROJECT_DIR, env=bench_env(), capture_output=True, text=True, timeout=900,
+    )
+    assert completed.returncode == 0, completed.stderr[-5000:]
+    [json_path] = results_dir.glob("*-small.json")
+    [markdown_path] = results_dir.glob("*-small.md")
+    return {"results": json.loads(json_path.read_text()), "markdown": markdown_path.read_text(),
+            "printed": completed.stdout}
+
+
+def records_by_name(small_run) -> dict[str, dict]:
+    return {record["name"]: record for record in small_run["results"]["records"]}
+
+
+def test_every_page_is_timed_against_the_stock_admin_with_its_queries_at_two_sizes(small_run):
+    records = records_by_name(small_run)
+    assert EXPECTED_PAGES <= set(records)
+    for name in EXPECTED_PAGES:
+        record = records[name]
+        assert "error" not in record, (name, record.get("error"))
+        assert "baseline_error" not in record, (name, record.get("baseline_error"))
+        for key in PAGE_NUMBERS:
+            assert isinstance(record[key], (int, float)) and record[key] >= 0, (name, key, record.get(key))
+        assert record["p95_ms"] > 0 and record["baseline_p95_ms"] > 0 and record["queries"] > 0
+        assert record["baseline_url"].startswith("/stock/")
+    assert small_run["results"]["run"]["other_size"] == "medium"
+
+
+def test_the_reprocess_job_reports_both_rates_and_the_worker_memory(small_run):
+    reprocess = records_by_name(small_run)["batch reprocess"]
+    assert "error" not in reprocess, reprocess.get("error")
+    for key in ("rate", "baseline_rate", "ratio", "worker_peak_rss_mb"):
+        assert reprocess[key] > 0, key
+    # Every resubmitted entry left its history row.
+    assert reprocess["history_rows"] > 0 and reprocess["entries"] >= reprocess["history_rows"]
+
+
+def test_the_import_job_reports_both_rates_with_history(small_run):
+    ticket_import = records_by_name(small_run)["ticket import"]
+    assert "error" not in ticket_import, ticket_import.get("error")
+    assert ticket_import["rate"] > 0 and ticket_import["baseline_rate"] > 0
+    assert ticket_import["history_rows"] == ticket_import["rows"]
+
+
+def test_the_table_is_written_and_printed_with_a_row_per_record(small_run):
+    for name in [*EXPECTED_PAGES, "batch reprocess", "ticket import", "generate small"]:
+        assert f"| {name} |" in small_run["markdown"]
+        assert f"| {name} |" in small_run["printed"]
+    assert "Machine:" in small_run["markdown"]
+
+
+def test_the_generated_data_is_consistent_and_its_audit_trail_verifies(small_run):
+    completed = subprocess.run([sys.executable, "-m", "bench.checks", "--database", f"{DATABASE_PREFIX}_small"],
+                               cwd=PROJECT_DIR, env=bench_env(), capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    checks = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert checks == {"dangling_foreign_keys": {}, "audit_chain_intact": True}
