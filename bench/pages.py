@@ -139,7 +139,18 @@ def benchmark_pages() -> list[Page]:
         request = ApiRequest.objects.filter(id__gte=estimated_rows(ApiRequest) // 2).order_by("id").first()
         pages.append(detail_page("API request", request))
         pages.append(search_page("request id", EXACT_SEARCH, request.request_id, ApiRequest))
+        pages.append(platform_api_page(records["platform"], ApiRequest))
     return pages
+
+
+def platform_api_page(platform, request_model) -> Page:
+    """The platform's API traffic, read from the hourly rollups; stock admin's nearest answer is
+    the request list filtered to the platform, newest first."""
+    from django.urls import reverse
+
+    meta = request_model._meta
+    return Page("platform API page", DETAIL, reverse("platform-api", args=[platform.pk]),
+                f"/stock/{meta.app_label}/{meta.model_name}/?{urlencode({'platform__exact': platform.pk})}")
 
 
 def session_key(username: str) -> str:
