@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import BankAccount, Customer
 from batches.models import BatchEntry
+from opsconsole.combined_reads import read_together
 from opsconsole.models import TaskRun
 from opsconsole.money import format_minor_units
 from opsconsole.admin_urls import record_admin_url
@@ -162,55 +163,84 @@ def item_timeline(*, item: Item, kinds: Collection[str] | None = None) -> list[T
     disbursements (and their returns), its disbursements, its callbacks with every delivery
     attempt, and the task runs on the item or on any of those records.
 
-    `kinds` limits the steps to those kinds (all when None). Runs at most eight queries,
-    however long the item's life: the related records are fetched a kind at a time.
+    `kinds` limits the steps to those kinds (all when None). Two SQL statements, however long
+    the item's life (opsconsole/combined_reads.py): the records of the item, then the records
+    of its charges, disbursements and callbacks.
     """
     wanted = set(TIMELINE_KIND_ORDER if kinds is None else kinds)
-    charges = list(item.charges.select_related("card_account").order_by("created_at", "id"))
-    disbursements = list(item.disbursements.select_related("retry_of").order_by("created_at", "id"))
-    callbacks = list(
-        item.callbacks.select_related("platform").prefetch_related("deliveries").order_by("created_at", "id")
-        if wanted & {TimelineKind.CALLBACK, TimelineKind.CALLBACK_DELIVERY, TimelineKind.TASK_RUN} else []
-    )
-    charge_ids = [charge.pk for charge in charges]
-    disbursement_ids = [disbursement.pk for disbursement in disbursements]
+    records = read_together(_item_records(item, wanted))
+    charge_ids = [charge.pk for charge in records["charges"]]
+    disbursement_ids = [disbursement.pk for disbursement in records["disbursements"]]
+    callback_ids = [callback.pk for callback in records["callbacks"]]
+    records |= read_together(_records_of_item_records(item, wanted, charge_ids, disbursement_ids, callback_ids))
 
     events: list[TimelineEvent] = []
-    if TimelineKind.STATE_CHANGE in wanted:
-        events += [_state_change_event(change) for change in item.state_changes.all()]
+    events += [_state_change_event(change) for change in records.get("state_changes", [])]
     if TimelineKind.CHARGE in wanted:
-        events += [_charge_event(charge) for charge in charges]
+        events += [_charge_event(charge) for charge in records["charges"]]
     if TimelineKind.DISBURSEMENT in wanted:
-        for disbursement in disbursements:
+        for disbursement in records["disbursements"]:
             events += _disbursement_events(disbursement)
-    if TimelineKind.LEDGER in wanted:
-        ledger = Transaction.objects.filter(
-            Q(item=item) | Q(charge_id__in=charge_ids) | Q(disbursement_id__in=disbursement_ids)
-        ).select_related("charge", "disbursement")
-        events += [_ledger_event(line) for line in ledger]
-    if TimelineKind.BATCH_ENTRY in wanted and (charge_ids or disbursement_ids):
-        entries = BatchEntry.objects.filter(
-            Q(charge_id__in=charge_ids) | Q(disbursement_id__in=disbursement_ids)
-        ).select_related("batch", "charge", "disbursement")
-        for entry in entries:
-            events += _batch_entry_events(entry)
-    for callback in callbacks:
-        if TimelineKind.CALLBACK in wanted:
-            events.append(_callback_event(callback))
-        if TimelineKind.CALLBACK_DELIVERY in wanted:
-            events += [_delivery_event(callback, delivery) for delivery in callback.deliveries.all()]
-    if TimelineKind.TASK_RUN in wanted:
-        events += [_task_run_event(run) for run in _task_runs_on(item, charge_ids, disbursement_ids, callbacks)]
+    events += [_ledger_event(line) for line in records.get("ledger", [])]
+    for entry in records.get("batch_entries", []):
+        events += _batch_entry_events(entry)
+    events += _callback_events(records["callbacks"], records.get("deliveries", []), wanted)
+    events += [_task_run_event(run) for run in records.get("task_runs", [])]
 
     rank = {kind: position for position, kind in enumerate(TIMELINE_KIND_ORDER)}
     return sorted(events, key=lambda event: (event.at, rank[event.kind]))
 
 
-def _task_runs_on(item: Item, charge_ids: list[int], disbursement_ids: list[int], callbacks: list[Callback]):
+def _item_records(item: Item, wanted: set[str]) -> dict[str, QuerySet]:
+    """What hangs off the item directly. Charges, disbursements and callbacks are read whatever
+    is wanted: the records of the second read hang off them."""
+    records = {
+        "charges": item.charges.select_related("card_account").order_by("created_at", "id"),
+        "disbursements": item.disbursements.select_related("retry_of").order_by("created_at", "id"),
+        "callbacks": (item.callbacks.select_related("platform").order_by("created_at", "id")
+                      if wanted & {TimelineKind.CALLBACK, TimelineKind.CALLBACK_DELIVERY, TimelineKind.TASK_RUN}
+                      else Callback.objects.none()),
+    }
+    if TimelineKind.STATE_CHANGE in wanted:
+        records["state_changes"] = item.state_changes.all()
+    return records
+
+
+def _records_of_item_records(item: Item, wanted: set[str], charge_ids: list[int], disbursement_ids: list[int],
+                             callback_ids: list[int]) -> dict[str, QuerySet]:
+    """The records of the item's charges, disbursements and callbacks, looked up by their ids
+    (an OR of indexed id lists; a join in an OR could not use the indexes)."""
+    records = {}
+    if TimelineKind.LEDGER in wanted:
+        records["ledger"] = Transaction.objects.filter(
+            Q(item=item) | Q(charge_id__in=charge_ids) | Q(disbursement_id__in=disbursement_ids)
+        ).select_related("charge", "disbursement")
+    if TimelineKind.BATCH_ENTRY in wanted and (charge_ids or disbursement_ids):
+        records["batch_entries"] = BatchEntry.objects.filter(
+            Q(charge_id__in=charge_ids) | Q(disbursement_id__in=disbursement_ids)
+        ).select_related("batch", "charge", "disbursement")
+    if callback_ids and wanted & {TimelineKind.CALLBACK, TimelineKind.CALLBACK_DELIVERY}:
+        records["deliveries"] = CallbackDelivery.objects.filter(callback_id__in=callback_ids)
+    if TimelineKind.TASK_RUN in wanted:
+        records["task_runs"] = _task_runs_on(item, charge_ids, disbursement_ids, callback_ids)
+    return records
+
+
+def _callback_events(callbacks: list[Callback], deliveries: list[CallbackDelivery], wanted: set[str]):
+    deliveries_of = {callback.pk: [] for callback in callbacks}
+    for delivery in deliveries:
+        deliveries_of[delivery.callback_id].append(delivery)
+    for callback in callbacks:
+        if TimelineKind.CALLBACK in wanted:
+            yield _callback_event(callback, attempts=len(deliveries_of[callback.pk]))
+        if TimelineKind.CALLBACK_DELIVERY in wanted:
+            yield from (_delivery_event(callback, delivery) for delivery in deliveries_of[callback.pk])
+
+
+def _task_runs_on(item: Item, charge_ids: list[int], disbursement_ids: list[int], callback_ids: list[int]):
     content_types = ContentType.objects.get_for_models(Item, Charge, Disbursement, Callback)
     targets = Q(target_type=content_types[Item], target_id=str(item.pk))
-    for model, ids in ((Charge, charge_ids), (Disbursement, disbursement_ids),
-                       (Callback, [callback.pk for callback in callbacks])):
+    for model, ids in ((Charge, charge_ids), (Disbursement, disbursement_ids), (Callback, callback_ids)):
         if ids:
             targets |= Q(target_type=content_types[model], target_id__in=[str(pk) for pk in ids])
     return (TaskRun.objects.filter(targets).select_related("requested_by", "approver", "target_type")
@@ -301,8 +331,7 @@ def _batch_entry_events(entry: BatchEntry) -> list[TimelineEvent]:
     return events
 
 
-def _callback_event(callback: Callback) -> TimelineEvent:
-    attempts = len(callback.deliveries.all())
+def _callback_event(callback: Callback, *, attempts: int) -> TimelineEvent:
     return TimelineEvent(
         at=callback.created_at, kind=TimelineKind.CALLBACK,
         title=f"Callback {callback.event_type} to {callback.platform.name}: {callback.get_status_display().lower()}",

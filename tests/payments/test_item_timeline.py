@@ -176,7 +176,7 @@ def test_the_timeline_runs_as_many_queries_for_a_long_life_as_for_a_short_one(st
     large_queries, large_events = count_queries(world.item)
 
     assert large_events > 2 * small_events
-    assert large_queries == small_queries <= 8
+    assert large_queries == small_queries <= 2
 
 
 # On the item's page.

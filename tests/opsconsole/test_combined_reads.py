@@ -1,0 +1,97 @@
+"""Several querysets read in one statement give exactly what reading them one by one gives."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from batches.models import Batch
+from opsconsole.combined_reads import read_together
+from payments.models import Callback, Charge, Item, Transaction
+from tests.factories import (
+    make_batch, make_callback, make_charge, make_customer, make_item, make_item_state_change, make_transaction,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def field_values(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def same_rows(read, expected) -> bool:
+    return [field_values(instance) for instance in read] == [field_values(instance) for instance in expected]
+
+
+@pytest.fixture
+def seller_with_items():
+    seller = make_customer(kind="seller")
+    items = [make_item(seller=seller) for _ in range(5)]
+    for item in items:
+        make_charge(item=item)
+        make_item_state_change(item=item)
+        make_transaction(item=item)
+        make_callback(item=item)
+    return seller, items
+
+
+def test_each_queryset_gets_its_own_rows_in_its_own_order_and_limit(seller_with_items):
+    seller, items = seller_with_items
+    querysets = {
+        "newest items": Item.objects.filter(seller=seller).order_by("-id")[:3],
+        "oldest items": Item.objects.filter(seller=seller).order_by("id")[:2],
+        "charges": Charge.objects.filter(item__seller=seller).order_by("created_at", "id"),
+        "ledger": Transaction.objects.filter(item__in=items),
+    }
+    with CaptureQueriesContext(connection) as captured:
+        read = read_together(querysets)
+    expected_statements = 1 if connection.vendor == "postgresql" else len(querysets)
+    assert len(captured.captured_queries) == expected_statements
+    for name, queryset in querysets.items():
+        assert same_rows(read[name], list(queryset.all())), name
+    assert [item.pk for item in read["newest items"]] == [item.pk for item in reversed(items)][:3]
+
+
+def test_related_records_come_with_their_rows_without_more_queries(seller_with_items):
+    seller, _ = seller_with_items
+    read = read_together({
+        "items": Item.objects.filter(seller=seller).select_related("platform", "buyer", "seller"),
+        "charges": Charge.objects.filter(item__seller=seller).select_related("item__platform", "card_account"),
+    })
+    with CaptureQueriesContext(connection) as captured:
+        platforms = {item.platform.name for item in read["items"]}
+        buyers = [item.buyer.email for item in read["items"]]
+        sellers = {item.seller.pk for item in read["items"]}
+        charge_platforms = {charge.item.platform.pk for charge in read["charges"]}
+    assert captured.captured_queries == []
+    assert sellers == {seller.pk}
+    assert platforms == {seller.platform.name} and charge_platforms == {seller.platform_id}
+    assert len(buyers) == 5
+
+
+def test_dates_times_and_json_round_trip(seller_with_items):
+    _, items = seller_with_items
+    make_batch(processing_date=datetime.date(2026, 2, 28))
+    read = read_together({
+        "callbacks": Callback.objects.filter(item__in=items),
+        "batches": Batch.objects.filter(processing_date=datetime.date(2026, 2, 28)),
+    })
+    assert same_rows(read["callbacks"], list(Callback.objects.filter(item__in=items)))
+    assert read["callbacks"][0].payload == {"item_id": read["callbacks"][0].item.external_id,
+                                            "state": read["callbacks"][0].item.state}
+    assert isinstance(read["callbacks"][0].created_at, datetime.datetime)
+    assert read["batches"][0].processing_date == datetime.date(2026, 2, 28)
+
+
+def test_empty_and_other_querysets_are_answered_too(seller_with_items):
+    seller, _ = seller_with_items
+    read = read_together({
+        "nothing": Item.objects.filter(pk__in=[]),
+        "none": Item.objects.none(),
+        "ids": Item.objects.filter(seller=seller).values_list("pk", flat=True).order_by("pk"),
+        "items": Item.objects.filter(seller=seller).order_by("pk"),
+    })
+    assert read["nothing"] == [] and read["none"] == []
+    assert list(read["ids"]) == [item.pk for item in read["items"]]
+    assert len(read["items"]) == 5
