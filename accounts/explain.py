@@ -3,9 +3,10 @@
 from django.db.models import Q
 
 from accounts.models import Customer
+from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, Explanation, Verdict
 from opsconsole.explaining.registry import register
-from payments.explain_payouts import seller_payout_blocker
+from payments.explain_payouts import seller_payout_blocker, seller_payout_reads
 from payments.models import Disbursement, ItemState
 
 ESCROW_STATES = (ItemState.PAYMENT_DEPOSITED, ItemState.WORK_COMPLETED, ItemState.PAYMENT_HELD, ItemState.PROBLEM_FLAGGED)
@@ -20,8 +21,13 @@ class SellerPayouts(Explanation):
         return customer.kind == Customer.Kind.SELLER
 
     def explain(self, seller):
-        unpaid = seller.disbursements.filter(~Q(status=Disbursement.Status.PAID)).order_by("-id").first()
-        if blocker := seller_payout_blocker(seller):
+        read = read_together({
+            **seller_payout_reads(seller),
+            "unpaid": seller.disbursements.filter(~Q(status=Disbursement.Status.PAID)).order_by("-id")[:1],
+            "in_escrow": seller.items_sold.filter(state__in=ESCROW_STATES).order_by("state_changed_at")[:1],
+        })
+        unpaid = next(iter(read["unpaid"]), None)
+        if blocker := seller_payout_blocker(seller, read):
             evidence = [*blocker.evidence, *([Evidence("Waiting", str(unpaid), unpaid)] if unpaid else [])]
             return Verdict(blocker.code.replace("payout.", "seller.", 1), blocker.summary, blocker.next_step,
                            evidence, task=blocker.task)
@@ -31,8 +37,7 @@ class SellerPayouts(Explanation):
             verdict = DisbursementStatus().explain(unpaid)
             return Verdict(verdict.code.replace("disbursement.", "seller.", 1), verdict.summary, verdict.next_step,
                            verdict.evidence, verdict.retry_can_help, verdict.task)
-        in_escrow = seller.items_sold.filter(state__in=ESCROW_STATES).order_by("state_changed_at").first()
-        if in_escrow:
+        if in_escrow := next(iter(read["in_escrow"]), None):
             return Verdict(
                 "seller.items_not_released",
                 f"Nothing is owed yet: the buyer's money for {in_escrow} is in escrow "

@@ -1,3 +1,5 @@
+from django.db.models import QuerySet
+
 from accounts.models import Customer, PayoutHold
 
 
@@ -10,4 +12,9 @@ def customer_using_email(*, platform_id: int, email: str, exclude_pk: int | None
 
 
 def payout_hold_active(*, customer_id: int) -> PayoutHold | None:
-    return PayoutHold.objects.filter(customer_id=customer_id, released_at=None).select_related("placed_by").first()
+    return payout_holds_active(customer_id=customer_id).first()
+
+
+def payout_holds_active(*, customer_id: int) -> QuerySet:
+    """The customer's unreleased holds, newest first (there is at most one), with who placed them."""
+    return PayoutHold.objects.filter(customer_id=customer_id, released_at=None).select_related("placed_by")

@@ -8,12 +8,13 @@ from django.utils.timesince import timesince
 from batches.calendar import calendar_for
 from batches.models import Batch
 from batches.selectors import batch_entry_for, batch_expected_clearing_date
+from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, Explanation, SuggestedTask, Verdict
 from opsconsole.explaining.registry import register
 from opsconsole.reference_codes import bank_return
 from payments.explain_charges import charge_declined_verdict, charge_evidence
 from payments.explain_payouts import next_payout_verdict, seller_payout_blocker
-from payments.models import Callback, Charge, Disbursement, Item, PaymentMethod, Transaction
+from payments.models import Callback, Charge, Disbursement, Item, ItemState, PaymentMethod, Transaction
 
 BatchStatus = Batch.Status
 
@@ -95,11 +96,19 @@ class ItemStateReason(Explanation):
     question = "Why is this item in its state?"
 
     def explain(self, item):
-        last_change = item.state_changes.order_by("-changed_at", "-id").first()
+        # The latest of each, in one statement; only a completed item's handler needs the payout.
+        latest = read_together({
+            "change": item.state_changes.order_by("-changed_at", "-id")[:1],
+            "charge": item.charges.select_related("card_account", "bank_account").order_by("-created_at", "-id")[:1],
+            "disbursement": item.disbursements.order_by("-id")[:1],
+        })
+        last_change = next(iter(latest["change"]), None)
         evidence = [Evidence("State", f"{item.get_state_display()} for {timesince(item.state_changed_at)}", item)]
         if last_change:
             evidence.append(Evidence("Last change", f"{last_change.cause} ({date_format(last_change.changed_at, 'j M Y H:i')})"))
-        charge = item.charges.select_related("card_account", "bank_account").order_by("-created_at", "-id").first()
+        charge = next(iter(latest["charge"]), None)
+        if item.state == ItemState.COMPLETED:
+            return self.completed(item, next(iter(latest["disbursement"]), None), evidence)
         handler = getattr(self, item.state)
         return handler(item, charge, evidence)
 
@@ -154,8 +163,7 @@ class ItemStateReason(Explanation):
                        "The seller marked the work complete; the buyer has not released the payment yet.",
                        "The platform reminds the buyer to release the payment.", evidence)
 
-    def completed(self, item, charge, evidence):
-        disbursement = item.disbursements.order_by("-id").first()
+    def completed(self, item, disbursement, evidence):
         if disbursement is None:
             return Verdict("item.completed.not_disbursed", "The item is complete but no disbursement to the seller exists yet.",
                            "Look at the seller's page: it says why they are not being paid.", evidence)

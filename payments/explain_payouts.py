@@ -4,10 +4,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import BankAccount, Customer
-from accounts.selectors import payout_hold_active
+from accounts.selectors import payout_holds_active
 from batches.calendar import calendar_for
 from batches.models import Network
 from batches.selectors import batch_next_cutoff
+from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
 
 
@@ -15,9 +16,20 @@ def network_for(currency: str) -> str:
     return Network.ACH if currency == "USD" else Network.BECS
 
 
-def seller_payout_blocker(seller: Customer) -> Verdict | None:
-    """The verdict when something about the seller stops every payout, else None."""
-    if hold := payout_hold_active(customer_id=seller.pk):
+def seller_payout_reads(seller: Customer) -> dict:
+    """What `seller_payout_blocker` looks at, as querysets a caller may read together with its own."""
+    return {
+        "active_holds": payout_holds_active(customer_id=seller.pk)[:1],
+        "verified_bank_accounts": seller.bank_accounts.filter(status=BankAccount.Status.VERIFIED)[:1],
+        "bank_accounts": seller.bank_accounts.all()[:3],
+    }
+
+
+def seller_payout_blocker(seller: Customer, read: dict | None = None) -> Verdict | None:
+    """The verdict when something about the seller stops every payout, else None. `read`: the
+    rows of `seller_payout_reads`, when the caller has read them already."""
+    read = read or read_together(seller_payout_reads(seller))
+    if hold := next(iter(read["active_holds"]), None):
         placed_by = hold.placed_by.get_full_name() or hold.placed_by.username if hold.placed_by else "the system"
         return Verdict(
             "payout.on_hold",
@@ -35,8 +47,8 @@ def seller_payout_blocker(seller: Customer) -> Verdict | None:
             "Ask the seller to complete verification on the platform; payouts start once it is approved.",
             [Evidence("KYC state", seller.get_kyc_state_display(), seller)],
         )
-    if not seller.bank_accounts.filter(status=BankAccount.Status.VERIFIED).exists():
-        accounts = list(seller.bank_accounts.all()[:3])
+    if not read["verified_bank_accounts"]:
+        accounts = read["bank_accounts"]
         return Verdict(
             "payout.no_verified_bank_account",
             f"{seller} has no verified bank account to pay into.",

@@ -68,7 +68,7 @@ def test_explanations_only_read(demo):
         for model in explanation_models():
             for obj in model.objects.all():
                 object_explain(obj=obj)
-    writes = [query["sql"] for query in queries if not query["sql"].lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
+    writes = [query["sql"] for query in queries if not query["sql"].lstrip(" (").upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
     assert len(queries) > 50 and writes == []
 
 
