@@ -1,30 +1,50 @@
-"""A signed-in person's permissions in one query per request instead of two.
+"""A signed-in person's permissions and platform restriction in one query per request.
 
 Django's ModelBackend reads a user's own permissions and their groups' permissions in two
-queries, the first time a request asks `has_perm`; every console page asks. This middleware reads
-both at once (a UNION) and fills the same per-request caches the backend fills, so the backend
-finds them and asks nothing. Superusers are left alone: Django answers them without the backend.
+queries, the first time a request asks `has_perm`; every console page asks. Every page also asks
+which platforms the person may see (opsconsole/platform_access.py). This middleware reads all
+three at once (a UNION) and fills the same per-request caches the backend and the platform check
+fill, so they find them and ask nothing. Superusers are left alone: Django answers them without
+the backend, and they are never limited to some platforms.
 """
 
 from django.contrib.auth.models import Permission
-from django.db.models import Value
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast
 
-USER_SOURCE, GROUP_SOURCE = "user", "group"
+from opsconsole.platform_access import PLATFORM_ID, platform_access_rows, remember_platform_access
+
+USER_SOURCE, GROUP_SOURCE, PLATFORM_SOURCE = "user", "group", "platform"
 
 
 def load_permissions(user) -> None:
     """Fill `user`'s permission caches (ModelBackend's `_user_perm_cache`, `_group_perm_cache`,
-    `_perm_cache`) from one query."""
+    `_perm_cache`) and the platform restriction `visible_platform_ids` keeps, from one query."""
+    columns = ("source", "content_type__app_label", "codename")
     own = Permission.objects.filter(user=user).annotate(source=Value(USER_SOURCE))
     through_groups = Permission.objects.filter(group__user=user).annotate(source=Value(GROUP_SOURCE))
-    columns = ("source", "content_type__app_label", "codename")
-    rows = own.values_list(*columns).order_by().union(through_groups.values_list(*columns).order_by(), all=True)
+    # The restriction's rows in the permissions' shape: (source, no app label, platform id as text).
+    platforms = platform_access_rows(user).annotate(
+        source=Value(PLATFORM_SOURCE),
+        no_app_label=Value(None, output_field=CharField()),
+        platform_id=Cast(PLATFORM_ID, CharField()),
+    )
+    rows = own.values_list(*columns).order_by().union(
+        through_groups.values_list(*columns).order_by(),
+        platforms.values_list("source", "no_app_label", "platform_id").order_by(),
+        all=True,
+    )
     found = {USER_SOURCE: set(), GROUP_SOURCE: set()}
+    platform_ids = []
     for source, app_label, codename in rows:
-        found[source].add(f"{app_label}.{codename}")
+        if source == PLATFORM_SOURCE:
+            platform_ids.append(None if codename is None else int(codename))
+        else:
+            found[source].add(f"{app_label}.{codename}")
     user._user_perm_cache = found[USER_SOURCE]
     user._group_perm_cache = found[GROUP_SOURCE]
     user._perm_cache = found[USER_SOURCE] | found[GROUP_SOURCE]
+    remember_platform_access(user, platform_ids)
 
 
 class PermissionsInOneQueryMiddleware:

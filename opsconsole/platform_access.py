@@ -22,6 +22,8 @@ from opsconsole.models import StaffPlatformAccess
 THE_PLATFORM_ITSELF = "id"
 # Where the user's platforms are kept for the rest of the request, like Django's `_perm_cache`.
 _CACHE_ATTRIBUTE = "_visible_platform_ids"
+# The column of `platform_access_rows` holding a platform the person may see.
+PLATFORM_ID = "platforms__id"
 _DECLARED = object()
 
 
@@ -29,16 +31,30 @@ def visible_platform_ids(user) -> frozenset[int] | None:
     """The ids of the platforms `user` may see, or None when they may see every platform.
 
     One query the first time for a user object, none after: the answer is kept on the object,
-    which lives for one request (or one command)."""
+    which lives for one request (or one command). On a signed-in request it is already there:
+    the permissions middleware reads it with the permissions (opsconsole/permission_loading.py)."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     if user.is_superuser:
         return None
     if not hasattr(user, _CACHE_ATTRIBUTE):
-        # A LEFT JOIN: no row means no restriction; a row with no platforms gives one NULL.
-        rows = list(StaffPlatformAccess.objects.filter(user_id=user.pk).values_list("platforms__id", flat=True))
-        setattr(user, _CACHE_ATTRIBUTE, frozenset(pk for pk in rows if pk is not None) if rows else None)
+        remember_platform_access(user, list(platform_access_rows(user).values_list(PLATFORM_ID, flat=True)))
     return getattr(user, _CACHE_ATTRIBUTE)
+
+
+def platform_access_rows(user) -> QuerySet:
+    """`user`'s restriction, one row per platform it allows once its PLATFORM_ID is selected.
+
+    That selection is a LEFT JOIN: no row means no restriction; a restriction with no platforms
+    gives one row whose PLATFORM_ID is NULL."""
+    return StaffPlatformAccess.objects.filter(user_id=user.pk)
+
+
+def remember_platform_access(user, platform_ids: list[int | None]) -> None:
+    """Keep on `user`, for the rest of the request, what the PLATFORM_IDs of the rows of
+    `platform_access_rows` allow, from whichever query read them."""
+    visible = frozenset(pk for pk in platform_ids if pk is not None) if platform_ids else None
+    setattr(user, _CACHE_ATTRIBUTE, visible)
 
 
 def platform_field_of(model: type[Model]) -> str | None:

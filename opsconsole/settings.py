@@ -20,7 +20,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "unfold",
+    # Unfold, whose admin site the console extends (opsconsole/admin_site.py).
+    "opsconsole.admin_site.UnfoldWithConsoleSite",
     "unfold.contrib.filters",
     "unfold.contrib.simple_history",
     "unfold.contrib.import_export",
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "opsconsole.permission_loading.PermissionsInOneQueryMiddleware",
+    "opsconsole.session_activity.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -110,10 +112,11 @@ AXES_LOCKOUT_CALLABLE = "opsconsole.signin_lockout.lockout_page"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
 
-# An idle session ends after 15 minutes: each request moves the expiry on (one session write per
-# request), and the cookie does not outlive the browser.
+# An idle session ends after 15 minutes: a request moves the expiry on when it was last moved more
+# than a minute ago (opsconsole/session_activity.py), so a page does not write the session each
+# time, and the cookie does not outlive the browser.
 SESSION_COOKIE_AGE = env_positive_int("SESSION_IDLE_MINUTES", default=15) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"

@@ -1,5 +1,5 @@
-"""A person's permissions are read once per request, in one query, and answer exactly as
-Django's own backend does."""
+"""A person's permissions and platform restriction are read once per request, in one query, and
+answer exactly as Django's own backend and the platform check's own query do."""
 
 import pytest
 from django.contrib.auth.backends import ModelBackend
@@ -8,7 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from opsconsole.models import StaffPlatformAccess
 from opsconsole.permission_loading import load_permissions
+from opsconsole.platform_access import visible_platform_ids
+from tests.factories import make_platform
 
 
 @pytest.mark.parametrize("username", ["ops", "lead", "engineer", "developer", "auditor", "nobody"])
@@ -38,3 +41,35 @@ def test_a_page_reads_the_permissions_once(client_as):
         assert client.get(reverse("admin:payments_item_changelist")).status_code == 200
     reads = [query["sql"] for query in queries.captured_queries if '"auth_permission"' in query["sql"]]
     assert len(reads) == 1, reads
+
+
+def restricted_to(person: User, platforms: list) -> User:
+    StaffPlatformAccess.objects.create(user=person).platforms.set(platforms)
+    return User.objects.get(pk=person.pk)
+
+
+@pytest.mark.parametrize("allowed", ["no restriction", "no platforms", "two platforms"])
+def test_the_platform_restriction_is_read_with_the_permissions(staff, allowed):
+    person = staff["lead"]
+    platforms = [make_platform(), make_platform()]
+    if allowed != "no restriction":
+        person = restricted_to(person, platforms if allowed == "two platforms" else [])
+    expected = visible_platform_ids(User.objects.get(pk=person.pk))  # the restriction's own query
+    load_permissions(person)
+    with CaptureQueriesContext(connection) as queries:
+        assert visible_platform_ids(person) == expected
+    assert queries.captured_queries == []
+    assert expected == {"no restriction": None, "no platforms": frozenset(),
+                        "two platforms": {platform.pk for platform in platforms}}[allowed]
+
+
+def test_a_page_reads_the_permissions_and_the_platforms_in_one_statement(client_as, staff):
+    restricted_to(staff["lead"], [make_platform()])
+    client = client_as("lead")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("admin:accounts_customer_changelist")).status_code == 200
+    platform_table = StaffPlatformAccess._meta.db_table
+    reads = [query["sql"] for query in queries.captured_queries
+             if '"auth_permission"' in query["sql"] or f'"{platform_table}"' in query["sql"]]
+    assert len(reads) == 1, reads
+    assert '"auth_permission"' in reads[0] and f'"{platform_table}"' in reads[0]
