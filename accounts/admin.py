@@ -12,45 +12,51 @@ from accounts.models import BankAccount, CardAccount, Customer, PayoutHold, Plat
 from accounts.services import bank_account_reveal_number
 from opsconsole.date_filters import LocalDateRangeFilter
 from opsconsole.errors import OpsError
-from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
+from opsconsole.readonly_admin import ReadOnlyModelAdmin
+from opsconsole.related_tables import Money, RelatedTable
 from opsconsole.tasking.forms import in_console_style
 from payments.models import Disbursement, Item
 
 
-class BankAccountInline(ReadOnlyInline):
-    model = BankAccount
-    fields = ("bank_name", "holder_name", "masked_account_number", "status", "verified_at")
-
-
-class CardAccountInline(ReadOnlyInline):
-    model = CardAccount
-    fields = ("brand", "last_four", "expiry", "holder_name", "is_active")
-
-
-class PayoutHoldInline(ReadOnlyInline):
+class PayoutHolds(RelatedTable):
     model = PayoutHold
-    fields = ("reason", "placed_by", "placed_at", "released_at", "released_by")
-    inline_select_related = ("placed_by", "released_by")
+    columns = ("reason", "placed_by", "placed_at", "released_at", "released_by")
+    link_column = "placed_at"
+    ordering = ("-placed_at", "-id")
+    select_related = ("placed_by", "released_by")
 
 
-class ItemsSoldInline(ReadOnlyInline):
+class BankAccounts(RelatedTable):
+    model = BankAccount
+    columns = ("bank_name", "holder_name", "masked_account_number", "status", "verified_at")
+    link_column = "masked_account_number"
+
+
+class CardAccounts(RelatedTable):
+    model = CardAccount
+    columns = ("brand", "last_four", "expiry", "holder_name", "is_active")
+    link_column = "last_four"
+
+
+class ItemsSold(RelatedTable):
     model = Item
     fk_name = "seller"
-    verbose_name_plural = "items sold"
-    fields = ("external_id", "name", "state", "amount_display", "state_changed_at")
-    amount_display = money("amount", description="amount")
+    title = "items sold"
+    columns = ("external_id", "name", "state", Money("amount"), "state_changed_at")
+    link_column = "external_id"
 
 
-class ItemsBoughtInline(ItemsSoldInline):
+class ItemsBought(ItemsSold):
     fk_name = "buyer"
-    verbose_name_plural = "items bought"
+    title = "items bought"
 
 
-class DisbursementInline(ReadOnlyInline):
+class Disbursements(RelatedTable):
     model = Disbursement
     fk_name = "seller"
-    fields = ("reference", "status", "amount_display", "created_at", "paid_at")
-    amount_display = money("amount", description="amount")
+    columns = ("reference", "status", Money("amount"), "created_at", "paid_at")
+    link_column = "reference"
+    ordering = ("-created_at", "-id")  # disbursement_seller_idx
 
 
 @admin.register(Platform)
@@ -101,10 +107,7 @@ class CustomerAdmin(ReadOnlyModelAdmin):
         "platform", "external_id", "kind", "email", "first_name", "last_name", "country",
         "kyc_state", "created_at",
     )
-    inlines = (
-        PayoutHoldInline, BankAccountInline, CardAccountInline, ItemsSoldInline, ItemsBoughtInline,
-        DisbursementInline,
-    )
+    related_tables = (PayoutHolds, BankAccounts, CardAccounts, ItemsSold, ItemsBought, Disbursements)
 
     @admin.display(description="email")
     def masked_email(self, customer):

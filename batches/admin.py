@@ -3,7 +3,8 @@ from django.contrib import admin
 from batches.models import Batch, BatchEntry
 from batches.selectors import batch_pipeline
 from opsconsole.choice_filters import fixed_choices_filter
-from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
+from opsconsole.readonly_admin import ReadOnlyModelAdmin, money
+from opsconsole.related_tables import Money, RelatedTable
 from opsconsole.reference_codes import bank_returns
 
 ReturnCodeFilter = fixed_choices_filter(
@@ -12,11 +13,11 @@ ReturnCodeFilter = fixed_choices_filter(
              for network in ("ach", "becs") for code, bank_return in bank_returns(network).items()])
 
 
-class BatchEntryInline(ReadOnlyInline):
+class Entries(RelatedTable):
     model = BatchEntry
-    fields = ("trace_number", "direction", "customer", "amount_display", "status", "return_code", "validation_error")
-    inline_select_related = ("customer",)
-    amount_display = money("amount", description="amount")
+    columns = ("trace_number", "direction", "customer", Money("amount"), "status", "return_code", "validation_error")
+    link_column = "trace_number"
+    select_related = ("customer",)
 
 
 @admin.register(Batch)
@@ -33,7 +34,7 @@ class BatchAdmin(ReadOnlyModelAdmin):
         "submitted_at", "acknowledged_at", "settled_at", "failure_reason", "entry_count",
         "total_display", "created_at",
     )
-    inlines = (BatchEntryInline,)
+    related_tables = (Entries,)
     total_display = money("total_amount", description="total")
     # Its way through the bank, above everything else on the page (the explanation panel uses
     # the form's own top, `change_form_before_template`).

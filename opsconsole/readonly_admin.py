@@ -11,14 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 
 from opsconsole.explaining.panel import explanation_panel
-from opsconsole.inline_pagination import PeekPaginationInlineFormSet
 from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.list_search import exact_key_condition
 from opsconsole.money import format_minor_units
 from opsconsole.platform_access import restrict_to_user_platforms, visible_platform_ids
+from opsconsole.related_tables import RelatedTable, related_table_pages
 from opsconsole.tasking.admin import TaskActionsMixin
 
 
@@ -69,8 +69,8 @@ class PlatformScopedMixin:
 
 
 class PlatformScopedInlineMixin:
-    """An inline's rows restricted by the platform path its model's admin declares: a batch's
-    page lists only the entries of the person's platforms."""
+    """An inline's rows restricted by the platform path its model's admin declares: a bug's
+    page lists only the tickets of the person's platforms."""
 
     def get_queryset(self, request):
         return restrict_to_user_platforms(super().get_queryset(request), request.user)
@@ -84,6 +84,8 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
     `detail_select_related` names the relations a detail page shows, fetched in the same query
     as the object; `list_select_related` does the same for list rows. Lists are read a page at a
     time in the indexed order `list_seek_key` names (opsconsole/keyset_pagination.py).
+    `related_tables` lists the tables of related records below the details
+    (opsconsole/related_tables.py).
     """
 
     # Links are https; saying so silences Django 5's notice that its default scheme will change.
@@ -92,7 +94,9 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
         models.URLField: {**ModelAdmin.formfield_overrides.get(models.URLField, {}), "assume_scheme": "https"},
     }
     change_form_before_template = "opsconsole/explaining/panel.html"
+    change_form_template = "opsconsole/related_tables_change_form.html"
     detail_select_related: tuple[str, ...] = ()
+    related_tables: tuple[type[RelatedTable], ...] = ()
     actions = None
 
     def get_search_results(self, request, queryset, search_term):
@@ -106,6 +110,7 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["explanation_answers"] = explanation_panel(obj=obj, user=request.user)
+            context["related_tables"] = related_table_pages(request=request, parent=obj, tables=self.related_tables)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -126,24 +131,6 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
             return queryset.get(**{field.name: object_id})
         except (model.DoesNotExist, ValidationError, ValueError):
             return self.object_missing(request, object_id)
-
-
-class ReadOnlyInline(PlatformScopedInlineMixin, ReadOnlyPermissionsMixin, TabularInline):
-    """Related records on a detail page: ten at a time, newest first, nothing editable, never
-    counted (opsconsole/inline_pagination.py)."""
-
-    extra = 0
-    per_page = 10
-    formset = PeekPaginationInlineFormSet
-    show_change_link = True
-    inline_select_related: tuple[str, ...] = ()
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset.select_related(*self.inline_select_related) if self.inline_select_related else queryset
 
 
 def money(amount_field: str, *, description: str, currency_field: str = "currency"):

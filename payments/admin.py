@@ -3,7 +3,8 @@ from django.contrib import admin
 from batches.models import BatchEntry
 from opsconsole.choice_filters import HttpStatusClassFilter, fixed_choices_filter
 from opsconsole.date_filters import LocalDateRangeFilter
-from opsconsole.readonly_admin import ReadOnlyInline, ReadOnlyModelAdmin, money
+from opsconsole.readonly_admin import ReadOnlyModelAdmin, money
+from opsconsole.related_tables import Money, RelatedTable
 from opsconsole.reference_codes import card_responses
 from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemState, ItemStateChange, Transaction,
@@ -23,51 +24,57 @@ class DeliveryStatusFilter(HttpStatusClassFilter):
     title = "response status"
 
 
-class ItemStateChangeInline(ReadOnlyInline):
+class StateChanges(RelatedTable):
     model = ItemStateChange
-    fields = ("changed_at", "from_state", "to_state", "cause")
-    show_change_link = False
+    columns = ("changed_at", "from_state", "to_state", "cause")
+    ordering = ("-changed_at", "-id")  # itemstatechange_item_idx
     per_page = 20
 
 
-class ItemFeeInline(ReadOnlyInline):
+class ItemFees(RelatedTable):
     model = ItemFee
-    fields = ("fee", "payer", "amount_display", "created_at", "removed_at")
-    inline_select_related = ("fee", "item")  # ItemFee.__str__ names both
-    amount_display = money("amount", description="amount")
+    columns = ("fee", "payer", Money("amount"), "created_at", "removed_at")
+    link_column = "created_at"
+    select_related = ("fee",)
 
 
-class ChargeInline(ReadOnlyInline):
+class Charges(RelatedTable):
     model = Charge
-    fields = ("gateway_reference", "method", "status", "response_code", "amount_display", "created_at")
-    amount_display = money("amount", description="amount")
+    columns = ("gateway_reference", "method", "status", "response_code", Money("amount"), "created_at")
+    link_column = "gateway_reference"
+    ordering = ("-created_at", "-id")  # charge_item_idx
 
 
-class DisbursementInline(ReadOnlyInline):
+class ItemDisbursements(RelatedTable):
     model = Disbursement
     fk_name = "item"
-    fields = ("reference", "status", "amount_display", "created_at", "paid_at")
-    amount_display = money("amount", description="amount")
+    columns = ("reference", "status", Money("amount"), "created_at", "paid_at")
+    link_column = "reference"
+    ordering = ("-created_at", "-id")
 
 
-class TransactionInline(ReadOnlyInline):
+class LedgerLines(RelatedTable):
+    """An item's, a charge's or a disbursement's lines of the ledger."""
+
     model = Transaction
-    fields = ("reference", "kind", "amount_display", "created_at")
-    amount_display = money("amount", description="amount")
+    columns = ("reference", "kind", Money("amount"), "created_at")
+    link_column = "reference"
+    ordering = ("-created_at", "-id")
 
 
-class BatchEntryInline(ReadOnlyInline):
+class BatchEntries(RelatedTable):
+    """A charge's or a disbursement's lines in batch files."""
+
     model = BatchEntry
-    fields = ("trace_number", "batch", "direction", "status", "return_code", "amount_display")
-    inline_select_related = ("batch",)
-    amount_display = money("amount", description="amount")
+    columns = ("trace_number", "batch", "direction", "status", "return_code", Money("amount"))
+    link_column = "trace_number"
+    select_related = ("batch",)
 
 
-class CallbackDeliveryInline(ReadOnlyInline):
+class Deliveries(RelatedTable):
     model = CallbackDelivery
-    fields = ("attempt", "attempted_at", "url", "response_status", "response_ms", "error")
-    show_change_link = False
-    inline_select_related = ("callback",)  # CallbackDelivery.__str__ names its callback
+    columns = ("attempt", "attempted_at", "url", "response_status", "response_ms", "error")
+    ordering = ("-attempt", "-id")  # cbdelivery_attempt_idx
 
 
 @admin.register(Item)
@@ -86,7 +93,7 @@ class ItemAdmin(ReadOnlyModelAdmin):
         "platform", "external_id", "name", "buyer", "seller", "amount_display", "buyer_fee_display",
         "seller_fee_display", "payment_method", "state", "state_changed_at", "created_at",
     )
-    inlines = (ItemStateChangeInline, ItemFeeInline, ChargeInline, DisbursementInline, TransactionInline)
+    related_tables = (StateChanges, ItemFees, Charges, ItemDisbursements, LedgerLines)
     amount_display = money("amount", description="amount")
     buyer_fee_display = money("buyer_fee_amount", description="buyer fees")
     seller_fee_display = money("seller_fee_amount", description="seller fees")
@@ -147,7 +154,7 @@ class ChargeAdmin(ReadOnlyModelAdmin):
         "gateway_reference", "response_code", "decline_source", "risk_rule", "error_message",
         "created_at", "updated_at",
     )
-    inlines = (BatchEntryInline, TransactionInline)
+    related_tables = (BatchEntries, LedgerLines)
     amount_display = money("amount", description="amount")
 
 
@@ -165,7 +172,7 @@ class DisbursementAdmin(ReadOnlyModelAdmin):
         "reference", "seller", "item", "bank_account", "amount_display", "status",
         "failure_reason", "retry_of", "created_at", "paid_at",
     )
-    inlines = (BatchEntryInline, TransactionInline)
+    related_tables = (BatchEntries, LedgerLines)
     amount_display = money("amount", description="amount")
 
 
@@ -190,7 +197,7 @@ class CallbackAdmin(ReadOnlyModelAdmin):
     list_select_related = ("platform",)
     search_fields = ("item__external_id__exact",)
     detail_select_related = ("platform", "item")
-    inlines = (CallbackDeliveryInline,)
+    related_tables = (Deliveries,)
 
 
 @admin.register(CallbackDelivery)

@@ -14,7 +14,6 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.db import models
-from django.forms.models import _get_foreign_key
 from django.test import Client
 from django.urls import reverse
 
@@ -162,8 +161,8 @@ def test_the_matrix_states_the_roles_meaning():
 
 
 def form_data(obj: models.Model) -> dict[str, str]:
-    """What the admin's change form for `obj` would post: every editable field as it is now,
-    plus empty management forms for the admin's inlines."""
+    """What the admin's change form for `obj` would post: every editable field as it is now.
+    (The related records below a detail page are read-only tables, outside any form.)"""
     data = {}
     for model_field in obj._meta.concrete_fields:
         if not model_field.editable or model_field.primary_key:
@@ -179,13 +178,6 @@ def form_data(obj: models.Model) -> dict[str, str]:
             data[name] = json.dumps(value)
         else:
             data[name] = "" if value is None else str(value)
-    for inline in admin.site.get_model_admin(type(obj)).inlines:
-        foreign_key = _get_foreign_key(type(obj), inline.model, fk_name=inline.fk_name)
-        prefix = foreign_key.remote_field.get_accessor_name(model=False).replace("+", "")
-        data.update({
-            f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000",
-        })
     return data
 
 

@@ -1,10 +1,11 @@
-"""Admin pages run a fixed number of SQL queries, however many rows the tables and inlines hold.
+"""Admin pages run a fixed number of SQL queries, however many rows the tables and the related
+tables below a detail page hold.
 
 Every list page and detail page is opened, as `root`, with a small world
 (`make_payments_world(2)`) and again after growing it to twelve of everything, with more related
 rows on the same detail objects. A query per row (a missing `list_select_related`,
-`detail_select_related` or `inline_select_related`, or a `__str__` that follows a relation) shows
-as a difference between the two counts.
+`detail_select_related` or a related table's `select_related`, or a `__str__` that follows a
+relation) shows as a difference between the two counts.
 """
 
 from dataclasses import dataclass
@@ -78,11 +79,11 @@ def test_the_list_and_detail_pages_run_as_many_queries_for_many_rows_as_for_few(
 
 
 def test_the_large_world_has_more_rows_on_every_page_measured(db):
-    """The comparison means something only if the lists and every inline really grew."""
+    """The comparison means something only if the lists and every related table really grew."""
     world = make_payments_world(SMALL)
     small_counts = {label: apps.get_model(label).objects.count() for label in ADMIN_MODELS}
 
-    def inline_rows():
+    def related_rows():
         return {
             "seller payout holds": world.seller.payout_holds.count(),
             "seller bank accounts": world.seller.bank_accounts.count(),
@@ -103,11 +104,11 @@ def test_the_large_world_has_more_rows_on_every_page_measured(db):
             "batch entries": world.batch.entries.count(),
         }
 
-    small_inline_rows = inline_rows()
-    assert min(small_inline_rows.values()) >= 1, small_inline_rows
+    small_related_rows = related_rows()
+    assert min(small_related_rows.values()) >= 1, small_related_rows
 
     make_payments_world(LARGE, world=world)
     grown = {label for label in ADMIN_MODELS if apps.get_model(label).objects.count() > small_counts[label]}
     assert set(ADMIN_MODELS) - grown == {"auth.group"}  # the five roles, made by migrations
-    # More than an inline's page of ten, so pagination is measured too.
-    assert {name: rows for name, rows in inline_rows().items() if rows <= 10} == {}
+    # More than a related table's page of ten, so pagination is measured too.
+    assert {name: rows for name, rows in related_rows().items() if rows <= 10} == {}
