@@ -4,7 +4,6 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 
-from apilog.latency import BUCKET_FIELDS, LatencyHistogram
 from apilog.models import ApiChange, ApiRequest, ApiRequestRollup
 from opsconsole.choice_filters import HttpStatusClassFilter
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
@@ -63,9 +62,7 @@ class ApiRequestRollupAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description="p95 (ms, estimated)")
     def p95(self, rollup):
-        histogram = LatencyHistogram([getattr(rollup, name) for name in BUCKET_FIELDS], rollup.latency_total_ms,
-                                     rollup.latency_max_ms)
-        return histogram.p95_ms
+        return rollup.latency.p95_ms
 
 
 @admin.register(ApiChange)

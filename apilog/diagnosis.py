@@ -176,17 +176,22 @@ def rise_findings(traffic: PlatformTraffic, changes: list[ApiChange], *,
 
 
 def _daily(cells: list[TrafficCell], endpoint: str, excluded) -> list[tuple[datetime.date, _Day]]:
-    days: dict[datetime.date, _Day] = {}
+    excluded_clients = {client for excluded_endpoint, client in excluded if excluded_endpoint == endpoint}
+    cells_by_day: dict[datetime.date, list[TrafficCell]] = {}
     for cell in cells:
-        if (endpoint, ApiClient(cell.client_name, cell.client_version)) in excluded:
+        if excluded_clients and ApiClient(cell.client_name, cell.client_version) in excluded_clients:
             continue
-        day = days.setdefault(cell.day, _Day())
-        day.total += cell.count
-        day.latency.add(cell.latency)
+        cells_by_day.setdefault(cell.day, []).append(cell)
+    return sorted((day, _day_of(day_cells)) for day, day_cells in cells_by_day.items())
+
+
+def _day_of(cells: list[TrafficCell]) -> _Day:
+    errors = Counter()
+    for cell in cells:
         if cell.failed:
-            day.failed += cell.count
-            day.errors[cell.status_code, cell.error_code] += cell.count
-    return sorted(days.items())
+            errors[cell.status_code, cell.error_code] += cell.count
+    return _Day(sum(cell.count for cell in cells), sum(errors.values()), errors,
+                LatencyHistogram.summed(cell.latency for cell in cells))
 
 
 def _splits(days):
@@ -229,9 +234,10 @@ def _error_rate_rise(endpoint, days, changes) -> RiseFinding | None:
 def _latency_rise(endpoint, days, changes) -> RiseFinding | None:
     """The split is chosen on mean latency (a p95 over a window hides where the tail began) and
     judged on p95, the figure people quote."""
+    before_each, after_each = _running_latency(days)
     best = None
-    for position, before_days, after_days in _splits(days):
-        before, after = _summed(before_days), _summed(after_days)
+    for position, _, _ in _splits(days):
+        before, after = before_each[position], after_each[position]
         if before.count < MIN_LATENCY_REQUESTS or after.count < MIN_LATENCY_REQUESTS:
             continue
         p95_before, p95_after = before.p95_ms, after.p95_ms
@@ -248,11 +254,22 @@ def _latency_rise(endpoint, days, changes) -> RiseFinding | None:
                        change_near(changes, endpoint, since))
 
 
-def _summed(days) -> LatencyHistogram:
-    total = LatencyHistogram.empty()
+def _running_latency(days) -> tuple[list[LatencyHistogram], list[LatencyHistogram]]:
+    """For each position, the latency of the days before it and of the days from it on: every
+    split in one pass each way rather than a sum per split (a histogram's slowest request cannot
+    be subtracted, so the days after are summed from the end)."""
+    before_each = [LatencyHistogram.empty()]
     for _, day in days:
-        total.add(day.latency)
-    return total
+        running = before_each[-1].copy()
+        running.add(day.latency)
+        before_each.append(running)
+    after_each = [LatencyHistogram.empty()]
+    for _, day in reversed(days):
+        running = after_each[-1].copy()
+        running.add(day.latency)
+        after_each.append(running)
+    after_each.reverse()
+    return before_each, after_each
 
 
 def change_near(changes: list[ApiChange], endpoint: str, day: datetime.date) -> ApiChange | None:

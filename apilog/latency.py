@@ -4,6 +4,8 @@ which a stored mean or a stored p95 cannot give (percentiles do not add up)."""
 from __future__ import annotations
 
 import bisect
+import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Upper bounds of the buckets, in milliseconds; the last bucket holds everything slower.
@@ -19,7 +21,7 @@ def bucket_index(latency_ms: int) -> int:
     return bisect.bisect_left(BUCKET_BOUNDS_MS, latency_ms)
 
 
-@dataclass
+@dataclass(slots=True)
 class LatencyHistogram:
     counts: list[int]
     total_ms: int = 0
@@ -29,6 +31,17 @@ class LatencyHistogram:
     def empty(cls) -> LatencyHistogram:
         return cls([0] * len(BUCKET_FIELDS))
 
+    @classmethod
+    def summed(cls, histograms: Iterable[LatencyHistogram]) -> LatencyHistogram:
+        """The histograms added up: one pass per bucket rather than one `add` per histogram,
+        which matters over the thousands of a platform's month."""
+        histograms = list(histograms)
+        if not histograms:
+            return cls.empty()
+        return cls([sum(bucket) for bucket in zip(*[histogram.counts for histogram in histograms])],
+                   sum(histogram.total_ms for histogram in histograms),
+                   max(histogram.max_ms for histogram in histograms))
+
     @property
     def count(self) -> int:
         return sum(self.counts)
@@ -37,10 +50,14 @@ class LatencyHistogram:
     def mean_ms(self) -> int | None:
         return round(self.total_ms / self.count) if self.count else None
 
+    def copy(self) -> LatencyHistogram:
+        return LatencyHistogram(list(self.counts), self.total_ms, self.max_ms)
+
     def add(self, other: LatencyHistogram) -> None:
-        self.counts = [mine + theirs for mine, theirs in zip(self.counts, other.counts)]
+        self.counts = list(map(operator.add, self.counts, other.counts))
         self.total_ms += other.total_ms
-        self.max_ms = max(self.max_ms, other.max_ms)
+        if other.max_ms > self.max_ms:
+            self.max_ms = other.max_ms
 
     def percentile_ms(self, fraction: float) -> int | None:
         """An estimate of the latency below which `fraction` of requests fell: linear within

@@ -1,4 +1,4 @@
-"""The platforms' API request log, its hourly rollups, and the API changelog.
+"""The platforms' API request log, its hourly and daily rollups, and the API changelog.
 
 The log is the biggest table of all (tens of millions of rows): screens read the rollups and a
 few indexed rows of the log, never an aggregate over it.
@@ -12,6 +12,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Platform
+from apilog.latency import BUCKET_FIELDS, LatencyHistogram
 
 
 class HttpMethod(models.TextChoices):
@@ -78,13 +79,13 @@ class ApiRequest(models.Model):
         return self.status_code >= 400
 
 
-class ApiRequestRollup(models.Model):
-    """The requests of one hour with the same platform, environment, endpoint, client, status
-    and error code: how many, and how fast (a latency histogram, see apilog/latency.py)."""
+class ApiRequestCounts(models.Model):
+    """What the hourly and the daily rollups share: the key of a group of requests (platform,
+    environment, endpoint, client, status and error code), how many there were, and how fast
+    they were answered (a latency histogram, see apilog/latency.py)."""
 
-    # No index of its own: the unique key leads with it.
+    # No index of its own: each rollup's unique key leads with it.
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="+", db_index=False)
-    hour = models.DateTimeField(help_text="The start of the hour, UTC.")
     environment = models.CharField(max_length=16, choices=Platform.Environment.choices)
     method = models.CharField(max_length=8, choices=HttpMethod.choices)
     path = models.CharField(max_length=200)
@@ -106,6 +107,25 @@ class ApiRequestRollup(models.Model):
     latency_over_3200ms = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+    @property
+    def endpoint(self) -> str:
+        return endpoint_name(self.method, self.path)
+
+    @property
+    def latency(self) -> LatencyHistogram:
+        return LatencyHistogram([getattr(self, name) for name in BUCKET_FIELDS], self.latency_total_ms,
+                                self.latency_max_ms)
+
+
+class ApiRequestRollup(ApiRequestCounts):
+    """The requests of one hour with the same platform, environment, endpoint, client, status
+    and error code: how many, and how fast."""
+
+    hour = models.DateTimeField(help_text="The start of the hour, UTC.")
+
+    class Meta:
         ordering = ["-id"]
         verbose_name = "API request rollup"
         constraints = [
@@ -120,9 +140,28 @@ class ApiRequestRollup(models.Model):
     def __str__(self):
         return f"{endpoint_name(self.method, self.path)} {self.status_code} at {self.hour:%Y-%m-%d %H:00}"
 
-    @property
-    def endpoint(self) -> str:
-        return endpoint_name(self.method, self.path)
+
+class ApiRequestDailyRollup(ApiRequestCounts):
+    """The hourly rollups of one UTC day added up, kept in step with them by the same writes
+    (apilog/services.py): the platform page reads a month as thirty rows per group instead of
+    seven hundred and twenty."""
+
+    day = models.DateField(help_text="The UTC day.")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "API request daily rollup"
+        constraints = [
+            # Also the index every read uses: a platform's days, in order.
+            models.UniqueConstraint(
+                fields=["platform", "day", "environment", "method", "path", "client_name", "client_version",
+                        "status_code", "error_code"],
+                name="apirequestdailyrollup_unique_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{endpoint_name(self.method, self.path)} {self.status_code} on {self.day:%Y-%m-%d}"
 
 
 ENDPOINT_FORMAT = re.compile(rf"^({'|'.join(HttpMethod.values)}) /\S*$")

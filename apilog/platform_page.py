@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
+from operator import attrgetter
 
 from accounts.models import Platform
 from apilog.diagnosis import api_diagnosis
@@ -133,7 +134,7 @@ def platform_api_page(*, platform: Platform, window: ApiWindow, user) -> Platfor
         deliveries = platform_callback_deliveries(platform=platform, window=window)
         verdicts.append(("Is this platform receiving its callbacks?",
                          platform_callbacks_verdict(platform=platform, window=window, deliveries=deliveries)))
-    by_endpoint = _rows(traffic.cells, key=lambda cell: cell.endpoint)
+    by_endpoint = _rows(traffic.cells, by="endpoint")
     marks = [ChangeMark(change, change.changed_at.astimezone(datetime.UTC).date(), record_url(change, user))
              for change in changes]
     return PlatformApiPage(
@@ -142,7 +143,7 @@ def platform_api_page(*, platform: Platform, window: ApiWindow, user) -> Platfor
         answers=[_shown(question, verdict, user) for question, verdict in verdicts],
         status_chart=_status_chart(traffic, marks), endpoint_chart=_endpoint_chart(traffic, by_endpoint, marks),
         by_endpoint=sorted(by_endpoint, key=lambda row: (-row.error_rate, -row.total, row.name)),
-        by_client=sorted(_rows(traffic.cells, key=lambda cell: cell.client),
+        by_client=sorted(_rows(traffic.cells, by="client"),
                          key=lambda row: (-row.error_rate, -row.total, row.name)),
         slowest=sorted(by_endpoint, key=lambda row: -(row.latency.p95_ms or 0))[:SLOWEST_SHOWN],
         changes=marks, failures=failures,
@@ -156,20 +157,24 @@ def _shown(question, verdict, user) -> ShownAnswer:
     return ShownAnswer(question, verdict, evidence, None, None)
 
 
-def _rows(cells: list[TrafficCell], *, key) -> list[TrafficRow]:
-    totals, failures = Counter(), Counter()
-    errors: dict[str, Counter] = defaultdict(Counter)
-    latency: dict[str, LatencyHistogram] = defaultdict(LatencyHistogram.empty)
+def _rows(cells: list[TrafficCell], *, by: str) -> list[TrafficRow]:
+    """The cells added up by their attribute `by` ("endpoint" or "client"), in the order the
+    names first appear."""
+    groups: dict[str, list[TrafficCell]] = {}
+    name_of = attrgetter(by)
     for cell in cells:
-        name = key(cell)
-        totals[name] += cell.count
-        latency[name].add(cell.latency)
+        groups.setdefault(name_of(cell), []).append(cell)
+    return [_row(name, group) for name, group in groups.items()]
+
+
+def _row(name: str, cells: list[TrafficCell]) -> TrafficRow:
+    errors = Counter()
+    for cell in cells:
         if cell.failed:
-            failures[name] += cell.count
-            errors[name][f"{cell.status_code} {cell.error_code}".strip()] += cell.count
-    return [TrafficRow(name, totals[name], failures[name],
-                       errors[name].most_common(1)[0][0] if errors[name] else "", latency[name])
-            for name in totals]
+            errors[f"{cell.status_code} {cell.error_code}".strip()] += cell.count
+    return TrafficRow(name, sum(cell.count for cell in cells), sum(errors.values()),
+                      errors.most_common(1)[0][0] if errors else "",
+                      LatencyHistogram.summed(cell.latency for cell in cells))
 
 
 def _day_label(day: datetime.date) -> str:

@@ -1,5 +1,6 @@
 """Writes to the API log: requests are recorded in bulk, each batch adding itself to the hourly
-rollups in the same transaction, so the rollups always agree with the log they summarise."""
+and the daily rollups in the same transaction, so the rollups always agree with the log they
+summarise."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.db.models.functions import TruncHour
 from accounts.models import Platform
 from apilog.clients import ApiClient, client_from_user_agent
 from apilog.latency import BUCKET_BOUNDS_MS, BUCKET_FIELDS, LatencyHistogram, bucket_index
-from apilog.models import ApiRequest, ApiRequestRollup, HttpMethod
+from apilog.models import ApiRequest, ApiRequestCounts, ApiRequestDailyRollup, ApiRequestRollup, HttpMethod
 from opsconsole.errors import OpsError
 
 INSERT_CHUNK = 1000
@@ -22,6 +23,7 @@ INSERT_CHUNK = 1000
 UPSERT_CHUNK = 500
 ROLLUP_KEY = ("platform_id", "hour", "environment", "method", "path", "client_name", "client_version",
               "status_code", "error_code")
+DAILY_ROLLUP_KEY = ("platform_id", "day", *ROLLUP_KEY[2:])
 REQUIRED_FIELDS = ("occurred_at", "environment", "method", "path", "status_code", "latency_ms", "request_id")
 DUPLICATE_REQUEST_ID = "A request with this request id is already recorded."
 
@@ -41,7 +43,8 @@ class RecordedRequest:
 
 
 def record_requests(rows: Iterable[Mapping]) -> int:
-    """Record API requests and add them to the hourly rollups; returns how many were recorded.
+    """Record API requests and add them to the hourly and daily rollups; returns how many were
+    recorded.
 
     Each row holds `platform` (a Platform or its id), `occurred_at` (aware), `environment`,
     `method`, `path` (the route template), `status_code`, `latency_ms`, `request_id`, and
@@ -56,7 +59,9 @@ def record_requests(rows: Iterable[Mapping]) -> int:
             ApiRequest.objects.bulk_create([row.request for row in recorded], batch_size=INSERT_CHUNK)
         except IntegrityError as error:
             raise OpsError(DUPLICATE_REQUEST_ID, field="request_id") from error
-        _rollups_add(_rollup_deltas(recorded))
+        hourly = _rollup_deltas(recorded)
+        _rollups_add(ApiRequestRollup, ROLLUP_KEY, hourly)
+        _rollups_add(ApiRequestDailyRollup, DAILY_ROLLUP_KEY, _daily_deltas(hourly))
     return len(recorded)
 
 
@@ -115,37 +120,47 @@ def _rollup_deltas(recorded: list[RecordedRequest]) -> dict[tuple, LatencyHistog
     return deltas
 
 
-def _rollups_add(deltas: dict[tuple, LatencyHistogram]) -> None:
+def _daily_deltas(hourly: dict[tuple, LatencyHistogram]) -> dict[tuple, LatencyHistogram]:
+    """The hourly deltas (keyed as ROLLUP_KEY) added up by UTC day (keyed as DAILY_ROLLUP_KEY)."""
+    daily: dict[tuple, LatencyHistogram] = {}
+    for (platform_id, hour, *rest), histogram in hourly.items():
+        day = hour.astimezone(datetime.UTC).date()
+        daily.setdefault((platform_id, day, *rest), LatencyHistogram.empty()).add(histogram)
+    return daily
+
+
+def _rollups_add(model: type[ApiRequestCounts], key: tuple[str, ...], deltas: dict[tuple, LatencyHistogram]) -> None:
     """Add each delta to its rollup row in one INSERT … ON CONFLICT DO UPDATE per chunk, which
     PostgreSQL and SQLite spell alike: concurrent writers add to the same row instead of racing
-    to create it."""
-    table = ApiRequestRollup._meta.db_table
+    to create it. Rows are written in key order, so two batches that share rows lock them in
+    the same order and cannot deadlock."""
+    table = model._meta.db_table
+    period = model._meta.get_field(key[1])
     counted = ("request_count", "latency_total_ms", *BUCKET_FIELDS)
-    columns = (*ROLLUP_KEY, "latency_max_ms", *counted)
+    columns = (*key, "latency_max_ms", *counted)
     updates = [f"{name} = {table}.{name} + excluded.{name}" for name in counted]
     updates.append(f"latency_max_ms = CASE WHEN excluded.latency_max_ms > {table}.latency_max_ms "
                    f"THEN excluded.latency_max_ms ELSE {table}.latency_max_ms END")
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    items = list(deltas.items())
+    items = sorted(deltas.items())
     with connection.cursor() as cursor:
         for start in range(0, len(items), UPSERT_CHUNK):
             chunk = items[start:start + UPSERT_CHUNK]
             parameters = []
-            for key, histogram in chunk:
-                platform_id, hour, *rest = key
-                parameters += [platform_id, connection.ops.adapt_datetimefield_value(hour), *rest,
+            for (platform_id, hour_or_day, *rest), histogram in chunk:
+                parameters += [platform_id, period.get_db_prep_value(hour_or_day, connection), *rest,
                                histogram.max_ms, histogram.count, histogram.total_ms, *histogram.counts]
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(ROLLUP_KEY)}) DO UPDATE SET {', '.join(updates)}",
+                f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updates)}",
                 parameters,
             )
 
 
 def api_rollups_rebuild(*, since: datetime.date, until: datetime.date, platform: Platform | None = None) -> int:
-    """Recompute the rollups of the days `since` to `until` (inclusive, UTC) from the log, one
-    platform and one day at a time (each an indexed range of the log, in its own transaction).
-    Returns how many rollup rows were written."""
+    """Recompute the hourly and daily rollups of the days `since` to `until` (inclusive, UTC) from
+    the log, one platform and one day at a time (each an indexed range of the log, in its own
+    transaction). Returns how many rollup rows (hourly and daily) were written."""
     platforms = [platform] if platform else list(Platform.objects.order_by("pk"))
     written = 0
     day = since
@@ -174,6 +189,7 @@ def _bucket_counts() -> dict:
 @transaction.atomic
 def _rebuild_day(platform: Platform, start: datetime.datetime, end: datetime.datetime) -> int:
     ApiRequestRollup.objects.filter(platform=platform, hour__gte=start, hour__lt=end).delete()
+    ApiRequestDailyRollup.objects.filter(platform=platform, day=start.date()).delete()
     groups = (
         ApiRequest.objects.filter(platform=platform, occurred_at__gte=start, occurred_at__lt=end)
         .annotate(hour=TruncHour("occurred_at", tzinfo=datetime.UTC))
@@ -184,4 +200,14 @@ def _rebuild_day(platform: Platform, start: datetime.datetime, end: datetime.dat
     )
     rollups = [ApiRequestRollup(**group) for group in groups]
     ApiRequestRollup.objects.bulk_create(rollups, batch_size=INSERT_CHUNK)
-    return len(rollups)
+    hourly = {tuple(getattr(rollup, name) for name in ROLLUP_KEY): rollup.latency for rollup in rollups}
+    daily = [_rollup_row(ApiRequestDailyRollup, DAILY_ROLLUP_KEY, key, histogram)
+             for key, histogram in _daily_deltas(hourly).items()]
+    ApiRequestDailyRollup.objects.bulk_create(daily, batch_size=INSERT_CHUNK)
+    return len(rollups) + len(daily)
+
+
+def _rollup_row(model: type[ApiRequestCounts], key_names: tuple[str, ...], key: tuple,
+                histogram: LatencyHistogram) -> ApiRequestCounts:
+    return model(**dict(zip(key_names, key)), request_count=histogram.count, latency_total_ms=histogram.total_ms,
+                 latency_max_ms=histogram.max_ms, **dict(zip(BUCKET_FIELDS, histogram.counts)))

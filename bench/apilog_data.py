@@ -1,6 +1,7 @@
-"""The platforms' API request log for the last 90 days, and its hourly rollups, when the console
-has the API log (apilog). The rollups are summed from the log with the console's own buckets
-(apilog/latency.py), as `rebuild_api_rollups` would, in one statement instead of one per day."""
+"""The platforms' API request log for the last 90 days, and its hourly and daily rollups, when the
+console has the API log (apilog). The hourly rollups are summed from the log with the console's
+own buckets (apilog/latency.py), and the daily ones from the hourly, as `rebuild_api_rollups`
+would, in one statement each instead of one per day."""
 
 from django.apps import apps
 
@@ -39,7 +40,7 @@ def api_request_steps(shape, platforms: list[dict]) -> tuple[list[Step], list[st
         return [], []
     from apilog.clients import client_from_user_agent
     from apilog.latency import BUCKET_BOUNDS_MS, BUCKET_FIELDS
-    from apilog.models import ApiRequest, ApiRequestRollup
+    from apilog.models import ApiRequest, ApiRequestDailyRollup, ApiRequestRollup
 
     from accounts.models import Platform
 
@@ -55,7 +56,8 @@ def api_request_steps(shape, platforms: list[dict]) -> tuple[list[Step], list[st
                            for position, (status, code, message) in enumerate(ERRORS))
     environment_cases = " ".join(f"WHEN {platform['id']} THEN {literal(environments[platform['id']])}"
                                  for platform in platforms)
-    log, rollups = ApiRequest._meta.db_table, ApiRequestRollup._meta.db_table
+    log, rollups, daily_rollups = (ApiRequest._meta.db_table, ApiRequestRollup._meta.db_table,
+                                   ApiRequestDailyRollup._meta.db_table)
     start = shape.anchor - LOG_DAYS * 86_400
     seconds_each = LOG_DAYS * 86_400 / shape.api_requests
     helpers = [
@@ -98,8 +100,17 @@ def api_request_steps(shape, platforms: list[dict]) -> tuple[list[Step], list[st
                environment, method, path, client_name, client_version, status_code, error_code,
                count(*), sum(latency_ms), max(latency_ms), {', '.join(buckets)}
         FROM {log} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
+    counted = ("request_count", "latency_total_ms", *BUCKET_FIELDS)
+    daily_key = key.replace("hour", "day")
+    summed_by_day = f"""
+        INSERT INTO {daily_rollups} ({daily_key}, latency_max_ms, {', '.join(counted)})
+        SELECT platform_id, (hour AT TIME ZONE 'UTC')::date AS day,
+               environment, method, path, client_name, client_version, status_code, error_code,
+               max(latency_max_ms), {', '.join(f'sum({name})' for name in counted)}
+        FROM {rollups} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""
     steps = [
         Step(f"table {log}", helpers + [fill]),
         Step(f"table {rollups}", [summed], after={f"table {log}"}),
+        Step(f"table {daily_rollups}", [summed_by_day], after={f"table {rollups}"}),
     ]
-    return steps, [log, rollups]
+    return steps, [log, rollups, daily_rollups]

@@ -4,6 +4,7 @@ fixed handful of queries however much traffic the platform sends."""
 import datetime
 import json
 import re
+from collections import Counter
 
 import pytest
 import time_machine
@@ -12,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from apilog.platform_page import DATE_PROBLEM, LENGTH_PROBLEM, ORDER_PROBLEM
+from apilog.models import ApiRequest
+from apilog.platform_page import DATE_PROBLEM, LENGTH_PROBLEM, ORDER_PROBLEM, status_class
 from tests.apilog.traffic import DOTNET_2_3_1, DOTNET_2_4_0, PYTHON_1_9_2, api_change, record, requests_on_days, utc
 from tests.conftest import require_service
 from tests.factories import make_callback, make_callback_delivery, make_platform
@@ -103,6 +105,54 @@ def test_the_charts_put_the_changelog_on_the_traffic_days(client_as):
     assert re.search(r'data-day="2026-11-12" data-breaking>.*?POST /items.*?fee ids are validated strictly', page, re.S)
 
 
+def table_rows(page: str, section_id: str, attribute: str) -> dict[str, tuple[int, int]]:
+    """{name: (requests, failed)} of a section's "error rate by …" table."""
+    section = page[page.index(f'id="{section_id}"'):]
+    section = section[:section.index("</table>")]
+    return {name: (int(total), int(failed)) for name, total, failed in re.findall(
+        rf'<tr {attribute}="([^"]+)">.*?<td class="api-num">(\d+)</td><td class="api-num">(\d+)</td>', section)}
+
+
+def requests_and_failures(counts: Counter) -> dict[str, tuple[int, int]]:
+    """{name: (requests, failed)} from a Counter of (name, failed)."""
+    return {name: (counts[name, False] + counts[name, True], counts[name, True]) for name, _ in counts}
+
+
+STATUS_DATASETS = {"Succeeded (2xx, 3xx)": "succeeded", "Refused (4xx)": "refused", "Failed (5xx)": "failed"}
+
+
+def test_the_pages_numbers_are_the_sums_of_the_requests(client_as):
+    platform = busy_platform(per_day=3)
+    add_traffic(platform, per_day=2, first_day=FIRST_DAY - datetime.timedelta(days=5))  # partly before the window
+    record(requests_on_days(platform, first_day=FIRST_DAY, last_day=TODAY, per_day=5, user_agent=DOTNET_2_4_0,
+                            endpoint="PATCH /items/:id/accept", status_code=503, error_code="unavailable",
+                            latency_ms=30_000))
+    record(requests_on_days(make_platform(name="Elsewhere"), first_day=FIRST_DAY, last_day=TODAY, per_day=7))
+    page = client_as("engineer").get(page_url(platform)).content.decode()
+
+    in_window = list(ApiRequest.objects.filter(platform=platform, occurred_at__gte=utc(FIRST_DAY),
+                                               occurred_at__lt=utc(TODAY + datetime.timedelta(days=1))))
+    by_endpoint, by_client, by_day_and_status = Counter(), Counter(), Counter()
+    for request in in_window:
+        by_endpoint[request.endpoint, request.failed] += 1
+        by_client[request.client, request.failed] += 1
+        by_day_and_status[request.occurred_at.date(), status_class(request.status_code)] += 1
+    failed = sum(request.failed for request in in_window)
+    assert f"{len(in_window)} requests from 29 Oct 2026 to 27 Nov 2026, {failed} failed." in page
+    assert table_rows(page, "api-by-endpoint", "data-endpoint") == requests_and_failures(by_endpoint)
+    assert table_rows(page, "api-by-client", "data-client") == requests_and_failures(by_client)
+    days = [FIRST_DAY + datetime.timedelta(days=offset) for offset in range(30)]
+    status_datasets = [dataset for dataset in chart(page, "api-status-chart")["datasets"]
+                       if dataset["label"] in STATUS_DATASETS]
+    assert len(status_datasets) == 3
+    for dataset in status_datasets:
+        status = STATUS_DATASETS[dataset["label"]]
+        assert dataset["data"] == [by_day_and_status[day, status] for day in days], status
+    # the slowest endpoint first, with the mean and the maximum of its requests' latencies
+    assert re.search(r'id="api-slowest".*?<tbody>\s*<tr data-endpoint="PATCH /items/:id/accept">.*?data-p95>\d+<'
+                     r'/td><td class="api-num">30000</td><td class="api-num">30000</td>', page, re.S)
+
+
 def test_the_days_can_be_chosen_and_bad_ones_are_refused(client_as):
     platform = busy_platform()
     client = client_as("engineer")
@@ -176,8 +226,8 @@ def test_the_page_reads_the_log_and_the_rollups_through_their_indexes(client_as)
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN {query['sql']}")
                 plans[query["sql"]] = "\n".join(row[0] for row in cursor.fetchall())
-    assert len(plans) == 3, list(plans)  # rollups, changelog, failing requests
+    assert len(plans) == 3, list(plans)  # daily rollups, changelog, failing requests
     for sql, plan in plans.items():
         assert "Seq Scan on apilog_" not in plan, f"{sql}\n{plan}"
     rollups, _, failing = plans.values()
-    assert "apirequestrollup_unique_key" in rollups and "apirequest_platform_failed_idx" in failing
+    assert "apirequestdailyrollup_unique_key" in rollups and "apirequest_platform_failed_idx" in failing

@@ -1,5 +1,5 @@
-"""Requests are recorded in bulk with their client read from the user agent; the hourly rollups
-always agree with the log, and can be rebuilt from it; a bad row records nothing."""
+"""Requests are recorded in bulk with their client read from the user agent; the hourly and daily
+rollups always agree with the log, and can be rebuilt from it; a bad row records nothing."""
 
 import datetime
 from io import StringIO
@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apilog.clients import RAW_HTTP, client_from_user_agent
-from apilog.latency import BUCKET_FIELDS, LatencyHistogram
-from apilog.models import ApiRequest, ApiRequestRollup
+from apilog.latency import BUCKET_FIELDS, LatencyHistogram, bucket_index
+from apilog.models import ApiRequest, ApiRequestDailyRollup, ApiRequestRollup
 from apilog.services import DUPLICATE_REQUEST_ID, record_requests
 from opsconsole.errors import OpsError
 from tests.apilog.traffic import CURL, DOTNET_2_3_1, requests_on_days, utc
@@ -20,10 +20,34 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 11, 20)
 
 
+DAILY_KEY = ("platform_id", "day", "environment", "method", "path", "client_name", "client_version", "status_code",
+             "error_code")
+
+
 def rollup_rows() -> list[tuple]:
     return sorted(ApiRequestRollup.objects.values_list(
         "platform_id", "hour", "method", "path", "client_name", "client_version", "status_code", "error_code",
         "request_count", "latency_total_ms", "latency_max_ms", *BUCKET_FIELDS))
+
+
+def daily_rollup_rows() -> list[tuple]:
+    return sorted(ApiRequestDailyRollup.objects.values_list(
+        *DAILY_KEY, "request_count", "latency_total_ms", "latency_max_ms", *BUCKET_FIELDS))
+
+
+def requests_summed_by_day() -> list[tuple]:
+    """What the daily rollups must hold, added up here from the log itself."""
+    days: dict[tuple, LatencyHistogram] = {}
+    for request in ApiRequest.objects.all():
+        key = (request.platform_id, request.occurred_at.astimezone(datetime.UTC).date(), request.environment,
+               request.method, request.path, request.client_name, request.client_version, request.status_code,
+               request.error_code)
+        histogram = days.setdefault(key, LatencyHistogram.empty())
+        histogram.counts[bucket_index(request.latency_ms)] += 1
+        histogram.total_ms += request.latency_ms
+        histogram.max_ms = max(histogram.max_ms, request.latency_ms)
+    return sorted((*key, histogram.count, histogram.total_ms, histogram.max_ms, *histogram.counts)
+                  for key, histogram in days.items())
 
 
 @pytest.mark.parametrize(("user_agent", "name", "version"), [
@@ -63,6 +87,38 @@ def test_a_second_batch_in_the_same_hour_adds_to_its_rollup():
     assert (rollup.latency_upto_200ms, rollup.latency_over_3200ms) == (1, 1)
 
 
+def test_recording_requests_adds_them_to_their_day():
+    platform = make_platform()
+    day_after = DAY + datetime.timedelta(days=1)
+    record_requests(
+        requests_on_days(platform, first_day=DAY, last_day=day_after, per_day=24, user_agent=DOTNET_2_3_1,
+                         latency_ms=40)
+        + requests_on_days(platform, first_day=DAY, last_day=DAY, per_day=6, user_agent=DOTNET_2_3_1, latency_ms=900)
+        + requests_on_days(platform, first_day=DAY, last_day=DAY, per_day=3, user_agent=DOTNET_2_3_1, status_code=422,
+                           error_code="fee_id_invalid", latency_ms=60))
+
+    succeeded = ApiRequestDailyRollup.objects.get(platform=platform, day=DAY, status_code=201)
+    assert (succeeded.request_count, succeeded.latency_total_ms, succeeded.latency_max_ms) == (
+        30, 24 * 40 + 6 * 900, 900)
+    assert (succeeded.latency_upto_50ms, succeeded.latency_upto_1600ms) == (24, 6)
+    refused = ApiRequestDailyRollup.objects.get(platform=platform, day=DAY, status_code=422)
+    assert (refused.error_code, refused.request_count, refused.latency_upto_100ms) == ("fee_id_invalid", 3, 3)
+    assert ApiRequestDailyRollup.objects.get(platform=platform, day=day_after).request_count == 24
+    assert daily_rollup_rows() == requests_summed_by_day()
+
+
+def test_a_later_batch_adds_to_its_days_rollup():
+    platform = make_platform()
+    morning, evening = requests_on_days(platform, first_day=DAY, last_day=DAY, per_day=2, latency_ms=120)
+    record_requests([morning])
+    record_requests([{**evening, "latency_ms": 3_500}])
+    daily = ApiRequestDailyRollup.objects.get(platform=platform)
+    assert (daily.request_count, daily.latency_total_ms, daily.latency_max_ms) == (2, 3_620, 3_500)
+    assert (daily.latency_upto_200ms, daily.latency_over_3200ms) == (1, 1)
+    assert ApiRequestRollup.objects.filter(platform=platform).count() == 2  # two hours, one day
+    assert daily_rollup_rows() == requests_summed_by_day()
+
+
 def test_p95_is_estimated_from_the_histogram():
     histogram = LatencyHistogram.empty()
     histogram.counts[1] = 90  # 51–100 ms
@@ -90,6 +146,7 @@ def test_a_bad_row_names_its_field_and_records_nothing(field, bad, message):
     assert refused.value.field == field
     assert refused.value.message.startswith(f"Row 3: {message}")
     assert not ApiRequest.objects.exists() and not ApiRequestRollup.objects.exists()
+    assert not ApiRequestDailyRollup.objects.exists()
 
 
 def test_a_request_id_already_recorded_records_nothing():
@@ -100,6 +157,7 @@ def test_a_request_id_already_recorded_records_nothing():
         record_requests([second, {**first, "occurred_at": first["occurred_at"] + datetime.timedelta(hours=5)}])
     assert list(ApiRequest.objects.values_list("request_id", flat=True)) == [first["request_id"]]
     assert ApiRequestRollup.objects.get().request_count == 1
+    assert ApiRequestDailyRollup.objects.get().request_count == 1
     with pytest.raises(OpsError, match=DUPLICATE_REQUEST_ID):
         record_requests([second, second])
     assert ApiRequest.objects.count() == 1
@@ -111,14 +169,20 @@ def test_the_command_rebuilds_the_rollups_from_the_log():
                                      latency_ms=250)
                     + requests_on_days(other, first_day=DAY, last_day=DAY, per_day=7, status_code=422,
                                        error_code="fee_id_invalid", user_agent=DOTNET_2_3_1))
-    built_on_recording = rollup_rows()
+    built_on_recording, daily_built_on_recording = rollup_rows(), daily_rollup_rows()
+    assert daily_built_on_recording == requests_summed_by_day()
     ApiRequestRollup.objects.all().delete()
     ApiRequestRollup.objects.create(platform=platform, hour=utc(DAY, 5), environment="production", method="GET",
                                     path="/stale", client_name=RAW_HTTP, status_code=200, request_count=99)
+    ApiRequestDailyRollup.objects.filter(platform=other).delete()
+    ApiRequestDailyRollup.objects.filter(platform=platform, day=DAY).update(request_count=1, latency_max_ms=1)
+    ApiRequestDailyRollup.objects.create(platform=platform, day=DAY, environment="production", method="GET",
+                                         path="/stale", client_name=RAW_HTTP, status_code=200, request_count=99)
 
     out = StringIO()
     call_command("rebuild_api_rollups", "--since", DAY.isoformat(), "--until", "2026-11-22", stdout=out)
     assert rollup_rows() == built_on_recording
+    assert daily_rollup_rows() == daily_built_on_recording
     assert "Rebuilt" in out.getvalue()
 
 
