@@ -1,0 +1,134 @@
+"""The details of read-only detail pages (opsconsole/templatetags/readonly_details.py): every
+declared field with its label, value and help text, fieldsets with their names, contact details
+masked for people who may not see them; editable forms keep unfold's templates."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.utils import label_for_field
+from django.urls import reverse
+from django.utils.text import capfirst
+
+from accounts.masking import mask_email
+from accounts.models import Customer
+from opsconsole.models import TaskRun
+from tests.factories import make_customer
+
+
+class DetailsReader(HTMLParser):
+    """The field lines of a change form as (label, value text, value links), and its fieldset
+    headings, read from the markup: `.field-line` holding a `label` and a `.readonly` value."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: list[tuple[str, str, list[str]]] = []
+        self.headings: list[str] = []
+        self._capturing: str | None = None  # "label", "value" or "heading"
+        self._depth = 0
+        self._text: list[str] = []
+        self._links: list[str] = []
+        self._label = ""
+        self._in_fieldset = False
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if self._capturing:
+            self._depth += tag not in ("br", "img", "input")
+            if tag == "a":
+                self._links.append(dict(attrs).get("href"))
+        elif tag == "label":
+            self._start("label")
+        elif tag == "div" and "readonly" in classes:
+            self._start("value")
+        elif tag == "h2" and self._in_fieldset:
+            self._start("heading")
+        elif tag == "fieldset":
+            self._in_fieldset = True
+
+    def handle_endtag(self, tag):
+        if tag == "fieldset":
+            self._in_fieldset = False
+        if not self._capturing:
+            return
+        if self._depth:
+            self._depth -= 1
+            return
+        text = " ".join("".join(self._text).split())
+        if self._capturing == "label":
+            self._label = text
+        elif self._capturing == "value":
+            self.fields.append((self._label, text, self._links))
+        else:
+            self.headings.append(text)
+        self._capturing = None
+
+    def handle_data(self, data):
+        if self._capturing:
+            self._text.append(data)
+
+    def _start(self, what: str):
+        self._capturing, self._depth, self._text, self._links = what, 0, [], []
+
+
+def read_details(response) -> DetailsReader:
+    assert response.status_code == 200
+    html = response.content.decode()
+    reader = DetailsReader()
+    reader.feed(html[html.index('id="content-main"'):])
+    return reader
+
+
+@pytest.fixture
+def customer(db) -> Customer:
+    return make_customer(kind=Customer.Kind.SELLER, email="maria.rossi@example.com", first_name="Maria",
+                         last_name="Rossi", country="AU", external_id="tra-usr-00042")
+
+
+def customer_url(customer: Customer) -> str:
+    return reverse("admin:accounts_customer_change", args=[customer.pk])
+
+
+def test_a_customer_page_lists_every_declared_field_with_its_label_and_value(client_as, customer):
+    customer_admin = admin.site.get_model_admin(Customer)
+
+    details = read_details(client_as("lead").get(customer_url(customer)))
+
+    labels = [capfirst(label_for_field(name, Customer, customer_admin)) for name in customer_admin.fields]
+    assert [label for label, _, _ in details.fields] == labels
+    values = {name: (value, links) for name, (_, value, links) in zip(customer_admin.fields, details.fields)}
+    platform_url = reverse("admin:accounts_platform_change", args=[customer.platform_id])
+    assert values["platform"] == (str(customer.platform), [platform_url])
+    assert values["external_id"][0] == "tra-usr-00042"
+    assert values["kind"][0] == "Seller"
+    assert values["email"][0] == "maria.rossi@example.com"
+    assert (values["first_name"][0], values["last_name"][0], values["country"][0]) == ("Maria", "Rossi", "AU")
+    assert values["kyc_state"][0] == customer.get_kyc_state_display()
+    assert values["created_at"][0] not in ("", "-")
+
+
+def test_help_texts_are_shown_below_their_values(client_as, customer):
+    html = client_as("lead").get(customer_url(customer)).content.decode()
+    assert Customer._meta.get_field("external_id").help_text in html
+
+
+def test_the_auditor_sees_the_email_masked_in_the_details(client_as, customer):
+    details = read_details(client_as("auditor").get(customer_url(customer)))
+
+    values = dict((label, value) for label, value, _ in details.fields)
+    assert values["Email"] == mask_email("maria.rossi@example.com") != "maria.rossi@example.com"
+
+
+def test_a_page_with_fieldsets_shows_each_under_its_name(client_as, staff, customer):
+    run = TaskRun.objects.create(task_slug="change-email", task_title="Change a customer's email",
+                                 target_id=str(customer.pk), requested_by=staff["ops"],
+                                 source=TaskRun.Source.WEB, status=TaskRun.Status.SUCCEEDED, reason="Lost mailbox")
+    run_admin = admin.site.get_model_admin(TaskRun)
+
+    details = read_details(client_as("lead").get(reverse("admin:opsconsole_taskrun_change", args=[run.pk])))
+
+    assert details.headings == [name for name, _ in run_admin.fieldsets]
+    declared = [name for _, options in run_admin.fieldsets for name in options["fields"]]
+    assert [label for label, _, _ in details.fields] == [
+        capfirst(label_for_field(name, TaskRun, run_admin)) for name in declared]
+    assert ("Reason", "Lost mailbox") in [(label, value) for label, value, _ in details.fields]
