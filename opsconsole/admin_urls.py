@@ -1,16 +1,34 @@
 """Where things are: a record's admin page, a task's page and a run's page, for every screen,
 explanation and report that links to them."""
 
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote, urlencode
 
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.http import RFC3986_SUBDELIMS
+
+# Stands for the key in a change page's URL reversed once per model (`admin_change_url`).
+KEY_PLACEHOLDER = "KEYPLACEHOLDER"
 
 
 def admin_change_url(*, app_label: str, model_name: str, pk) -> str | None:
-    """The admin page of one object, or None for a model the admin does not show."""
+    """The admin page of one object, or None for a model the admin does not show.
+
+    Lists and the search name a hundred objects a page: the URL is reversed once per model and
+    the key filled in, quoted as `reverse` quotes it."""
+    pattern = _change_url_pattern(app_label, model_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    key = str(pk)
+    if pattern is None or not key:
+        return None
+    return pattern.replace(KEY_PLACEHOLDER, quote(key, safe=RFC3986_SUBDELIMS + "/~:@"))
+
+
+@lru_cache(maxsize=512)
+def _change_url_pattern(app_label: str, model_name: str, script_prefix: str, urlconf: str) -> str | None:
     try:
-        return reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
+        return reverse(f"admin:{app_label}_{model_name}_change", args=[KEY_PLACEHOLDER], urlconf=urlconf)
     except NoReverseMatch:
         return None
 

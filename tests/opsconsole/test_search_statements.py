@@ -1,0 +1,113 @@
+"""The search box compiles its UNION once per shape of query and set of rows a person may read
+(opsconsole/search_rows.py): the next search of that shape fills in its own values, finds its own
+objects, and never another platform's."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Customer
+from opsconsole import search_rows
+from opsconsole.models import StaffPlatformAccess
+from opsconsole.roles import OPS_LEAD
+from opsconsole.search import console_search
+from tests.conftest import make_staff
+from tests.factories import make_customer, make_disbursement, make_item, make_platform
+
+
+@pytest.fixture
+def compilations(monkeypatch) -> list:
+    """Each statement compiled from now on, with nothing kept from earlier searches."""
+    compiled = []
+    monkeypatch.setattr(search_rows, "_kept_statements", {})
+    original = search_rows._compiled
+
+    def counting(*args, **kwargs):
+        compiled.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(search_rows, "_compiled", counting)
+    return compiled
+
+
+def lead_limited_to(username: str, platforms) -> User:
+    person = make_staff(username, group_name=OPS_LEAD.group_name)
+    StaffPlatformAccess.objects.create(user=person).platforms.set(platforms)
+    return User.objects.get(pk=person.pk)
+
+
+def found(query: str, user) -> set:
+    return {(match.kind.key, match.object.pk, match.matched_by) for match in console_search(query=query, user=user)}
+
+
+def test_searches_of_one_shape_share_a_statement_and_find_their_own_objects(db, staff, compilations):
+    first, second = make_disbursement(reference="D-1000001"), make_disbursement(reference="D-1000002")
+    assert found("D-1000001", staff["lead"]) == {("disbursement", first.pk, "reference")}
+    assert found("d-1000002", staff["lead"]) == {("disbursement", second.pk, "reference")}
+    assert len(compilations) == 1
+    # Nothing found exactly: part of an email is asked next, by a statement of its own.
+    assert found("D-1000003", staff["lead"]) == set()
+    assert found("D-1000004", staff["lead"]) == set()
+    assert len(compilations) == 2
+
+
+def test_an_id_fills_in_every_kinds_look_up(db, staff, compilations):
+    item = make_item()
+    assert ("item", item.pk, "id") in found(str(item.pk), staff["lead"])
+    other = make_item()
+    assert ("item", other.pk, "id") in found(str(other.pk), staff["lead"])
+    assert ("item", item.pk, "id") not in found(str(other.pk), staff["lead"])
+    assert len(compilations) == 1
+
+
+def test_people_limited_to_different_platforms_do_not_share_a_statement(db, compilations):
+    north, south = make_platform(name="North Market"), make_platform(name="South Market")
+    north_customer = make_customer(platform=north, external_id="nm-usr-1")
+    south_customer = make_customer(platform=south, external_id="sm-usr-1")
+    lead_north, lead_south = lead_limited_to("lead_north", [north]), lead_limited_to("lead_south", [south])
+
+    assert found("nm-usr-1", lead_north) == {("customer", north_customer.pk, "external id")}
+    assert found("sm-usr-1", lead_south) == {("customer", south_customer.pk, "external id")}
+    assert len(compilations) == 2
+    assert found("sm-usr-1", lead_north) == set()
+    assert found("nm-usr-1", lead_south) == set()
+
+
+def test_someone_limited_to_no_platform_finds_nothing_and_asks_nothing(db, compilations):
+    make_customer(external_id="nobody-usr-1")
+    nobody_sees = lead_limited_to("lead_none", [])
+    with CaptureQueriesContext(connection) as queries:
+        assert console_search(query="nobody-usr-1", user=nobody_sees) == []
+    assert [query["sql"] for query in queries.captured_queries if "accounts_customer" in query["sql"]] == []
+
+
+@pytest.mark.parametrize("query", ["o'brien@example.com", "50%_off", "back\\slash", "x' OR '1'='1"])
+def test_a_query_is_a_value_never_sql(db, staff, query):
+    assert found(query, staff["lead"]) == set()
+
+
+def test_part_of_an_email_matches_its_characters_literally(db, staff):
+    """`_` and `%` mean themselves, as Django's `icontains` has them: no wildcard from the query."""
+    plain = make_customer(email="axb.trader@market.example.com")
+    underscored = make_customer(email="a_b.trader@market.example.com")
+    assert found("a_b.trader", staff["lead"]) == {("customer", underscored.pk, "part of email")}
+    assert found("axb.trader", staff["lead"]) == {("customer", plain.pk, "part of email")}
+    assert found("a%b.trader", staff["lead"]) == set()
+
+
+def test_the_search_page_lists_each_match_with_its_link_and_why_it_matched(client_as, db):
+    platform = make_platform(name="Kiln & Co")
+    customers = [make_customer(platform=platform, kind=Customer.Kind.SELLER, first_name="Ada", last_name=f"<b>{n}</b>",
+                               email=f"potter{n}@kiln.example.com") for n in range(3)]
+    page = client_as("lead").get(reverse("console-search"), {"q": "kiln.example"}).content.decode()
+    rows = page.split('<tr class="search-match">')[1:]
+    assert len(rows) == 3
+    for customer in customers:
+        url = reverse("admin:accounts_customer_change", args=[customer.pk])
+        row = next(row for row in rows if f'href="{url}"' in row)
+        assert f"Ada &lt;b&gt;{customer.last_name[3:-4]}&lt;/b&gt;" in row
+        assert "on Kiln &amp; Co" in row and "by part of email" in row
+    # A rule between rows: above every row but the first.
+    assert ["border-t" in row for row in rows] == [False, True, True]
