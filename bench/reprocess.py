@@ -64,9 +64,12 @@ def failed_batch_delete(reference: str) -> None:
                        [f"{disbursement_prefix(reference)}%"])
         cursor.execute(f"DELETE FROM {Batch.history.model._meta.db_table} WHERE id = %s", [batch.pk])
         cursor.execute(f"DELETE FROM {Batch._meta.db_table} WHERE id = %s", [batch.pk])
+    # The server may not vacuum by itself (autovacuum off): the dead rows of a million deleted
+    # entries would otherwise stay in the indexes and slow the planning of every later join on them.
     with connection.cursor() as cursor:
-        for model in (BatchEntry, Disbursement):
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
+        for model in (BatchEntry, Disbursement, Batch):
+            for table in (model._meta.db_table, model.history.model._meta.db_table):
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
 def disbursement_prefix(reference: str) -> str:
