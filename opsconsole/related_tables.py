@@ -4,8 +4,8 @@ Each table is a small declaration (`RelatedTable`): the related model, its forei
 page's object, its columns, its order (newest first), how many rows a page shows and the relations
 its cells name. A page is read with one row more than it shows, which is enough to offer "Next"
 without a COUNT; each table turns its pages by its own query parameter (`<key>-page`), so paging
-one leaves the others where they are. All the tables of a detail page are read by one call,
-`read_related_pages`, in one SQL statement.
+one leaves the others where they are. All the tables of a detail page are read in one SQL
+statement (opsconsole/combined_reads.py).
 
 Who sees what is what Django's inlines, which these tables replace, allowed: a table of a kind the
 person may not view is left out, rows of platforms they may not see are left out
@@ -19,21 +19,19 @@ from functools import cache
 from typing import ClassVar
 
 from django.contrib import admin
-from django.contrib.admin.utils import label_for_field, lookup_field, quote
+from django.contrib.admin.utils import label_for_field, lookup_field
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db import models
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 from unfold.utils import display_for_field, display_for_value
 
+from opsconsole.admin_urls import record_admin_url
 from opsconsole.combined_reads import read_together
 from opsconsole.money import format_minor_units
 from opsconsole.platform_access import restrict_to_user_platforms
 
-# Stands for a record's key in a change link reversed once per kind; admin `quote` leaves it as is.
-_PK_PLACEHOLDER = "RELATEDPK"
 # The deepest page read: ten million rows in, and an OFFSET PostgreSQL accepts whatever is typed.
 _LAST_PAGE = 1_000_000
 
@@ -73,13 +71,11 @@ class RelatedPage:
 
 
 class AdminLinks:
-    """Links to records' admin pages for one person: only to the kinds they may view, each link
-    pattern reversed once."""
+    """Links to records' admin pages for one person: only to the kinds they may view."""
 
     def __init__(self, user):
         self.user = user
         self._may_view: dict[type[Model], bool] = {}
-        self._patterns: dict[type[Model], str | None] = {}
 
     def may_view(self, model: type[Model]) -> bool:
         """Django's own test for an inline's kind: the view or the change permission."""
@@ -93,18 +89,7 @@ class AdminLinks:
     def url_of(self, record: Model) -> str | None:
         """`record`'s admin page, or None when the person may not view its kind or the admin
         has no page for it."""
-        model = type(record)
-        if not self.may_view(model):
-            return None
-        if model not in self._patterns:
-            try:
-                self._patterns[model] = reverse(
-                    f"{admin.site.name}:{model._meta.app_label}_{model._meta.model_name}_change",
-                    args=[_PK_PLACEHOLDER])
-            except NoReverseMatch:
-                self._patterns[model] = None
-        pattern = self._patterns[model]
-        return pattern.replace(_PK_PLACEHOLDER, quote(str(record.pk))) if pattern else None
+        return record_admin_url(record) if self.may_view(type(record)) else None
 
 
 class RelatedTable:
@@ -222,12 +207,6 @@ def _bound(table: type[RelatedTable], parent_model: type[Model]) -> RelatedTable
     return table(parent_model)
 
 
-def read_related_pages(pages: dict[str, QuerySet]) -> dict[str, list[Model]]:
-    """Every queryset of `pages` read, by the same key: the rows of each table's page, all of
-    them in one statement (opsconsole/combined_reads.py)."""
-    return read_together(pages)
-
-
 def related_table_pages(*, request: HttpRequest, parent: Model,
                         tables: Iterable[type[RelatedTable]]) -> list[RelatedPage]:
     """The pages of `tables` (RelatedTable classes) below `parent`'s detail page, as `request`
@@ -235,7 +214,7 @@ def related_table_pages(*, request: HttpRequest, parent: Model,
     links = AdminLinks(request.user)
     shown = [_bound(table, type(parent)) for table in tables if links.may_view(table.model)]
     numbers = {table.key: table.page_number(request) for table in shown}
-    records = read_related_pages({
+    records = read_together({
         table.key: table.page_queryset(parent=parent, user=request.user, number=numbers[table.key])
         for table in shown})
     return [table.page(records=records[table.key], number=numbers[table.key], request=request, links=links)
