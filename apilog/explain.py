@@ -9,6 +9,7 @@ from apilog.models import ApiRequest
 from apilog.selectors import (
     ApiWindow, api_changes_between, platform_callback_deliveries, platform_failed_requests, platform_traffic,
 )
+from apilog.traffic_summary import traffic_summary
 from apilog.verdicts import api_request_verdict, platform_api_verdict, platform_callbacks_verdict, request_window
 from opsconsole.explaining.base import Explanation
 from opsconsole.explaining.registry import register
@@ -26,10 +27,10 @@ class PlatformApiRequests(Explanation):
 
     def explain(self, platform):
         window = recent_window()
-        traffic = platform_traffic(platform_id=platform.pk, window=window)
-        diagnosis = api_diagnosis(traffic, api_changes_between(start=window.start, end=window.end))
+        changes = api_changes_between(start=window.start, end=window.end)
+        summary = traffic_summary(platform_id=platform.pk, window=window, changes=changes)
         failures = platform_failed_requests(platform=platform, window=window)
-        return platform_api_verdict(platform=platform, traffic=traffic, diagnosis=diagnosis, failures=failures)
+        return platform_api_verdict(platform=platform, summary=summary, failures=failures)
 
 
 @register

@@ -8,16 +8,13 @@ import datetime
 import json
 from collections import Counter
 from dataclasses import dataclass
-from operator import attrgetter
 
 from accounts.models import Platform
-from apilog.diagnosis import api_diagnosis
-from apilog.latency import LatencyHistogram
 from apilog.models import ApiChange, ApiRequest
 from apilog.selectors import (
-    DEFAULT_DAYS, MAX_DAYS, ApiWindow, PlatformTraffic, TrafficCell, api_changes_between,
-    platform_callback_deliveries, platform_failed_requests, platform_traffic,
+    DEFAULT_DAYS, MAX_DAYS, ApiWindow, api_changes_between, platform_callback_deliveries, platform_failed_requests,
 )
+from apilog.traffic_summary import TrafficRow, TrafficSummary, traffic_summary
 from apilog.verdicts import platform_api_verdict, platform_callbacks_verdict
 from opsconsole.explaining.panel import ShownAnswer, ShownEvidence, record_url
 from payments.models import CallbackDelivery
@@ -27,7 +24,7 @@ VIEW_DELIVERIES = "payments.view_callbackdelivery"
 ENDPOINTS_CHARTED = 6
 SLOWEST_SHOWN = 5
 DELIVERIES_SHOWN = 15
-STATUS_CLASSES = (
+STATUS_SERIES = (
     ("succeeded", "Succeeded (2xx, 3xx)", "#22c55e"),
     ("refused", "Refused (4xx)", "#f59e0b"),
     ("failed", "Failed (5xx)", "#ef4444"),
@@ -58,29 +55,6 @@ def api_window_from(*, since: str | None, until: str | None, today: datetime.dat
     if len(window.days) > MAX_DAYS:
         return None, LENGTH_PROBLEM
     return window, None
-
-
-def status_class(status_code: int) -> str:
-    return "failed" if status_code >= 500 else "refused" if status_code >= 400 else "succeeded"
-
-
-@dataclass(frozen=True)
-class TrafficRow:
-    """Requests grouped one way (by endpoint, or by client version) over the window."""
-
-    name: str
-    total: int
-    failed: int
-    top_error: str
-    latency: LatencyHistogram
-
-    @property
-    def error_rate(self) -> float:
-        return self.failed / self.total if self.total else 0.0
-
-    @property
-    def error_percent(self) -> str:
-        return f"{self.error_rate * 100:.1f}%"
 
 
 @dataclass(frozen=True)
@@ -123,28 +97,26 @@ class PlatformApiPage:
 
 
 def platform_api_page(*, platform: Platform, window: ApiWindow, user) -> PlatformApiPage:
-    traffic = platform_traffic(platform_id=platform.pk, window=window)
     changes = api_changes_between(start=window.start, end=window.end)
+    summary = traffic_summary(platform_id=platform.pk, window=window, changes=changes)
     failures = platform_failed_requests(platform=platform, window=window)
-    diagnosis = api_diagnosis(traffic, changes)
     verdicts = [("Are this platform's API requests failing, and why?",
-                 platform_api_verdict(platform=platform, traffic=traffic, diagnosis=diagnosis, failures=failures))]
+                 platform_api_verdict(platform=platform, summary=summary, failures=failures))]
     deliveries = None
     if user.has_perm(VIEW_DELIVERIES):
         deliveries = platform_callback_deliveries(platform=platform, window=window)
         verdicts.append(("Is this platform receiving its callbacks?",
                          platform_callbacks_verdict(platform=platform, window=window, deliveries=deliveries)))
-    by_endpoint = _rows(traffic.cells, by="endpoint")
+    by_endpoint = summary.by_endpoint
     marks = [ChangeMark(change, change.changed_at.astimezone(datetime.UTC).date(), record_url(change, user))
              for change in changes]
     return PlatformApiPage(
         platform=platform, window=window,
-        total=sum(row.total for row in by_endpoint), failed=sum(row.failed for row in by_endpoint),
+        total=summary.total, failed=summary.failed,
         answers=[_shown(question, verdict, user) for question, verdict in verdicts],
-        status_chart=_status_chart(traffic, marks), endpoint_chart=_endpoint_chart(traffic, by_endpoint, marks),
+        status_chart=_status_chart(summary, marks), endpoint_chart=_endpoint_chart(summary, marks),
         by_endpoint=sorted(by_endpoint, key=lambda row: (-row.error_rate, -row.total, row.name)),
-        by_client=sorted(_rows(traffic.cells, by="client"),
-                         key=lambda row: (-row.error_rate, -row.total, row.name)),
+        by_client=sorted(summary.by_client, key=lambda row: (-row.error_rate, -row.total, row.name)),
         slowest=sorted(by_endpoint, key=lambda row: -(row.latency.p95_ms or 0))[:SLOWEST_SHOWN],
         changes=marks, failures=failures,
         deliveries=deliveries[:DELIVERIES_SHOWN] if deliveries is not None else None,
@@ -155,26 +127,6 @@ def platform_api_page(*, platform: Platform, window: ApiWindow, user) -> Platfor
 def _shown(question, verdict, user) -> ShownAnswer:
     evidence = [ShownEvidence(item.label, str(item.value), record_url(item.record, user)) for item in verdict.evidence]
     return ShownAnswer(question, verdict, evidence, None, None)
-
-
-def _rows(cells: list[TrafficCell], *, by: str) -> list[TrafficRow]:
-    """The cells added up by their attribute `by` ("endpoint" or "client"), in the order the
-    names first appear."""
-    groups: dict[str, list[TrafficCell]] = {}
-    name_of = attrgetter(by)
-    for cell in cells:
-        groups.setdefault(name_of(cell), []).append(cell)
-    return [_row(name, group) for name, group in groups.items()]
-
-
-def _row(name: str, cells: list[TrafficCell]) -> TrafficRow:
-    errors = Counter()
-    for cell in cells:
-        if cell.failed:
-            errors[f"{cell.status_code} {cell.error_code}".strip()] += cell.count
-    return TrafficRow(name, sum(cell.count for cell in cells), sum(errors.values()),
-                      errors.most_common(1)[0][0] if errors else "",
-                      LatencyHistogram.summed(cell.latency for cell in cells))
 
 
 def _day_label(day: datetime.date) -> str:
@@ -206,27 +158,23 @@ def _options(*, stacked: bool) -> dict:
     }
 
 
-def _status_chart(traffic: PlatformTraffic, marks: list[ChangeMark]) -> Chart:
-    days = traffic.window.days
-    position = {day: index for index, day in enumerate(days)}
-    counts = {key: [0] * len(days) for key, _, _ in STATUS_CLASSES}
-    for cell in traffic.cells:
-        counts[status_class(cell.status_code)][position[cell.day]] += cell.count
-    datasets = [{"label": label, "data": counts[key], "backgroundColor": colour, "order": 1, "stack": "requests"}
-                for key, label, colour in STATUS_CLASSES]
+def _status_chart(summary: TrafficSummary, marks: list[ChangeMark]) -> Chart:
+    days = summary.window.days
+    no_requests = (0,) * len(days)
+    datasets = [{"label": label, "data": summary.daily_by_status.get(key, no_requests), "backgroundColor": colour,
+                 "order": 1, "stack": "requests"}
+                for key, label, colour in STATUS_SERIES]
     return Chart(json.dumps({"labels": [_day_label(day) for day in days],
                              "datasets": [*datasets, _change_markers(days, marks)]}),
                  json.dumps(_options(stacked=True)))
 
 
-def _endpoint_chart(traffic: PlatformTraffic, by_endpoint: list[TrafficRow], marks: list[ChangeMark]) -> Chart:
-    days = traffic.window.days
-    position = {day: index for index, day in enumerate(days)}
-    busiest = [row.name for row in sorted(by_endpoint, key=lambda row: -row.total)[:ENDPOINTS_CHARTED]]
-    series = {name: [0] * len(days) for name in [*busiest, "Other endpoints"]}
-    for cell in traffic.cells:
-        name = cell.endpoint if cell.endpoint in busiest else "Other endpoints"
-        series[name][position[cell.day]] += cell.count
+def _endpoint_chart(summary: TrafficSummary, marks: list[ChangeMark]) -> Chart:
+    days = summary.window.days
+    busiest = [row.name for row in sorted(summary.by_endpoint, key=lambda row: -row.total)[:ENDPOINTS_CHARTED]]
+    others = [daily for name, daily in summary.daily_by_endpoint.items() if name not in busiest]
+    series = {**{name: summary.daily_by_endpoint[name] for name in busiest},
+              "Other endpoints": [sum(counts) for counts in zip(*others)] if others else [0] * len(days)}
     datasets = [{"type": "line", "label": name, "data": data, "borderColor": colour, "backgroundColor": colour,
                  "order": 1, "tension": 0.2, "pointRadius": 0}
                 for (name, data), colour in zip(series.items(), ENDPOINT_COLOURS) if any(data)]

@@ -12,7 +12,8 @@ from accounts.models import Platform
 from apilog.clients import ApiClient
 from apilog.diagnosis import ApiDiagnosis, BreakingChangeFinding, RiseFinding
 from apilog.models import ApiChange, ApiRequest
-from apilog.selectors import ApiWindow, PlatformTraffic
+from apilog.selectors import ApiWindow
+from apilog.traffic_summary import TrafficSummary
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
 from payments.models import Callback, CallbackDelivery
 
@@ -66,20 +67,18 @@ def _example(failures: list[ApiRequest], endpoint: str, *, client: ApiClient | N
 
 # The platform's API requests ----------------------------------------------------------------------
 
-def platform_api_verdict(*, platform: Platform, traffic: PlatformTraffic, diagnosis: ApiDiagnosis,
-                         failures: list[ApiRequest]) -> Verdict:
-    total = sum(cell.count for cell in traffic.cells)
-    if not total:
+def platform_api_verdict(*, platform: Platform, summary: TrafficSummary, failures: list[ApiRequest]) -> Verdict:
+    if not summary.total:
         return Verdict(
             "platform.api.no_requests",
-            f"{platform.name} made no API requests between {day(traffic.window.since)} and {day(traffic.window.until)}.",
+            f"{platform.name} made no API requests between {day(summary.window.since)} and {day(summary.window.until)}.",
             f"If its developers say requests fail, they do not reach us: check they call the {platform.get_environment_display().lower()} "
             f"host with client id {platform.client_id}.",
             [Evidence("Platform", str(platform), platform)],
         )
-    findings = diagnosis.findings
+    findings = summary.diagnosis.findings
     if not findings:
-        return _healthy(platform, traffic, total)
+        return _healthy(platform, summary)
     first, *others = findings
     verdict = (_breaking_change_verdict(first, failures) if isinstance(first, BreakingChangeFinding)
                else _rise_verdict(first, failures))
@@ -88,11 +87,11 @@ def platform_api_verdict(*, platform: Platform, traffic: PlatformTraffic, diagno
                    verdict.retry_can_help, verdict.task, verdict.tell_the_customer)
 
 
-def _healthy(platform, traffic: PlatformTraffic, total: int) -> Verdict:
-    failed = sum(cell.count for cell in traffic.cells if cell.failed)
+def _healthy(platform, summary: TrafficSummary) -> Verdict:
+    total, failed = summary.total, summary.failed
     return Verdict(
         "platform.api.healthy",
-        f"{platform.name}'s {total:,} API requests since {day(traffic.window.since)} show no pattern of failures: "
+        f"{platform.name}'s {total:,} API requests since {day(summary.window.since)} show no pattern of failures: "
         f"{failed:,} failed ({percent(failed / total)}), no client version fails after an API change and no endpoint "
         "got worse.",
         "If the platform's developers report an error, ask for the request id and search for it.",

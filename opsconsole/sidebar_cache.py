@@ -11,13 +11,10 @@ lifetime bounds how stale a badge's number would be, were one added to a link
 (docs/decisions.md, "The sidebar").
 """
 
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-
 from django.contrib import admin
 from django.template import Context
+
+from opsconsole.process_memo import ProcessMemo
 
 SIDEBAR_CACHE_SECONDS = 60
 # About as many as there are roles times links; the least recently made go first beyond it.
@@ -25,36 +22,7 @@ SIDEBAR_CACHE_ENTRIES = 512
 # Unfold's own choice between its links and Django's app list, rendered on a miss.
 SIDEBAR_LINKS_TEMPLATE = "opsconsole/sidebar_links.html"
 
-
-class RenderedSidebars:
-    """Rendered HTML by the state it was rendered for, each kept `seconds`, at most `entries`."""
-
-    def __init__(self, *, seconds: float, entries: int, clock: Callable[[], float] = time.monotonic):
-        self._seconds, self._entries, self._clock = seconds, entries, clock
-        self._html: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
-        self._lock = threading.Lock()  # pages of one process may render on several threads
-
-    def get(self, state: Hashable) -> str | None:
-        """The HTML rendered for `state` less than `seconds` ago, or None."""
-        with self._lock:
-            made_at, html = self._html.get(state, (None, None))
-            if made_at is None or self._clock() - made_at >= self._seconds:
-                return None
-            return html
-
-    def put(self, state: Hashable, html: str) -> None:
-        with self._lock:
-            self._html.pop(state, None)
-            self._html[state] = (self._clock(), html)
-            while len(self._html) > self._entries:
-                self._html.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._html.clear()
-
-
-rendered_sidebars = RenderedSidebars(seconds=SIDEBAR_CACHE_SECONDS, entries=SIDEBAR_CACHE_ENTRIES)
+rendered_sidebars = ProcessMemo(seconds=SIDEBAR_CACHE_SECONDS, entries=SIDEBAR_CACHE_ENTRIES)
 
 
 def sidebar_links(context: Context) -> str:

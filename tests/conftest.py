@@ -20,6 +20,16 @@ def require_service(name: str, available: bool) -> None:
     pytest.skip(f"{name} is not available on this machine")
 
 
+@pytest.fixture(autouse=True)
+def no_kept_traffic_summaries():
+    """Platform traffic summaries are kept in the process under the state of the rollups they
+    added up (apilog/traffic_summary.py); a test database rolled back may bring a state back
+    with other rows behind it."""
+    from apilog.traffic_summary import kept_summaries
+
+    kept_summaries.clear()
+
+
 def make_staff(username: str, *, group_name: str | None = None, superuser: bool = False) -> User:
     user = User.objects.create_user(
         username=username, password=PASSWORD, is_staff=True, is_superuser=superuser

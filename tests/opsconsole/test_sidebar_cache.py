@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from unfold.sites import UnfoldAdminSite
 
-from opsconsole.sidebar_cache import SIDEBAR_CACHE_SECONDS, RenderedSidebars, rendered_sidebars
+from opsconsole.process_memo import ProcessMemo
+from opsconsole.sidebar_cache import SIDEBAR_CACHE_SECONDS, rendered_sidebars
 
 SIDEBAR_LINKS_START = '<div id="nav-sidebar-apps"'
 # The part of the sidebar after its links: the signed-in person's menu.
@@ -119,7 +120,7 @@ class Clock:
 
 def test_kept_links_last_their_lifetime_and_the_oldest_go_first():
     clock = Clock()
-    kept = RenderedSidebars(seconds=SIDEBAR_CACHE_SECONDS, entries=2, clock=clock)
+    kept = ProcessMemo(seconds=SIDEBAR_CACHE_SECONDS, entries=2, clock=clock)
     kept.put("ops on items", "<a>Items</a>")
     clock.now += SIDEBAR_CACHE_SECONDS - 1
     assert kept.get("ops on items") == "<a>Items</a>"
