@@ -1,8 +1,9 @@
 """Why is this seller not being paid?"""
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from accounts.models import Customer
+from batches.models import BatchEntry
 from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, Explanation, Verdict
 from opsconsole.explaining.registry import register
@@ -21,9 +22,13 @@ class SellerPayouts(Explanation):
         return customer.kind == Customer.Kind.SELLER
 
     def explain(self, seller):
+        unpaid_newest = seller.disbursements.filter(~Q(status=Disbursement.Status.PAID)).order_by("-id")
         read = read_together({
             **seller_payout_reads(seller),
-            "unpaid": seller.disbursements.filter(~Q(status=Disbursement.Status.PAID)).order_by("-id")[:1],
+            "unpaid": unpaid_newest[:1],
+            # Its batch entry, in the same statement: the answer then costs no second round trip.
+            "unpaid_entry": BatchEntry.objects.select_related("batch").filter(
+                disbursement_id=Subquery(unpaid_newest.values("id")[:1])).order_by("-id")[:1],
             "in_escrow": seller.items_sold.filter(state__in=ESCROW_STATES).order_by("state_changed_at")[:1],
         })
         unpaid = next(iter(read["unpaid"]), None)
@@ -32,9 +37,11 @@ class SellerPayouts(Explanation):
             return Verdict(blocker.code.replace("payout.", "seller.", 1), blocker.summary, blocker.next_step,
                            evidence, task=blocker.task)
         if unpaid:
-            from payments.explain import DisbursementStatus
+            from payments.explain import unpaid_disbursement_verdict
 
-            verdict = DisbursementStatus().explain(unpaid)
+            unpaid.seller = seller
+            verdict = unpaid_disbursement_verdict(unpaid, entry=next(iter(read["unpaid_entry"]), None),
+                                                  payout_blocker=lambda: None)  # none: asked above
             return Verdict(verdict.code.replace("disbursement.", "seller.", 1), verdict.summary, verdict.next_step,
                            verdict.evidence, verdict.retry_can_help, verdict.task)
         if in_escrow := next(iter(read["in_escrow"]), None):

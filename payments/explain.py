@@ -1,6 +1,8 @@
 """Why is this item in its state? Why was this card declined? Why was this disbursement not paid?
 Why did the platform not receive this callback?"""
 
+from collections.abc import Callable
+
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
@@ -188,33 +190,45 @@ class DisbursementStatus(Explanation):
     question = "Why have these funds not reached the seller?"
 
     def explain(self, disbursement):
-        evidence = [Evidence("Disbursement", f"{disbursement.reference} ({disbursement.get_status_display().lower()})", disbursement)]
         if disbursement.status == Disbursement.Status.PAID:
             return Verdict("disbursement.paid", f"Paid on {day(disbursement.paid_at)}.",
-                           "If the seller cannot see it, ask them to check with their bank quoting the reference.", evidence)
-        entry = batch_entry_for(disbursement_id=disbursement.pk)
-        if entry:
-            evidence.append(Evidence("Batch", f"{entry.batch.reference} ({entry.batch.get_status_display().lower()})", entry.batch))
-        if disbursement.status == Disbursement.Status.RETURNED and entry and entry.return_code:
-            return returned_verdict(disbursement, entry, evidence)
-        if entry and entry.batch.status == BatchStatus.FAILED:
-            return Verdict("disbursement.batch_failed",
-                           f"The batch {entry.batch.reference} carrying this disbursement failed: {entry.batch.failure_reason}",
-                           "Reprocess the batch.", evidence, retry_can_help=True,
-                           task=SuggestedTask("reprocess-batch", entry.batch.pk, {"confirm_reference": entry.batch.reference}))
-        if blocker := seller_payout_blocker(disbursement.seller):
-            return Verdict(blocker.code.replace("payout.", "disbursement.", 1), blocker.summary, blocker.next_step,
-                           [*evidence, *blocker.evidence], task=blocker.task)
-        if disbursement.status == Disbursement.Status.FAILED:
-            return Verdict("disbursement.failed", f"The disbursement failed: {disbursement.failure_reason or 'no reason recorded'}.",
-                           "Retry the disbursement to the seller's verified bank account.", evidence, retry_can_help=True,
-                           task=SuggestedTask("retry-disbursement", disbursement.pk))
-        if entry and entry.batch.status in (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED):
-            arrives = day(batch_expected_clearing_date(batch=entry.batch))
-            return Verdict("disbursement.in_batch", f"The disbursement is in batch {entry.batch.reference}; the money "
-                           f"reaches the seller's bank on {arrives}.", f"Nothing to do: expect it on {arrives}.", evidence)
-        return next_payout_verdict(code="disbursement.awaiting_batch", subject=f"Disbursement {disbursement.reference}",
-                                   currency=disbursement.currency, evidence=evidence)
+                           "If the seller cannot see it, ask them to check with their bank quoting the reference.",
+                           [disbursement_evidence(disbursement)])
+        return unpaid_disbursement_verdict(disbursement, entry=batch_entry_for(disbursement_id=disbursement.pk),
+                                           payout_blocker=lambda: seller_payout_blocker(disbursement.seller))
+
+
+def disbursement_evidence(disbursement) -> Evidence:
+    return Evidence("Disbursement", f"{disbursement.reference} ({disbursement.get_status_display().lower()})", disbursement)
+
+
+def unpaid_disbursement_verdict(disbursement, *, entry, payout_blocker: Callable[[], Verdict | None]) -> Verdict:
+    """Why a disbursement not yet paid is where it is. `entry`: its latest batch entry with its
+    batch, or None; `payout_blocker`: what stops every payout to its seller, asked only when the
+    batch does not explain it already."""
+    evidence = [disbursement_evidence(disbursement)]
+    if entry:
+        evidence.append(Evidence("Batch", f"{entry.batch.reference} ({entry.batch.get_status_display().lower()})", entry.batch))
+    if disbursement.status == Disbursement.Status.RETURNED and entry and entry.return_code:
+        return returned_verdict(disbursement, entry, evidence)
+    if entry and entry.batch.status == BatchStatus.FAILED:
+        return Verdict("disbursement.batch_failed",
+                       f"The batch {entry.batch.reference} carrying this disbursement failed: {entry.batch.failure_reason}",
+                       "Reprocess the batch.", evidence, retry_can_help=True,
+                       task=SuggestedTask("reprocess-batch", entry.batch.pk, {"confirm_reference": entry.batch.reference}))
+    if blocker := payout_blocker():
+        return Verdict(blocker.code.replace("payout.", "disbursement.", 1), blocker.summary, blocker.next_step,
+                       [*evidence, *blocker.evidence], task=blocker.task)
+    if disbursement.status == Disbursement.Status.FAILED:
+        return Verdict("disbursement.failed", f"The disbursement failed: {disbursement.failure_reason or 'no reason recorded'}.",
+                       "Retry the disbursement to the seller's verified bank account.", evidence, retry_can_help=True,
+                       task=SuggestedTask("retry-disbursement", disbursement.pk))
+    if entry and entry.batch.status in (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED):
+        arrives = day(batch_expected_clearing_date(batch=entry.batch))
+        return Verdict("disbursement.in_batch", f"The disbursement is in batch {entry.batch.reference}; the money "
+                       f"reaches the seller's bank on {arrives}.", f"Nothing to do: expect it on {arrives}.", evidence)
+    return next_payout_verdict(code="disbursement.awaiting_batch", subject=f"Disbursement {disbursement.reference}",
+                               currency=disbursement.currency, evidence=evidence)
 
 
 def returned_verdict(disbursement, entry, evidence) -> Verdict:

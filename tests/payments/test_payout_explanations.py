@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import BankAccount, Customer
 from batches.models import Batch, BatchEntry, Network
@@ -110,3 +112,19 @@ def test_seller_verdicts():
 
 def test_a_buyer_gets_no_payout_question():
     assert object_explain(obj=make_customer(kind=Customer.Kind.BUYER)) == []
+
+
+def test_a_seller_waiting_on_a_batch_is_answered_in_as_many_queries_as_one_owed_nothing():
+    paid_seller = make_customer(kind=Customer.Kind.SELLER)
+    make_bank_account(customer=paid_seller)
+    waiting = make_disbursement(status=Disbursement.Status.BATCHED)
+    make_batch_entry(batch=make_batch(status=Batch.Status.SUBMITTED, processing_date=datetime.date(2026, 11, 27),
+                                      cutoff_at=FRIDAY_MORNING.replace(hour=16), submitted_at=FRIDAY_MORNING),
+                     disbursement=waiting)
+    with CaptureQueriesContext(connection) as owed_nothing:
+        assert verdict_of(paid_seller, "seller").code == "seller.nothing_owed"
+    seller = Customer.objects.get(pk=waiting.seller_id)
+    with CaptureQueriesContext(connection) as waiting_on_batch:
+        verdict = verdict_of(seller, "seller")
+    assert verdict.code == "seller.in_batch" and "Monday 30 November 2026" in verdict.summary
+    assert len(waiting_on_batch.captured_queries) == len(owed_nothing.captured_queries)
