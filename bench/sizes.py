@@ -20,10 +20,10 @@ DEFAULT_COUNTS = {
     "reprocess_entries": 1_000_000,
     "import_rows": 5_000,
 }
-# Below these a size no longer has the shape of the default one (a batch per network and
-# direction, a few customers per platform), or a job measures its start-up instead of its work.
+# Below these a size no longer has the shape of the default one (lists longer than a page of
+# 100, a few customers per platform), or a job measures its start-up instead of its work.
 MINIMUM_COUNTS = {
-    "customers": 600, "items": 1_500, "transactions": 5_000, "batches": 20, "task_runs": 50,
+    "customers": 600, "items": 1_500, "transactions": 5_000, "batches": 240, "task_runs": 50,
     "audit_events": 200, "api_requests": 2_000, "reprocess_entries": 12_000, "import_rows": 500,
 }
 NAMED_FACTORS = {"small": 0.001, "medium": 0.01, "default": 1.0}
