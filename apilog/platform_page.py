@@ -1,6 +1,7 @@
-"""What the platform page shows: its API traffic over a window of days, read once (the rollups,
-the changelog, the newest failing requests, the newest callbacks' deliveries) and turned into
-charts, tables and the console's answers — a fixed handful of queries whatever the traffic."""
+"""What the platform page shows: its API traffic over a window of days, read once (the rollups'
+summary of apilog/traffic_summary.py, the changelog, the newest failing requests, the newest
+callbacks' deliveries) and turned into charts, tables and the console's answers — a fixed handful
+of queries whatever the traffic."""
 
 from __future__ import annotations
 

@@ -65,10 +65,13 @@ def pages(module_clients) -> list[Page]:
 def test_every_page_the_lead_opens_stays_within_the_budget_at_both_sizes(pages, db):
     opened = [page for page in pages if page.status[SMALL] == 200]
     assert {page.label for page in opened if page.kind == "list"} == set(LIST_MODELS)
+    # Off PostgreSQL the reads a page combines into one statement (opsconsole/combined_reads.py)
+    # run one by one: their number still must not grow, but the budget is PostgreSQL's.
+    budget = QUERY_BUDGET if connection.vendor == "postgresql" else float("inf")
     problems = []
     for page in opened:
         small, large = page.queries[SMALL], page.queries[LARGE]
-        if len(large) != len(small) or len(large) > QUERY_BUDGET:
+        if len(large) != len(small) or len(large) > budget:
             problems.append(f"{page.kind} {page.url}: {len(small)} then {len(large)} statements\n  "
                             + "\n  ".join(sql[:200] for sql in large))
     assert problems == []

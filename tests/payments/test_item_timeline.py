@@ -176,7 +176,9 @@ def test_the_timeline_runs_as_many_queries_for_a_long_life_as_for_a_short_one(st
     large_queries, large_events = count_queries(world.item)
 
     assert large_events > 2 * small_events
-    assert large_queries == small_queries <= 2
+    assert large_queries == small_queries
+    if connection.vendor == "postgresql":
+        assert small_queries <= 2  # the item's records, then what hangs off them, each as one statement
 
 
 # On the item's page.
