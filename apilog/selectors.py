@@ -97,11 +97,16 @@ CELL_COUNTS = ("latency_total_ms", "latency_max_ms", *BUCKET_FIELDS)
 
 
 def platform_traffic(*, platform_id: int, window: ApiWindow, endpoint: str | None = None) -> PlatformTraffic:
-    """The platform's requests in the window by day, endpoint, client version, status and error
-    code: its daily rollups, read through their unique index (platform, day, …) and added up
-    across environments."""
-    rollups = ApiRequestDailyRollup.objects.filter(platform_id=platform_id, day__gte=window.since,
-                                                   day__lte=window.until)
+    return PlatformTraffic(platform_id, window, traffic_cells(platform_id=platform_id, since=window.since,
+                                                              until=window.until, endpoint=endpoint))
+
+
+def traffic_cells(*, platform_id: int, since: datetime.date, until: datetime.date,
+                  endpoint: str | None = None) -> list[TrafficCell]:
+    """The platform's requests from `since` to `until` by day, endpoint, client version, status
+    and error code, in that order: its daily rollups, read through their unique index
+    (platform, day, …) and added up across environments."""
+    rollups = ApiRequestDailyRollup.objects.filter(platform_id=platform_id, day__gte=since, day__lte=until)
     if endpoint:
         method, _, path = endpoint.partition(" ")
         rollups = rollups.filter(method=method, path=path)
@@ -119,7 +124,7 @@ def platform_traffic(*, platform_id: int, window: ApiWindow, endpoint: str | Non
             latency_by_key[key] = histogram
     cells = [TrafficCell(*key, histogram) for key, histogram in latency_by_key.items()]
     cells.sort(key=lambda cell: (cell.day, cell.endpoint, cell.client, cell.status_code, cell.error_code))
-    return PlatformTraffic(platform_id, window, cells)
+    return cells
 
 
 def api_changes_between(*, start: datetime.datetime, end: datetime.datetime) -> list[ApiChange]:

@@ -2,11 +2,15 @@
 worked out once for each state of the platform's rollups and kept in this process's memory.
 
 A month of a platform's daily rollups is a few thousand cells; reading them, adding them up by
-endpoint, client and day and looking for what went wrong (apilog/diagnosis.py) took ~20 ms on
+endpoint, client and day and looking for what went wrong (apilog/diagnosis.py) took ~25 ms on
 every view, for an answer that changes only when requests are recorded. One aggregate over the
-same index range of rollups — their newest id and summed counts — tells whether anything was
-recorded since; with the changelog entries the diagnosis read, it names the state a kept summary
-was worked out for.
+same index range of rollups — their newest id and summed counts, for the window's last day and
+for the days before it — tells whether anything was recorded since; with the changelog entries
+the diagnosis read, it names the state a kept summary was worked out for.
+
+Requests are recorded as they arrive, so the window's last day (today) changes all day while the
+days before it almost never do: their cells are kept too, and after a recording only the last
+day's rollups are read again (a thirtieth of the month) and the summary worked out anew.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from collections import Counter
 from dataclasses import dataclass
 from operator import attrgetter
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 
 from apilog.diagnosis import ApiDiagnosis, api_diagnosis
 from apilog.latency import LatencyHistogram
 from apilog.models import ApiChange, ApiRequestDailyRollup
-from apilog.selectors import ApiWindow, PlatformTraffic, TrafficCell, platform_traffic
+from apilog.selectors import ApiWindow, PlatformTraffic, TrafficCell, traffic_cells
 from opsconsole.process_memo import ProcessMemo
 
 STATUS_CLASSES = ("succeeded", "refused", "failed")
@@ -28,6 +32,8 @@ STATUS_CLASSES = ("succeeded", "refused", "failed")
 # lifetime and the bound keep the memory a worker spends on summaries no one asks for small.
 KEPT_SECONDS = 15 * 60
 KEPT_SUMMARIES = 64
+# Each holds a few thousand cells, which the garbage collector walks: a few windows' worth.
+KEPT_EARLIER_CELLS = 8
 
 
 def status_class(status_code: int) -> str:
@@ -70,25 +76,47 @@ class TrafficSummary:
 
 
 kept_summaries = ProcessMemo(seconds=KEPT_SECONDS, entries=KEPT_SUMMARIES)
+kept_earlier_cells = ProcessMemo(seconds=KEPT_SECONDS, entries=KEPT_EARLIER_CELLS)
 
 
 def traffic_summary(*, platform_id: int, window: ApiWindow, changes: list[ApiChange]) -> TrafficSummary:
     """The platform's traffic in the window, added up and diagnosed against `changes`."""
-    key = (platform_id, window, _rollups_state(platform_id, window), _changes_state(changes))
+    earlier_state, last_day_state = _rollups_state(platform_id, window)
+    key = (platform_id, window, earlier_state, last_day_state, _changes_state(changes))
     summary = kept_summaries.get(key)
     if summary is None:
-        summary = summarised(platform_traffic(platform_id=platform_id, window=window), changes)
+        cells = _window_cells(platform_id, window, earlier_state)
+        summary = summarised(PlatformTraffic(platform_id, window, cells), changes)
         kept_summaries.put(key, summary)
     return summary
 
 
-def _rollups_state(platform_id: int, window: ApiWindow) -> tuple:
-    """What changes whenever a request of the window is recorded or the rollups are rebuilt:
-    recording adds to the counts, a rebuild makes new rows."""
+def _window_cells(platform_id: int, window: ApiWindow, earlier_state: tuple) -> list[TrafficCell]:
+    """The window's cells: the earlier days' kept from a read in the same state and the last
+    day's read now, or all of them read now (and the earlier days' kept)."""
+    key = (platform_id, window, earlier_state)
+    earlier = kept_earlier_cells.get(key)
+    if earlier is not None:
+        return earlier + traffic_cells(platform_id=platform_id, since=window.until, until=window.until)
+    cells = traffic_cells(platform_id=platform_id, since=window.since, until=window.until)
+    kept_earlier_cells.put(key, [cell for cell in cells if cell.day < window.until])
+    return cells
+
+
+def _rollups_state(platform_id: int, window: ApiWindow) -> tuple[tuple, tuple]:
+    """What changes, for the days before the window's last and for the last, whenever a request
+    of those days is recorded or the rollups are rebuilt: recording adds to the counts, a rebuild
+    makes new rows."""
+    parts = {"earlier": Q(day__lt=window.until), "last_day": Q(day=window.until)}
     state = ApiRequestDailyRollup.objects.filter(
         platform_id=platform_id, day__gte=window.since, day__lte=window.until,
-    ).aggregate(newest=Max("pk"), requests=Sum("request_count"), latency=Sum("latency_total_ms"))
-    return tuple(state.values())
+    ).aggregate(**{
+        f"{part}_{name}": aggregate(column, filter=days)
+        for part, days in parts.items()
+        for name, aggregate, column in (("newest", Max, "pk"), ("requests", Sum, "request_count"),
+                                        ("latency", Sum, "latency_total_ms"))
+    })
+    return tuple(tuple(state[f"{part}_{name}"] for name in ("newest", "requests", "latency")) for part in parts)
 
 
 def _changes_state(changes: list[ApiChange]) -> tuple:

@@ -25,9 +25,10 @@ def no_kept_traffic_summaries():
     """Platform traffic summaries are kept in the process under the state of the rollups they
     added up (apilog/traffic_summary.py); a test database rolled back may bring a state back
     with other rows behind it."""
-    from apilog.traffic_summary import kept_summaries
+    from apilog.traffic_summary import kept_earlier_cells, kept_summaries
 
     kept_summaries.clear()
+    kept_earlier_cells.clear()
 
 
 def make_staff(username: str, *, group_name: str | None = None, superuser: bool = False) -> User:

@@ -214,7 +214,7 @@ def test_the_page_reads_as_many_queries_for_2000_requests_as_for_100(client_as):
     assert few[0] <= READ_BUDGET
 
 
-def test_a_second_view_reuses_the_summary_until_a_request_is_recorded(client_as):
+def test_a_second_view_reuses_the_summary_and_a_recording_rereads_only_its_day(client_as):
     platform = busy_platform(per_day=1)
     client = client_as("engineer")
     first = client.get(page_url(platform)).content.decode()
@@ -229,8 +229,18 @@ def test_a_second_view_reuses_the_summary_until_a_request_is_recorded(client_as)
     record(requests_on_days(platform, first_day=TODAY, last_day=TODAY, per_day=1, endpoint="GET /items/:id",
                             status_code=503, error_code="unavailable"))
     total_before, failed_before = table_rows(first, "api-by-endpoint", "data-endpoint")["GET /items/:id"]
-    after = client.get(page_url(platform)).content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        after = client.get(page_url(platform)).content.decode()
     assert table_rows(after, "api-by-endpoint", "data-endpoint")["GET /items/:id"] == (total_before + 1, failed_before + 1)
+    rollup_reads = [query["sql"] for query in captured.captured_queries
+                    if "apilog_apirequestdailyrollup" in query["sql"] and "SUM(" not in query["sql"].upper()]
+    assert len(rollup_reads) == 1 and FIRST_DAY.isoformat() not in rollup_reads[0], "only today's rollups are read again"
+
+    # A request of an earlier day, recorded late, counts too.
+    record(requests_on_days(platform, first_day=FIRST_DAY, last_day=FIRST_DAY, per_day=1,
+                            endpoint="GET /items/:id", status_code=200))
+    later = client.get(page_url(platform)).content.decode()
+    assert table_rows(later, "api-by-endpoint", "data-endpoint")["GET /items/:id"] == (total_before + 2, failed_before + 1)
 
 
 def test_the_page_reads_the_log_and_the_rollups_through_their_indexes(client_as):
