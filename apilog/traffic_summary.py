@@ -27,7 +27,6 @@ from apilog.models import ApiChange, ApiRequestDailyRollup
 from apilog.selectors import ApiWindow, PlatformTraffic, TrafficCell, traffic_cells
 from opsconsole.process_memo import ProcessMemo
 
-STATUS_CLASSES = ("succeeded", "refused", "failed")
 # Nothing goes stale: a kept summary is found only under the state it was worked out for. The
 # lifetime and the bound keep the memory a worker spends on summaries no one asks for small.
 KEPT_SECONDS = 15 * 60
