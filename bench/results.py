@@ -79,6 +79,14 @@ def job_row(record: dict) -> str:
             f"{budget.describe(record.get('unit', ''))} | {verdict} |")
 
 
+def speed_sentence(run: dict) -> str:
+    speed = run.get("fixed_work_ms")
+    if not speed:
+        return ""
+    return (f" Machine speed: a fixed piece of Python work (bench/machine_speed.py) took {speed['start']:g} ms at "
+            f"the start and {speed['end']:g} ms at the end; lower is faster.")
+
+
 def markdown(run: dict, records: list[dict]) -> str:
     sizes = (run["size"], run["other_size"])
     machine_info = run["machine"]
@@ -87,7 +95,7 @@ def markdown(run: dict, records: list[dict]) -> str:
         "",
         f"Machine: {machine_info['cores']} cores ({machine_info['cpu']}), {machine_info['memory_gb']} GB, "
         f"PostgreSQL {run['postgres']}, Python {machine_info['python']}. Load average at the end: "
-        f"{machine_info['load_average_at_end']}.",
+        f"{machine_info['load_average_at_end']}.{speed_sentence(run)}",
         f"Data: {run['counts_summary']}.",
         f"Pages: {run['samples']} timed requests each after {run['warmups']} warm-up requests, measured by the client "
         f"over HTTP against gunicorn ({run['server']}); stock pages at most {run['stock_samples']} requests with a "

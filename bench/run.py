@@ -22,6 +22,7 @@ from bench.database import PROJECT_DIR, connect, migrated_like_the_code
 from bench.environment import bench_environment
 from bench.generate import generated_dataset
 from bench.http_timing import Client, PageTiming, measure
+from bench.machine_speed import fixed_work_ms
 from bench.results import SUMMARY_TABLES, machine, markdown, results_write, today, with_verdicts
 from bench.server import WORKERS, ConsoleServer
 from bench.sizes import Size, size_named
@@ -131,6 +132,7 @@ def postgres_version(database: str) -> str:
 
 def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reuse: bool) -> list[dict]:
     started = time.monotonic()
+    speed_at_start = fixed_work_ms()
     second = other_size(size)
     with tempfile.TemporaryDirectory(prefix="bench-") as temporary:
         log_dir = Path(temporary)
@@ -158,6 +160,7 @@ def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reus
     run_info = {
         "date": today(), "size": size.name, "factor": size.factor, "other_size": second.name,
         "machine": machine(), "postgres": postgres_version(size.database_name),
+        "fixed_work_ms": {"start": speed_at_start, "end": fixed_work_ms()},
         "counts_summary": ", ".join(f"{counts[table]:,} {table.split('_', 1)[1]}" for table in SUMMARY_TABLES
                                     if table in counts),
         "samples": samples, "warmups": WARMUPS, "stock_samples": stock_samples,

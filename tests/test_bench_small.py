@@ -112,6 +112,12 @@ def test_the_table_is_written_and_printed_with_a_row_per_record(small_run):
     assert "Machine:" in small_run["markdown"]
 
 
+def test_the_machine_speed_is_read_at_the_start_and_the_end(small_run):
+    speed = small_run["results"]["run"]["fixed_work_ms"]
+    assert speed["start"] > 0 and speed["end"] > 0
+    assert f"took {speed['start']:g} ms at the start and {speed['end']:g} ms at the end" in small_run["markdown"]
+
+
 def test_the_generated_data_is_consistent_and_its_audit_trail_verifies(small_run):
     completed = subprocess.run([sys.executable, "-m", "bench.checks", "--database", f"{DATABASE_PREFIX}_small"],
                                cwd=PROJECT_DIR, env=bench_env(), capture_output=True, text=True, timeout=300)
