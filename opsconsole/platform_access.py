@@ -38,16 +38,17 @@ def visible_platform_ids(user) -> frozenset[int] | None:
     if user.is_superuser:
         return None
     if not hasattr(user, _CACHE_ATTRIBUTE):
-        remember_platform_access(user, list(platform_access_rows(user).values_list(PLATFORM_ID, flat=True)))
+        remember_platform_access(user, list(platform_access_rows(user.pk).values_list(PLATFORM_ID, flat=True)))
     return getattr(user, _CACHE_ATTRIBUTE)
 
 
-def platform_access_rows(user) -> QuerySet:
-    """`user`'s restriction, one row per platform it allows once its PLATFORM_ID is selected.
+def platform_access_rows(user_id) -> QuerySet:
+    """The restriction of the user `user_id` names (their key, or an expression giving it), one
+    row per platform it allows once its PLATFORM_ID is selected.
 
     That selection is a LEFT JOIN: no row means no restriction; a restriction with no platforms
     gives one row whose PLATFORM_ID is NULL."""
-    return StaffPlatformAccess.objects.filter(user_id=user.pk)
+    return StaffPlatformAccess.objects.filter(user_id=user_id)
 
 
 def remember_platform_access(user, platform_ids: list[int | None]) -> None:

@@ -42,8 +42,9 @@ from accounts.models import Customer, Platform
 from apilog.models import ApiRequest
 from batches.models import Batch, BatchEntry
 from opsconsole.admin_urls import admin_change_url
+from opsconsole.kept_statements import QueryValue
 from opsconsole.platform_access import restrict_to_user_platforms, visible_platform_ids
-from opsconsole.search_rows import QueryValue, RowLookup, find_rows
+from opsconsole.search_rows import RowLookup, find_rows
 from payments.models import Charge, Disbursement, Item
 
 DEFAULT_LIMIT = 50

@@ -21,37 +21,16 @@ import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models import Case, Expression, F, Q, TextField, Value, When
+from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Cast
+
+from opsconsole.kept_statements import Statement, compiled
 
 KIND_COLUMN, LOOKUP_COLUMN, KEY_COLUMN = "search_kind", "search_lookup", "search_key"
 # Statements kept: one per shape of query, set of look-ups the person may run, and set of
 # platforms they may see — a few dozen in practice.
 MAX_KEPT_STATEMENTS = 256
-
-
-class QueryValue(Expression):
-    """A value the search query gives, in a look-up's condition (`Q(pk=QueryValue("number", …))`):
-    compiled, a parameter of its own, filled in from `find_rows`'s `values` at each run."""
-
-    def __init__(self, name: str, output_field):
-        super().__init__(output_field=output_field)
-        self.name = name
-
-    def as_sql(self, compiler, connection):
-        return "%s", [self]
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A compiled UNION; `params` holds a `QueryValue` where a value of the query goes. No `sql`
-    when no look-up can find anything (PostgreSQL is then not asked)."""
-
-    sql: str | None
-    params: tuple
-    database: str
 
 
 _kept_statements: dict[Hashable, Statement] = {}
@@ -116,10 +95,7 @@ def find_rows(lookups: Sequence[RowLookup], *, scope: Callable[[type[models.Mode
     statement = _statement(tuple(lookups), scope, scope_key, limit)
     if statement.sql is None:
         return []
-    params = [values[param.name] if isinstance(param, QueryValue) else param for param in statement.params]
-    with connections[statement.database].cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        union = cursor.fetchall()
+    union = statement.rows(values)
 
     def in_order(row):
         position, key = row[1], row[2]
@@ -174,12 +150,7 @@ def _compiled(lookups: Sequence[RowLookup], querysets: Sequence[models.QuerySet]
         else:
             part = part.order_by()  # SQLite takes neither in a compound statement: sorted and cut in find_rows
         parts.append(part)
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    try:
-        sql, params = union.query.get_compiler(using=database).as_sql()
-    except EmptyResultSet:
-        return Statement(None, (), database)
-    return Statement(sql, tuple(params), database)
+    return compiled(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
 
 
 def _instance(model, key, shown: tuple[str, ...], values: list, db: str) -> models.Model:

@@ -5,11 +5,12 @@ import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission, User
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from opsconsole.models import StaffPlatformAccess
-from opsconsole.permission_loading import load_permissions
+from opsconsole.permission_loading import load_permissions, permissions_statement
 from opsconsole.platform_access import visible_platform_ids
 from tests.factories import make_platform
 
@@ -25,6 +26,27 @@ def test_the_permissions_read_in_one_query_are_djangos(staff, username):
     assert person._perm_cache == backend.get_all_permissions(fresh)
     assert person._user_perm_cache == backend.get_user_permissions(fresh)
     assert person._group_perm_cache == backend.get_group_permissions(fresh)
+
+
+def test_the_query_is_compiled_once_and_answers_for_each_person(staff, monkeypatch):
+    permissions_statement.cache_clear()
+    load_permissions(User.objects.get(username="ops"))
+    compilations = []
+    original = SQLCompiler.as_sql
+
+    def counting(compiler, *args, **kwargs):
+        compilations.append(compiler.query.model)
+        return original(compiler, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    auditor, lead = User.objects.get(username="auditor"), User.objects.get(username="lead")
+    compilations.clear()
+    load_permissions(auditor)
+    load_permissions(lead)
+    assert compilations == []
+    assert auditor._perm_cache == ModelBackend().get_all_permissions(User.objects.get(username="auditor"))
+    assert lead._perm_cache == ModelBackend().get_all_permissions(User.objects.get(username="lead"))
+    assert auditor._perm_cache != lead._perm_cache
 
 
 def test_a_permission_given_to_the_person_is_read_with_their_groups(staff):
