@@ -93,8 +93,6 @@ def find_rows(lookups: Sequence[RowLookup], *, scope: Callable[[type[models.Mode
     if not lookups:
         return []
     statement = _statement(tuple(lookups), scope, scope_key, limit)
-    if statement.sql is None:
-        return []
     union = statement.rows(values)
 
     def in_order(row):
