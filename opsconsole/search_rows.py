@@ -17,7 +17,7 @@ a reference, an email), by people who may read the same rows, only fills the val
 
 from __future__ import annotations
 
-import threading
+import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +26,7 @@ from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Cast
 
 from opsconsole.kept_statements import Statement, compiled
+from opsconsole.process_memo import ProcessMemo
 
 KIND_COLUMN, LOOKUP_COLUMN, KEY_COLUMN = "search_kind", "search_lookup", "search_key"
 # Statements kept: one per shape of query, set of look-ups the person may run, and set of
@@ -33,8 +34,8 @@ KIND_COLUMN, LOOKUP_COLUMN, KEY_COLUMN = "search_kind", "search_lookup", "search
 MAX_KEPT_STATEMENTS = 256
 
 
-_kept_statements: dict[Hashable, Statement] = {}
-_keeping = threading.Lock()
+# A statement never goes stale: the SQL of a shape of query does not change while the process runs.
+kept_statements = ProcessMemo(seconds=math.inf, entries=MAX_KEPT_STATEMENTS)
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,10 @@ def find_rows(lookups: Sequence[RowLookup], *, scope: Callable[[type[models.Mode
 def _statement(lookups: tuple[RowLookup, ...], scope, scope_key: Hashable, limit: int) -> Statement:
     """The statement for these look-ups, compiled the first time they are asked in this scope."""
     key = (lookups, scope_key, limit)
-    statement = _kept_statements.get(key)
+    statement = kept_statements.get(key)
     if statement is None:
         statement = _compiled(lookups, [scope(lookup.model) for lookup in lookups], limit)
-        with _keeping:
-            if len(_kept_statements) >= MAX_KEPT_STATEMENTS:
-                _kept_statements.pop(next(iter(_kept_statements)))  # the oldest
-            _kept_statements[key] = statement
+        kept_statements.put(key, statement)
     return statement
 
 

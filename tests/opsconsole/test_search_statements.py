@@ -21,7 +21,7 @@ from tests.factories import make_customer, make_disbursement, make_item, make_pl
 def compilations(monkeypatch) -> list:
     """Each statement compiled from now on, with nothing kept from earlier searches."""
     compiled = []
-    monkeypatch.setattr(search_rows, "_kept_statements", {})
+    search_rows.kept_statements.clear()
     original = search_rows._compiled
 
     def counting(*args, **kwargs):
