@@ -48,6 +48,7 @@ class AuditEvent(AppendOnlyModel):
         TASK_DECLINED = "task.declined", "Task declined"
         TASK_SUCCEEDED = "task.succeeded", "Task succeeded"
         TASK_FAILED = "task.failed", "Task failed"
+        TASK_RESUMED = "task.resumed", "Task resumed"
         LOGIN = "auth.login", "Signed in"
         LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
         LOCKED_OUT = "auth.locked_out", "Locked out"

@@ -14,17 +14,18 @@ FAILURES = {AuditEvent.Action.TASK_REFUSED, AuditEvent.Action.TASK_FAILED}
 DECISIONS = {AuditEvent.Action.TASK_APPROVED, AuditEvent.Action.TASK_DECLINED}
 
 
-def record_task_run_event(run: TaskRun, action: str, *, request=None) -> AuditEvent:
-    """Decisions are the approver's; every other step is taken on the requester's behalf."""
+def record_task_run_event(run: TaskRun, action: str, *, request=None, actor=None, source: str = "") -> AuditEvent:
+    """Decisions are the approver's; a step someone else takes on the run (a resume) names them as
+    `actor`, from `source`; every other step is taken on the requester's behalf."""
     from opsconsole.tasking.base import Risk
     from opsconsole.tasking.registry import registry
 
     task = registry.get(run.task_slug)
-    actor = run.approver if action in DECISIONS else run.requested_by
-    by_requester = action not in DECISIONS
+    by_requester = action not in DECISIONS and actor is None
+    actor = actor or (run.approver if action in DECISIONS else run.requested_by)
     return record_event(
         action, outcome=AuditEvent.Outcome.FAILURE if action in FAILURES else AuditEvent.Outcome.SUCCESS,
-        actor=actor, source=_source(run, task, action), request=request,
+        actor=actor, source=source or _source(run, task, action), request=request,
         ip_address=run.ip_address if by_requester else None, user_agent=run.user_agent if by_requester else "",
         object_type=run.target_type, object_id=run.target_id, object_repr=run.target_repr,
         task_run=run, task_slug=run.task_slug, high_risk=bool(task and task.risk == Risk.HIGH),
@@ -45,4 +46,6 @@ def _summary(run: TaskRun, action: str) -> str:
         return f"{run.task_title}: {run.approval_comment or 'no comment'}"
     if action == AuditEvent.Action.TASK_REQUESTED:
         return f"{run.task_title}: {run.reason}"
+    if action == AuditEvent.Action.TASK_RESUMED:
+        return f"{run.task_title}: resumed after {run.progress_done:,} of {run.progress_total:,} done"
     return f"{run.task_title}: {run.outcome}"

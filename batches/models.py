@@ -41,6 +41,9 @@ class Batch(models.Model):
     failure_reason = models.CharField(max_length=255, blank=True)
     entry_count = models.PositiveIntegerField(default=0)
     total_amount = models.BigIntegerField(default=0)
+    # Reprocess runs that finished on this batch. The next one is round `reprocess_count + 1`, and
+    # an entry it already resubmitted carries that round: a repeated or racing run skips it.
+    reprocess_count = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField()
     history = HistoricalRecords()
 
@@ -83,6 +86,8 @@ class BatchEntry(models.Model):
     return_code = models.CharField(max_length=4, blank=True, help_text="The bank's return reason code (ACH R-code or BECS code).")
     returned_at = models.DateTimeField(null=True, blank=True)
     validation_error = models.CharField(max_length=255, blank=True)
+    reprocess_round = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="The batch's reprocess round that last resubmitted this entry (0: none).")
     created_at = models.DateTimeField()
     history = HistoricalRecords()
 

@@ -30,6 +30,7 @@ class BatchEntryToReprocess(NamedTuple):
     validation_error: str
     account_status: str
     disbursement_id: int | None
+    reprocess_round: int
 
     @property
     def skip_reason(self) -> str | None:
@@ -37,13 +38,18 @@ class BatchEntryToReprocess(NamedTuple):
                                  account_status=self.account_status)
 
 
-def batch_entries_after(*, batch: Batch, after_id: int | None, limit: int) -> list[BatchEntryToReprocess]:
+def batch_entries_after(*, batch: Batch, after_id: int | None, limit: int,
+                        lock: bool = False) -> list[BatchEntryToReprocess]:
     """The next `limit` entries of the batch after `after_id`, in id order, in one query: a
-    chunk costs the same at the start of a million-entry batch as at its end."""
+    chunk costs the same at the start of a million-entry batch as at its end. With `lock`, the
+    entries' rows stay locked until the transaction ends, so what is read is what gets written."""
     entries: QuerySet = batch.entries.order_by("id")
     if after_id is not None:
         entries = entries.filter(id__gt=after_id)
-    rows = entries.values_list("id", "status", "validation_error", "bank_account__status", "disbursement_id")
+    if lock:
+        entries = entries.select_for_update(of=("self",))
+    rows = entries.values_list("id", "status", "validation_error", "bank_account__status", "disbursement_id",
+                               "reprocess_round")
     return [BatchEntryToReprocess(*row) for row in rows[:limit]]
 
 

@@ -167,7 +167,7 @@ def resubmit_row_by_row(batch, *, user) -> int:
                 disbursement.status, disbursement.failure_reason = Disbursement.Status.BATCHED, ""
                 disbursement._history_user, disbursement._change_reason = user, REASON
                 disbursement.save()
-    batch_resubmit(batch=batch)
+    batch_resubmit(batch=batch, reprocess_round=batch.reprocess_count + 1)
     return done
 
 

@@ -13,9 +13,11 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from opsconsole.models import StaffPlatformAccess, TaskRun
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
 from opsconsole.tasking.forms import DecisionForm, in_console_style
-from opsconsole.tasking.selectors import task_run_awaits_decision_by
-from opsconsole.admin_urls import admin_change_url
-from opsconsole.tasking.views import task_run_decide
+from opsconsole.tasking.selectors import (
+    task_run_awaits_decision_by, task_run_resumable_by, task_run_waits_for_queue,
+)
+from opsconsole.admin_urls import admin_change_url, run_page_url
+from opsconsole.tasking.views import task_run_decide, task_run_resume_view
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -85,19 +87,20 @@ class TaskRunAdmin(ReadOnlyModelAdmin):
                     "requested_at", "duration")
     list_filter = ("status", "task_slug", "source")
     list_select_related = ("requested_by", "approver", "target_type")
+    detail_select_related = ("requested_by", "approver", "target_type", "blocked_by")
     search_fields = ("=target_id", "=ticket_reference")
     search_help_text = "An exact target id or ticket reference."
-    detail_select_related = ("requested_by", "approver", "target_type")
     fieldsets = (
         ("Request", {"fields": ("status", "task_title", "task_slug", "target_link", "requested_by",
                                 "requested_at", "source", "ip_address", "user_agent")}),
         ("What and why", {"fields": ("params", "reason", "ticket_reference", "diff_table")}),
-        ("Outcome", {"fields": ("outcome", "approver", "decided_at", "approval_comment", "started_at",
-                                "finished_at", "duration", "idempotency_key")}),
-        ("Background work", {"fields": ("progress", "tally", "checkpoint", "attempts", "dispatched_at",
-                                        "heartbeat_at")}),
+        ("Outcome", {"fields": ("outcome", "blocked_by_link", "approver", "decided_at", "approval_comment",
+                                "started_at", "finished_at", "duration", "idempotency_key")}),
+        ("Background work", {"fields": ("progress", "tally", "chunks_committed", "checkpoint", "attempts",
+                                        "dispatched_at", "heartbeat_at")}),
     )
-    readonly_fields = ("run_number", "status_label", "task", "target_link", "diff_table", "duration", "progress")
+    readonly_fields = ("run_number", "status_label", "task", "target_link", "diff_table", "blocked_by_link",
+                       "duration", "progress")
     change_form_outer_before_template = "opsconsole/tasking/run_summary.html"
 
     def has_view_permission(self, request, obj=None):
@@ -107,11 +110,16 @@ class TaskRunAdmin(ReadOnlyModelAdmin):
 
     def get_urls(self):
         decide = self.admin_site.admin_view(task_run_decide)
-        return [path("<int:run_id>/decide/", decide, name="opsconsole_taskrun_decide"), *super().get_urls()]
+        resume = self.admin_site.admin_view(task_run_resume_view)
+        return [path("<int:run_id>/decide/", decide, name="opsconsole_taskrun_decide"),
+                path("<int:run_id>/resume/", resume, name="opsconsole_taskrun_resume"), *super().get_urls()]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and task_run_awaits_decision_by(run=obj, user=request.user):
             context["decision_form"] = in_console_style(DecisionForm())
+        if obj is not None:
+            context["may_resume"] = task_run_resumable_by(run=obj, user=request.user)
+            context["waits_for_queue"] = task_run_waits_for_queue(run=obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="run", ordering="id")
@@ -136,7 +144,21 @@ class TaskRunAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description="changes")
     def diff_table(self, run):
-        return render_to_string("opsconsole/tasking/diff_table.html", {"changes": run.diff})
+        applied = render_to_string("opsconsole/tasking/diff_table.html", {"changes": run.diff})
+        if not run.preview_differs:
+            return applied
+        confirmed = render_to_string("opsconsole/tasking/diff_table.html", {"changes": run.previewed_diff})
+        return format_html(
+            '<p class="mb-2 font-medium">Worked out when it ran, with the record locked:</p>{}'
+            '<p class="mb-2 mt-4 font-medium" data-previewed-diff>The preview the requester confirmed (the record '
+            'changed in between):</p>{}', applied, confirmed)
+
+    @admin.display(description="refused for")
+    def blocked_by_link(self, run):
+        if run.blocked_by_id is None:
+            return "-"
+        return format_html('<a href="{}" class="text-primary-600">{}</a>', run_page_url(run.blocked_by),
+                           f"Run #{run.blocked_by_id}, in progress on the same object")
 
     @admin.display(description="duration", ordering="duration_ms")
     def duration(self, run):

@@ -6,6 +6,10 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 
+# A run in one of these statuses holds its target: no second run of its conflict group may join it.
+ACTIVE_RUN_STATUSES = ("awaiting_approval", "queued", "running")
+
+
 class TaskRun(models.Model):
     """One request to run a task, and everything that happened to it. Never edited by people:
     only the framework moves it along its statuses, and nothing deletes it."""
@@ -27,6 +31,8 @@ class TaskRun(models.Model):
 
     task_slug = models.CharField(max_length=64)
     task_title = models.CharField(max_length=200)
+    # Runs of one group exclude each other on one target (`OpsTask.conflict_group`).
+    conflict_group = models.CharField(max_length=64, blank=True)
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_repr = models.CharField(max_length=255, blank=True)
@@ -42,6 +48,9 @@ class TaskRun(models.Model):
     params = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
     ticket_reference = models.CharField(max_length=64, blank=True)
+    # What the person confirmed, worked out when they asked; and what the run changed, worked out
+    # under the target's lock when it executed. They differ when the record moved in between.
+    previewed_diff = models.JSONField(default=list, blank=True)
     diff = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=24, choices=Status.choices)
     outcome = models.TextField(blank=True, help_text="The result, the reason for a refusal, or the error.")
@@ -54,8 +63,11 @@ class TaskRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    blocked_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   help_text="The run in progress on the same object that this request was refused for.")
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
+    chunks_committed = models.PositiveIntegerField(default=0)
     # Background runs: where a resumed run carries on from, what it has tallied so far, and
     # when a worker last showed it was alive (the sweep takes over runs whose worker died).
     checkpoint = models.JSONField(null=True, blank=True)
@@ -72,6 +84,13 @@ class TaskRun(models.Model):
             models.Index(fields=["target_type", "target_id"], name="taskrun_target_idx"),
             models.Index(fields=["requested_by", "requested_at"], name="taskrun_requester_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_type", "target_id", "conflict_group"], condition=models.Q(status__in=ACTIVE_RUN_STATUSES),
+                name="taskrun_one_active_per_target",
+                violation_error_message="Another run of this task is already in progress on this object.",
+            ),
+        ]
 
     def __str__(self):
         return f"Run #{self.pk}: {self.task_title} on {self.target_repr}"
@@ -79,6 +98,15 @@ class TaskRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
+    @property
+    def preview_differs(self) -> bool:
+        """Whether what was applied is not what the person saw when they confirmed."""
+        return bool(self.previewed_diff) and self.previewed_diff != self.diff
 
     @property
     def progress_percent(self) -> int:

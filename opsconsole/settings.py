@@ -172,8 +172,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Every call to the broker is bounded, so a hung Redis (the port open, nothing answering) costs a
+# request about three seconds at most: the run stays recorded and the sweep dispatches it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {
     "sweep-task-runs": {"task": "opsconsole.sweep_task_runs", "schedule": 30.0},
     "refresh-ticket-slas": {"task": "support.refresh_ticket_slas", "schedule": 300.0},
@@ -189,6 +192,10 @@ if TASK_RUNNER not in {"celery", "thread", "inline"}:
 TASK_RUN_STALE_AFTER_SECONDS = env.int("TASK_RUN_STALE_AFTER_SECONDS", default=120)
 # A queued run no worker has picked up this long after it was requested is dispatched again.
 TASK_RUN_DISPATCH_GRACE_SECONDS = env.int("TASK_RUN_DISPATCH_GRACE_SECONDS", default=60)
+# A background run's chunk that meets a transient database error (a dropped connection, a write
+# refused for a moment) is tried again this many times in a row, waiting 1, 2, 4… times the backoff.
+TASK_RUN_TRANSIENT_RETRIES = env.int("TASK_RUN_TRANSIENT_RETRIES", default=5)
+TASK_RUN_RETRY_BACKOFF_SECONDS = env.float("TASK_RUN_RETRY_BACKOFF_SECONDS", default=0.5)
 # Batch entries resubmitted per transaction by the reprocess task: about a third of a second's
 # work on two cores, so progress and the heartbeat move several times a second.
 BATCH_REPROCESS_CHUNK_SIZE = env.int("BATCH_REPROCESS_CHUNK_SIZE", default=2000)

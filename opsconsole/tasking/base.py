@@ -65,6 +65,16 @@ class OpsTask:
     description: ClassVar[str] = ""
     risk: ClassVar[Risk] = Risk.LOW
     runs_in_background: ClassVar[bool] = False
+    # Tasks that must not run on one object at the same time share a group: while a run of the
+    # group waits for approval, is queued or runs on an object, the database refuses another.
+    # Empty: the task conflicts only with itself.
+    conflict_group: ClassVar[str] = ""
+    # Background tasks: what one unit of `count_work` is, in the plural ("entries").
+    work_unit: ClassVar[str] = "units"
+
+    @classmethod
+    def conflict_group_name(cls) -> str:
+        return cls.conflict_group or cls.slug
 
     @classmethod
     def permission_codename(cls) -> str:
@@ -103,7 +113,11 @@ class OpsTask:
     def execute_chunk(self, target, params: dict, cursor, run) -> Chunk:
         """Background tasks: do the next piece of work after `cursor` (None at the start) and say
         where the next piece starts. Runs in its own transaction with the run's checkpoint, so a
-        chunk is applied exactly once even if the worker dies and another resumes the run."""
+        chunk is applied exactly once even if the worker dies and another resumes the run.
+
+        Touch only rows still in the state the chunk expects, read under a row lock, and tally
+        the others as skipped: then no row is applied twice even by a second run of the task
+        requested after this one failed half-way."""
         raise NotImplementedError
 
     def finish(self, target, params: dict, run) -> str:

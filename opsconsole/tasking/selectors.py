@@ -8,7 +8,7 @@ from opsconsole.models import TaskRun
 from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.tasking.base import OpsTask
 from opsconsole.tasking.registry import registry
-from opsconsole.tasking.services import APPROVE_PERMISSION
+from opsconsole.tasking.services import APPROVE_PERMISSION, task_run_is_resumable
 
 
 def tasks_runnable_by(*, user, model: type[Model]) -> list[OpsTask]:
@@ -33,3 +33,16 @@ def task_run_awaits_decision_by(*, run: TaskRun, user) -> bool:
         and run.requested_by_id != user.pk
         and user.has_perm(APPROVE_PERMISSION)
     )
+
+
+def task_run_resumable_by(*, run: TaskRun, user) -> bool:
+    """Whether `user` may carry `run` on from where it stopped: a failed background run, and they
+    hold its task's permission (the service checks again when they do)."""
+    task = registry.get(run.task_slug)
+    return task_run_is_resumable(run) and user.has_perm(task.permission_name())
+
+
+def task_run_waits_for_queue(*, run: TaskRun) -> bool:
+    """A queued run that no worker has been handed: the task queue did not answer when it was
+    dispatched, and the sweep will dispatch it once the queue is back."""
+    return run.status == TaskRun.Status.QUEUED and run.dispatched_at is None

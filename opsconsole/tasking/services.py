@@ -2,7 +2,9 @@
 
 Every request leaves a TaskRun, refused ones included. A run executes in one transaction with
 its target row locked, so a failure leaves no partial write, and only a run still `queued`
-executes, so a double submit or a redelivered message applies once.
+executes, so a double submit or a redelivered message applies once. The database holds at most
+one active run of a conflict group on a target (`taskrun_one_active_per_target`), so two people
+asking at once get one run, and the other a refusal naming it.
 """
 
 import datetime
@@ -13,14 +15,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.task_events import FINISHED_ACTIONS, record_task_run_event
 from opsconsole.errors import OpsError
-from opsconsole.models import TaskRun
+from opsconsole.models import ACTIVE_RUN_STATUSES, TaskRun
 from opsconsole.platform_access import platform_id_of, restrict_to_user_platforms, user_may_see_object
 from opsconsole.tasking.base import Chunk, FieldChange, OpsTask
 from opsconsole.tasking.history import recording_history_for
@@ -33,6 +35,15 @@ REASON_REQUIRED = "A reason is required: say why this change is being made."
 TICKET_REFERENCE_MAX = TaskRun._meta.get_field("ticket_reference").max_length
 TICKET_REFERENCE_TOO_LONG = f"A ticket reference is at most {TICKET_REFERENCE_MAX} characters."
 NO_SELF_APPROVAL = "Nobody approves their own request: another person with approval rights must."
+RUN_IN_PROGRESS = ("Run #{run_id} ({title}) is already {status} on this {kind}: a second run cannot start "
+                   "until it has finished.")
+NOT_RESUMABLE = "Run #{run_id} is {status}: only a failed background run can be resumed."
+NOTHING_KEPT = "Nothing was changed."
+WHAT_WAS_KEPT = ("What was kept: {done:,} of {total:,} {unit} worked through in {chunks:,} committed "
+                 "chunk(s){counts}; the rest is untouched. Resume from where it stopped to carry on.")
+# A dropped connection, a serialization failure, a lock or statement timeout, a database restarting:
+# worth trying the same chunk again, which its transaction rolled back whole.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -106,6 +117,7 @@ def _new_run(*, slug, target_id, raw_params, reason, ticket_reference, origin, i
         ticket_reference=ticket_reference.strip(), idempotency_key=idempotency_key,
     )
     if task:
+        run.conflict_group = task.conflict_group_name()
         run.target_type = ContentType.objects.get_for_model(task.model)
         # Recorded even when the requester may not see it: the run belongs to that platform.
         run.platform_id = platform_id_of(task.model, target_id)
@@ -131,19 +143,40 @@ def task_run_request(*, slug: str, target_id, raw_params: dict, reason: str, ori
     except OpsError as refusal:
         return _record_refusal(run, refusal)
     run.target_repr = str(preview.target)[:255]
-    run.diff = [change.as_dict() for change in preview.changes]
+    run.previewed_diff = run.diff = [change.as_dict() for change in preview.changes]
     run.status = TaskRun.Status.AWAITING_APPROVAL if preview.needs_approval else TaskRun.Status.QUEUED
-    try:
-        with transaction.atomic():
-            run.save()
-            record_task_run_event(run, AuditEvent.Action.TASK_REQUESTED)
-            if run.status == TaskRun.Status.QUEUED and preview.task.runs_in_background:
-                transaction.on_commit(lambda: task_run_dispatch(run_id=run.pk))
-    except IntegrityError:  # the same idempotency key, submitted concurrently
-        return TaskRun.objects.get(idempotency_key=idempotency_key)
+    for _ in range(3):  # the run in the way may finish between the refusal and the look-up
+        try:
+            with transaction.atomic():
+                run.save()
+                record_task_run_event(run, AuditEvent.Action.TASK_REQUESTED)
+                if run.status == TaskRun.Status.QUEUED and preview.task.runs_in_background:
+                    transaction.on_commit(lambda: task_run_dispatch(run_id=run.pk))
+            break
+        except IntegrityError:
+            if idempotency_key and (existing := TaskRun.objects.filter(idempotency_key=idempotency_key).first()):
+                return existing  # the same submit, arrived twice at once
+            if in_progress := task_run_in_progress(run):
+                run.blocked_by = in_progress
+                return _record_refusal(run, run_in_progress_refusal(in_progress))
+    else:
+        raise OpsError("Other runs kept starting on this object; try again in a moment.")
     if run.status == TaskRun.Status.QUEUED and not preview.task.runs_in_background:
         return task_run_execute(run_id=run.pk)
     return run
+
+
+def task_run_in_progress(run: TaskRun) -> TaskRun | None:
+    """The active run that holds `run`'s target for its conflict group, other than `run` itself."""
+    runs = TaskRun.objects.filter(target_type=run.target_type, target_id=run.target_id,
+                                  conflict_group=run.conflict_group, status__in=ACTIVE_RUN_STATUSES)
+    return runs.exclude(pk=run.pk).first() if run.pk else runs.first()
+
+
+def run_in_progress_refusal(in_progress: TaskRun) -> OpsError:
+    kind = in_progress.target_type.model_class()._meta.verbose_name if in_progress.target_type else "object"
+    return OpsError(RUN_IN_PROGRESS.format(run_id=in_progress.pk, title=in_progress.task_title,
+                                           status=in_progress.get_status_display().lower(), kind=kind))
 
 
 def _record_refusal(run: TaskRun, refusal: OpsError) -> TaskRun:
@@ -156,9 +189,11 @@ def _record_refusal(run: TaskRun, refusal: OpsError) -> TaskRun:
     return run
 
 
-def task_run_dispatch(*, run_id: int) -> None:
-    """Hand a queued background run to a worker: Celery when a broker is configured, else a
-    thread of this process. If the broker is down the run stays queued for the sweep."""
+def task_run_dispatch(*, run_id: int) -> bool:
+    """Hand a queued run to a worker: Celery when a broker is configured, else a thread of this
+    process. Returns whether it was handed over. If the broker is down or hangs (every call to it
+    is bounded by the CELERY_BROKER_* timeouts), the run stays queued with no dispatch time: its
+    page says it waits for the queue, and the sweep dispatches it later."""
     runner = settings.TASK_RUNNER
     if runner == "inline":
         task_run_execute(run_id=run_id)
@@ -169,10 +204,12 @@ def task_run_dispatch(*, run_id: int) -> None:
 
         try:
             execute_task_run.delay(run_id)
-        except Exception:  # any broker failure: the run is safe in the database
-            logger.warning("Could not reach the broker for task run %s; the sweep will retry.", run_id, exc_info=True)
-            return
+        except Exception as error:  # any broker failure: the run is safe in the database
+            logger.warning("Could not reach the task queue for run %s (%s: %s); the sweep will dispatch it.",
+                           run_id, type(error).__name__, error)
+            return False
     TaskRun.objects.filter(pk=run_id, dispatched_at=None).update(dispatched_at=timezone.now())
+    return True
 
 
 def _execute_in_thread(run_id: int) -> None:
@@ -187,18 +224,32 @@ def _stale_heartbeat_before() -> datetime.datetime:
 
 
 def _claim(run_id: int) -> TaskRun | None:
-    """Take a run to execute: a queued one, or a running one whose worker stopped beating."""
+    """Take a run to execute: a queued one, or a running one whose worker stopped beating. A run
+    whose row another worker holds is being executed right now, and is left to it."""
     with transaction.atomic():
-        run = TaskRun.objects.select_for_update().get(pk=run_id)
-        task = registry.get(run.task_slug)
-        abandoned = (run.status == TaskRun.Status.RUNNING and task is not None and task.runs_in_background
-                     and run.heartbeat_at < _stale_heartbeat_before())
+        run = TaskRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
+        if run is None:
+            return None
+        abandoned = run.status == TaskRun.Status.RUNNING and run.heartbeat_at < _stale_heartbeat_before()
         if run.status != TaskRun.Status.QUEUED and not abandoned:
             return None
         run.status, run.heartbeat_at, run.attempts = TaskRun.Status.RUNNING, timezone.now(), run.attempts + 1
         run.started_at = run.started_at or run.heartbeat_at
         run.save(update_fields=["status", "heartbeat_at", "attempts", "started_at"])
         return run
+
+
+class _AttemptClock:
+    """The time this attempt has worked on a run and not yet added to the run's duration, so
+    that a run resumed by another worker counts every attempt."""
+
+    def __init__(self):
+        self.mark = time.monotonic()
+
+    def add_to(self, run: TaskRun) -> None:
+        now = time.monotonic()
+        run.duration_ms = (run.duration_ms or 0) + int((now - self.mark) * 1000)
+        self.mark = now
 
 
 def task_run_execute(*, run_id: int) -> TaskRun:
@@ -210,77 +261,170 @@ def task_run_execute(*, run_id: int) -> TaskRun:
     run = _claim(run_id)
     if run is None:
         return TaskRun.objects.get(pk=run_id)
-    started = time.monotonic()
+    clock = _AttemptClock()
     try:
         task = _task(run.task_slug)
         if task.runs_in_background:
-            return _execute_in_chunks(run, task, started)
-        return _execute_in_one_transaction(run, task, started)
+            return _execute_in_chunks(run, task, clock)
+        return _execute_in_one_transaction(run, task, clock)
     except OpsError as refusal:
-        return _finish(run, TaskRun.Status.REJECTED, str(refusal), started)
+        return _finish_unfinished(run, TaskRun.Status.REJECTED, str(refusal), clock)
     except Exception as error:
         logger.exception("Task run %s failed", run.pk)
-        return _finish(run, TaskRun.Status.FAILED, f"{type(error).__name__}: {error}", started)
+        return _finish_unfinished(run, TaskRun.Status.FAILED, f"{type(error).__name__}: {error}", clock)
 
 
-def _finish(run: TaskRun, status: str, outcome: str, started: float) -> TaskRun:
+def _still_this_attempt(current: TaskRun, attempt: TaskRun) -> bool:
+    """Whether the run, read under its lock, is still the one this attempt claimed: not finished,
+    and not taken over by a later attempt while this worker was presumed dead."""
+    return current.status == TaskRun.Status.RUNNING and current.attempts == attempt.attempts
+
+
+def _finish(run: TaskRun, status: str, outcome: str, clock: _AttemptClock, *, fields=()) -> TaskRun:
     run.status, run.outcome, run.finished_at = status, outcome, timezone.now()
-    run.duration_ms = int((time.monotonic() - started) * 1000)
+    clock.add_to(run)
     with transaction.atomic():
-        run.save(update_fields=["status", "outcome", "finished_at", "duration_ms"])
+        run.save(update_fields=["status", "outcome", "finished_at", "duration_ms", *fields])
         record_task_run_event(run, FINISHED_ACTIONS[status])
     return run
 
 
-def _execute_in_one_transaction(run: TaskRun, task: OpsTask, started: float) -> TaskRun:
+def _finish_unfinished(attempt: TaskRun, status: str, outcome: str, clock: _AttemptClock) -> TaskRun:
+    """A refused or failed attempt, recorded on the run as its committed chunks left it, with what
+    they kept; nothing, if a later attempt has taken the run over."""
     with transaction.atomic():
+        current = TaskRun.objects.select_for_update().get(pk=attempt.pk)
+        if not _still_this_attempt(current, attempt):
+            return current
+        task = registry.get(current.task_slug)
+        if task is not None and task.runs_in_background:
+            outcome = f"{outcome} {task_run_kept_summary(current, task)}"
+        return _finish(current, status, outcome, clock)
+
+
+def task_run_kept_summary(run: TaskRun, task: OpsTask) -> str:
+    """What a background run's committed chunks did before it stopped: kept, as each chunk
+    committed whole, while the rest is untouched."""
+    if not run.chunks_committed:
+        return NOTHING_KEPT
+    counts = ", ".join(f"{count:,} {name}" for name, count in sorted(run.tally.items()))
+    return WHAT_WAS_KEPT.format(done=run.progress_done, total=run.progress_total, unit=task.work_unit,
+                                chunks=run.chunks_committed, counts=f" ({counts})" if counts else "")
+
+
+def _execute_in_one_transaction(attempt: TaskRun, task: OpsTask, clock: _AttemptClock) -> TaskRun:
+    """The run's row stays locked until the change commits with its success, so a duplicate
+    message or the sweep leaves a live run alone."""
+    with transaction.atomic():
+        run = TaskRun.objects.select_for_update().get(pk=attempt.pk)
+        if not _still_this_attempt(run, attempt):
+            return run
         target = _target(task, run.target_id, lock=True)
         params = _clean_params(task, run.params)
         task.validate(target, params)
+        run.diff = [change.as_dict() for change in task.preview(target, params)]
         with recording_history_for(run):
             outcome = task.execute(target, params, run)
-        return _finish(run, TaskRun.Status.SUCCEEDED, outcome, started)
+        return _finish(run, TaskRun.Status.SUCCEEDED, outcome, clock, fields=["diff"])
 
 
-def _execute_in_chunks(run: TaskRun, task: OpsTask, started: float) -> TaskRun:
-    """Each chunk commits with the run's checkpoint and tally, so none is applied twice."""
-    params = _clean_params(task, run.params)
-    if run.checkpoint is None:
-        target = _target(task, run.target_id)
-        task.validate(target, params)
-        TaskRun.objects.filter(pk=run.pk).update(progress_total=task.count_work(target, params))
+def _execute_in_chunks(attempt: TaskRun, task: OpsTask, clock: _AttemptClock) -> TaskRun:
+    """Each chunk commits with the run's checkpoint and tally, so none is applied twice. A
+    transient database error rolls back the chunk it hit, which is tried again with backoff, up
+    to TASK_RUN_TRANSIENT_RETRIES times in a row."""
+    params = _clean_params(task, attempt.params)
+    validated, failures_in_a_row = False, 0
     while True:
-        with transaction.atomic():
-            current = TaskRun.objects.select_for_update().get(pk=run.pk)
-            target = _target(task, run.target_id, lock=True)
-            with recording_history_for(current):
-                chunk = task.execute_chunk(target, params, current.checkpoint, current)
-                _record_chunk(current, chunk)
-                current.save(update_fields=["checkpoint", "progress_done", "tally", "heartbeat_at"])
-                if chunk.finished:
-                    return _finish(current, TaskRun.Status.SUCCEEDED, task.finish(target, params, current), started)
+        try:
+            with transaction.atomic():
+                run = TaskRun.objects.select_for_update().get(pk=attempt.pk)
+                if not _still_this_attempt(run, attempt):
+                    return run
+                target = _target(task, run.target_id, lock=True)
+                if not validated:  # once per attempt: a resumed run may no longer be allowed
+                    task.validate(target, params)
+                if not run.chunks_committed:
+                    run.progress_total = task.count_work(target, params)
+                    run.diff = [change.as_dict() for change in task.preview(target, params)]
+                with recording_history_for(run):
+                    chunk = task.execute_chunk(target, params, run.checkpoint, run)
+                    _record_chunk(run, chunk, clock)
+                    run.save(update_fields=["checkpoint", "progress_done", "progress_total", "chunks_committed",
+                                            "tally", "heartbeat_at", "duration_ms", "diff"])
+                    if chunk.finished:
+                        return _finish(run, TaskRun.Status.SUCCEEDED, task.finish(target, params, run), clock)
+            validated, failures_in_a_row = True, 0
+        except TRANSIENT_DATABASE_ERRORS as error:
+            failures_in_a_row += 1
+            if failures_in_a_row > settings.TASK_RUN_TRANSIENT_RETRIES:
+                raise
+            delay = settings.TASK_RUN_RETRY_BACKOFF_SECONDS * 2 ** (failures_in_a_row - 1)
+            logger.warning("Task run %s: %s: %s; trying its chunk again in %.1f s (%d of %d).", attempt.pk,
+                           type(error).__name__, error, delay, failures_in_a_row, settings.TASK_RUN_TRANSIENT_RETRIES)
+            if not connection.in_atomic_block:
+                connection.close()  # a broken connection is not reused; the next query opens a new one
+            time.sleep(delay)
 
 
-def _record_chunk(run: TaskRun, chunk: Chunk) -> None:
+def _record_chunk(run: TaskRun, chunk: Chunk, clock: _AttemptClock) -> None:
     run.checkpoint = chunk.cursor
     run.progress_done += chunk.done
+    run.chunks_committed += 1
     for name, count in chunk.tally.items():
         run.tally[name] = run.tally.get(name, 0) + count
     run.heartbeat_at = timezone.now()
+    clock.add_to(run)
 
 
 def task_runs_sweep() -> list[int]:
-    """Re-dispatch background runs that never reached a worker, or whose worker died."""
-    grace = timezone.now() - datetime.timedelta(seconds=settings.TASK_RUN_DISPATCH_GRACE_SECONDS)
-    undelivered = Q(status=TaskRun.Status.QUEUED, requested_at__lt=grace) & (
-        Q(dispatched_at=None) | Q(dispatched_at__lt=grace))
+    """Dispatch runs that never reached a worker, or whose worker died, each at most once per
+    TASK_RUN_DISPATCH_GRACE_SECONDS. A run whose row is locked is being executed, and is skipped
+    without waiting. Returns the ids of the runs handed to a worker."""
+    now = timezone.now()
+    grace = now - datetime.timedelta(seconds=settings.TASK_RUN_DISPATCH_GRACE_SECONDS)
+    undelivered = Q(status=TaskRun.Status.QUEUED, requested_at__lt=grace)
     abandoned = Q(status=TaskRun.Status.RUNNING, heartbeat_at__lt=_stale_heartbeat_before())
-    background = [task.slug for task in registry.all() if task.runs_in_background]
-    run_ids = list(TaskRun.objects.filter(undelivered | abandoned, task_slug__in=background).values_list("pk", flat=True))
-    for run_id in run_ids:
-        TaskRun.objects.filter(pk=run_id).update(dispatched_at=None)
-        task_run_dispatch(run_id=run_id)
-    return run_ids
+    not_dispatched_lately = Q(dispatched_at=None) | Q(dispatched_at__lt=grace)
+    with transaction.atomic():
+        due = TaskRun.objects.select_for_update(skip_locked=True).filter((undelivered | abandoned) & not_dispatched_lately)
+        run_ids = list(due.order_by("pk").values_list("pk", flat=True))
+        TaskRun.objects.filter(pk__in=run_ids).update(dispatched_at=now)
+    dispatched = []
+    for position, run_id in enumerate(run_ids):
+        if not task_run_dispatch(run_id=run_id):
+            # The queue is down: the rest wait for the next sweep, each shown as not dispatched.
+            TaskRun.objects.filter(pk__in=run_ids[position:], dispatched_at=now).update(dispatched_at=None)
+            break
+        dispatched.append(run_id)
+    return dispatched
+
+
+def task_run_is_resumable(run: TaskRun) -> bool:
+    task = registry.get(run.task_slug)
+    return run.status == TaskRun.Status.FAILED and task is not None and task.runs_in_background
+
+
+def task_run_resume(*, run_id: int, user, request=None, source: str = "") -> TaskRun:
+    """Carry a failed background run on from its last committed chunk, as its requester, for a
+    person who may run its task. Refused while another run holds the target."""
+    with transaction.atomic():
+        run = TaskRun.objects.select_for_update().get(pk=run_id)
+        if not user_may_see_object(user, run):
+            raise OpsError(f"There is no task run #{run.pk}.")
+        task = _task(run.task_slug)
+        if not user.has_perm(task.permission_name()):
+            raise OpsError(f"You do not have permission to run {task.title!r}.", field="permission")
+        if not task_run_is_resumable(run):
+            raise OpsError(NOT_RESUMABLE.format(run_id=run.pk, status=run.get_status_display().lower()))
+        run.status, run.finished_at, run.dispatched_at = TaskRun.Status.QUEUED, None, None
+        try:
+            with transaction.atomic():
+                run.save(update_fields=["status", "finished_at", "dispatched_at"])
+        except IntegrityError:
+            raise run_in_progress_refusal(task_run_in_progress(run)) from None
+        record_task_run_event(run, AuditEvent.Action.TASK_RESUMED, request=request, actor=user, source=source)
+        transaction.on_commit(lambda: task_run_dispatch(run_id=run.pk))
+    return run
 
 
 def task_run_approve(*, run_id: int, approver, comment: str = "", request=None) -> TaskRun:

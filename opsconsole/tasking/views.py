@@ -24,7 +24,7 @@ from opsconsole.tasking.forms import TaskRequestForm, in_console_style
 from opsconsole.tasking.registry import registry
 from opsconsole.tasking.selectors import task_target
 from opsconsole.tasking.services import (
-    Origin, task_preview, task_run_approve, task_run_decline, task_run_request,
+    Origin, task_preview, task_run_approve, task_run_decline, task_run_request, task_run_resume,
 )
 
 # The steps of the page; a form names the step it asks for next.
@@ -83,7 +83,7 @@ class TaskPage(View):
             _show_error(params_form, problem)
         return self.render(step=PARAMETERS, params_form=params_form)
 
-    def preview_step(self, request, request_form=None, refusal: OpsError | None = None):
+    def preview_step(self, request, request_form=None, refusal: OpsError | None = None, in_progress=None):
         params_form = self.task.form_class(data=request.POST)
         try:
             preview = task_preview(slug=self.task.slug, target_id=self.target_id,
@@ -95,7 +95,7 @@ class TaskPage(View):
         if refusal:
             _show_error(request_form, refusal)
         return self.render(step=PREVIEW, params_form=params_form, request_form=request_form, preview=preview,
-                           back_url=task_page_url(slug=self.task.slug, target_id=self.target_id,
+                           run_in_progress=in_progress, back_url=task_page_url(slug=self.task.slug, target_id=self.target_id,
                                                   **{**request.GET.dict(), **self.raw_params(request)}))
 
     def confirm(self, request):
@@ -108,7 +108,8 @@ class TaskPage(View):
         # The key now belongs to the refused run: a corrected submit is a new request.
         retry_form = TaskRequestForm({**request.POST.dict(), "idempotency_key": _new_idempotency_key()})
         fields = [*self.task.form_class.base_fields, *TaskRequestForm.base_fields]
-        return self.preview_step(request, retry_form, OpsError.from_recorded(run.outcome, fields=fields))
+        return self.preview_step(request, retry_form, OpsError.from_recorded(run.outcome, fields=fields),
+                                 in_progress=run.blocked_by)
 
     def record_refusal(self, request) -> None:
         """A confirm refused before the page (no permission, no such object) is still recorded,
@@ -163,4 +164,17 @@ def task_run_decide(request, run_id: int):
         went_wrong = run.status in (TaskRun.Status.REJECTED, TaskRun.Status.FAILED)
         messages.add_message(request, messages.WARNING if went_wrong else messages.SUCCESS,
                              f"Run #{run.pk}: {run.get_status_display()}. {run.outcome}")
+    return redirect(run_page_url(run))
+
+
+@require_POST
+def task_run_resume_view(request, run_id: int):
+    """Someone who may run the task carries a failed background run on from where it stopped."""
+    run = get_object_or_404(restrict_to_user_platforms(TaskRun.objects.all(), request.user), pk=run_id)
+    try:
+        run = task_run_resume(run_id=run.pk, user=request.user, request=request)
+    except OpsError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"Run #{run.pk} resumed: it carries on from its last committed chunk.")
     return redirect(run_page_url(run))
