@@ -21,6 +21,8 @@ class PlacePayoutHold(OpsTask):
     title = "Place a payout hold on a seller"
     description = "Stop all disbursements to this seller until the hold is released."
     model = Customer
+    # Placing and releasing a seller's hold never overlap.
+    conflict_group = "payout-hold"
     form_class = PlacePayoutHoldForm
 
     def validate(self, customer, params):

@@ -18,6 +18,8 @@ class ReleasePayoutHold(OpsTask):
     title = "Release a seller's payout hold"
     description = "Let disbursements to this seller go out again."
     model = Customer
+    # Placing and releasing a seller's hold never overlap.
+    conflict_group = "payout-hold"
     form_class = ReleasePayoutHoldForm
 
     def validate(self, customer, params):

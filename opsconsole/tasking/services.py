@@ -5,6 +5,10 @@ its target row locked, so a failure leaves no partial write, and only a run stil
 executes, so a double submit or a redelivered message applies once. The database holds at most
 one active run of a conflict group on a target (`taskrun_one_active_per_target`), so two people
 asking at once get one run, and the other a refusal naming it.
+
+Rows are locked FOR NO KEY UPDATE: nothing here changes a key, and a stronger lock would make
+every insert that refers to a locked run or target (a refusal naming the run in progress, checked
+at commit) wait for it, and deadlock with the audit chain's lock.
 """
 
 import datetime
@@ -78,7 +82,7 @@ def _task(slug: str) -> OpsTask:
 def _target(task: OpsTask, target_id, *, lock: bool = False, user=None):
     """The object the task acts on. With `user`, only one of the platforms they may see: any
     other is refused exactly like a missing object, so that nobody learns it exists."""
-    targets = task.model.objects.select_for_update() if lock else task.model.objects.all()
+    targets = task.model.objects.select_for_update(no_key=True) if lock else task.model.objects.all()
     if user is not None:
         targets = restrict_to_user_platforms(targets, user)
     try:
@@ -227,7 +231,7 @@ def _claim(run_id: int) -> TaskRun | None:
     """Take a run to execute: a queued one, or a running one whose worker stopped beating. A run
     whose row another worker holds is being executed right now, and is left to it."""
     with transaction.atomic():
-        run = TaskRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
+        run = TaskRun.objects.select_for_update(skip_locked=True, no_key=True).filter(pk=run_id).first()
         if run is None:
             return None
         abandoned = run.status == TaskRun.Status.RUNNING and run.heartbeat_at < _stale_heartbeat_before()
@@ -293,7 +297,7 @@ def _finish_unfinished(attempt: TaskRun, status: str, outcome: str, clock: _Atte
     """A refused or failed attempt, recorded on the run as its committed chunks left it, with what
     they kept; nothing, if a later attempt has taken the run over."""
     with transaction.atomic():
-        current = TaskRun.objects.select_for_update().get(pk=attempt.pk)
+        current = TaskRun.objects.select_for_update(no_key=True).get(pk=attempt.pk)
         if not _still_this_attempt(current, attempt):
             return current
         task = registry.get(current.task_slug)
@@ -316,7 +320,7 @@ def _execute_in_one_transaction(attempt: TaskRun, task: OpsTask, clock: _Attempt
     """The run's row stays locked until the change commits with its success, so a duplicate
     message or the sweep leaves a live run alone."""
     with transaction.atomic():
-        run = TaskRun.objects.select_for_update().get(pk=attempt.pk)
+        run = TaskRun.objects.select_for_update(no_key=True).get(pk=attempt.pk)
         if not _still_this_attempt(run, attempt):
             return run
         target = _target(task, run.target_id, lock=True)
@@ -337,7 +341,7 @@ def _execute_in_chunks(attempt: TaskRun, task: OpsTask, clock: _AttemptClock) ->
     while True:
         try:
             with transaction.atomic():
-                run = TaskRun.objects.select_for_update().get(pk=attempt.pk)
+                run = TaskRun.objects.select_for_update(no_key=True).get(pk=attempt.pk)
                 if not _still_this_attempt(run, attempt):
                     return run
                 target = _target(task, run.target_id, lock=True)
@@ -386,7 +390,8 @@ def task_runs_sweep() -> list[int]:
     abandoned = Q(status=TaskRun.Status.RUNNING, heartbeat_at__lt=_stale_heartbeat_before())
     not_dispatched_lately = Q(dispatched_at=None) | Q(dispatched_at__lt=grace)
     with transaction.atomic():
-        due = TaskRun.objects.select_for_update(skip_locked=True).filter((undelivered | abandoned) & not_dispatched_lately)
+        due = TaskRun.objects.select_for_update(skip_locked=True, no_key=True).filter(
+            (undelivered | abandoned) & not_dispatched_lately)
         run_ids = list(due.order_by("pk").values_list("pk", flat=True))
         TaskRun.objects.filter(pk__in=run_ids).update(dispatched_at=now)
     dispatched = []
@@ -408,7 +413,7 @@ def task_run_resume(*, run_id: int, user, request=None, source: str = "") -> Tas
     """Carry a failed background run on from its last committed chunk, as its requester, for a
     person who may run its task. Refused while another run holds the target."""
     with transaction.atomic():
-        run = TaskRun.objects.select_for_update().get(pk=run_id)
+        run = TaskRun.objects.select_for_update(no_key=True).get(pk=run_id)
         if not user_may_see_object(user, run):
             raise OpsError(f"There is no task run #{run.pk}.")
         task = _task(run.task_slug)
@@ -455,7 +460,7 @@ def task_run_decline(*, run_id: int, approver, comment: str, request=None) -> Ta
 
 
 def _awaiting_decision(run_id: int, approver) -> TaskRun:
-    run = TaskRun.objects.select_for_update().get(pk=run_id)
+    run = TaskRun.objects.select_for_update(no_key=True).get(pk=run_id)
     if not user_may_see_object(approver, run):
         raise OpsError(f"There is no task run #{run.pk}.")
     if run.status != TaskRun.Status.AWAITING_APPROVAL:

@@ -14,6 +14,8 @@ class CancelItem(OpsTask):
     title = "Cancel an unpaid item"
     description = "Cancel an item the buyer has not paid for, e.g. a duplicate the platform created by mistake."
     model = Item
+    # One change to an item at a time: its state and its fees move together.
+    conflict_group = "item"
 
     def validate(self, item, params):
         if item.state not in CANCELLABLE:

@@ -11,6 +11,8 @@ class ReleaseRiskHold(OpsTask):
     title = "Release an item's payment from risk review"
     description = "The buyer's payment was held by a risk rule; after review, put it into escrow as deposited."
     model = Item
+    # One change to an item at a time: its state and its fees move together.
+    conflict_group = "item"
     risk = Risk.HIGH  # lets money through a fraud control: always a second person
 
     def validate(self, item, params):

@@ -23,6 +23,8 @@ class RemoveSellerFee(OpsTask):
     title = "Remove a seller fee from an item"
     description = "Waive a fee charged to the seller, before the item completes or pays out."
     model = Item
+    # One change to an item at a time: its state and its fees move together.
+    conflict_group = "item"
     form_class = RemoveSellerFeeForm
 
     def requires_approval(self, item, params):
