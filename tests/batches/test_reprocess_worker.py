@@ -1,18 +1,31 @@
-"""Reprocessing on a real Celery worker over Redis: progress, a SIGKILLed worker, a broker outage."""
+"""Reprocessing on a real Celery worker over Redis: progress, a SIGKILLed worker, a broker outage,
+a database connection terminated mid-chunk, and Redis frozen while people confirm and approve."""
 
+import os
+import signal
+import threading
 import time
+from collections import Counter
+from contextlib import contextmanager
 
 import pytest
+import redis
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.urls import reverse
 
 from opsconsole.models import TaskRun
 from opsconsole.tasking.history import change_reason_for
-from opsconsole.tasking.services import Origin, task_run_request, task_runs_sweep
+from opsconsole.admin_urls import run_page_url, task_page_url
+from opsconsole.tasking.services import Origin, task_run_request, task_run_resume, task_runs_sweep
+from batches.ops import reprocess_batch
 from batches.models import BatchEntry
 from tests.batches.large_batches import make_failed_batch
 from tests.celery_worker import Worker, redis_start, redis_stop, require_worker_services
 
 ENTRIES = 3000
-WORKER_SETTINGS = {"BATCH_REPROCESS_CHUNK_SIZE": "50", "TASK_RUN_STALE_AFTER_SECONDS": "2"}
+WORKER_SETTINGS = {"BATCH_REPROCESS_CHUNK_SIZE": "50", "TASK_RUN_STALE_AFTER_SECONDS": "2",
+                   "TASK_RUN_RETRY_BACKOFF_SECONDS": "0.5"}
 
 
 @pytest.fixture
@@ -27,8 +40,8 @@ def on_worker(transactional_db, settings, tmp_path):
     app.control.purge()
     workers = []
 
-    def start_worker():
-        workers.append(Worker(tmp_path / f"worker-{len(workers)}.log", **WORKER_SETTINGS))
+    def start_worker(**overrides):
+        workers.append(Worker(tmp_path / f"worker-{len(workers)}.log", **{**WORKER_SETTINGS, **overrides}))
         return workers[-1]
 
     yield start_worker
@@ -100,3 +113,129 @@ def test_a_run_submitted_while_redis_is_down_completes_when_it_returns(on_worker
     assert run.status == TaskRun.Status.SUCCEEDED
     assert len(applied_entries(run)) == 200
 
+
+
+def resubmissions_per_entry(batch) -> Counter:
+    return Counter(BatchEntry.history.filter(batch_id=batch.pk, history_type="~").values_list("id", flat=True))
+
+
+@contextmanager
+def entry_locked_then_worker_connection_terminated(entry_id: int, *, hold_after: float = 0.0):
+    """Hold a lock on one entry (from a session of its own) until the worker's chunk waits for it,
+    then terminate the worker's database session, as a failover or an administrator would; the
+    lock goes `hold_after` seconds later."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        try:
+            with transaction.atomic():
+                BatchEntry.objects.select_for_update().get(pk=entry_id)
+                locked.set()
+                release.wait(timeout=120)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    assert locked.wait(timeout=30)
+    try:
+        yield
+        terminate_sessions_waiting_for_a_lock()
+        time.sleep(hold_after)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+
+def terminate_sessions_waiting_for_a_lock(timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            if cursor.fetchall():
+                return
+            assert time.monotonic() < deadline, "the worker never reached the locked entry"
+            time.sleep(0.05)
+
+
+def test_a_chunk_whose_connection_is_terminated_is_tried_again_and_each_entry_applied_once(on_worker, staff):
+    worker = on_worker()
+    batch = make_failed_batch(entries=300)
+    locked = batch.entries.order_by("id").values_list("id", flat=True)[120]
+    with entry_locked_then_worker_connection_terminated(locked, hold_after=0.2):
+        run = request_reprocess(staff["ops"], batch)
+    wait_for(run, lambda run: run.is_finished)
+    assert run.status == TaskRun.Status.SUCCEEDED, run.outcome
+    assert (run.attempts, run.tally) == (1, {"resubmitted": 300})
+    assert resubmissions_per_entry(batch) == Counter({entry_id: 1 for entry_id in batch.entries.values_list("id", flat=True)})
+    assert "trying its chunk again" in worker.log_path.read_text()
+
+
+def test_a_run_that_cannot_go_on_is_resumed_and_finishes_with_each_entry_applied_once(on_worker, staff):
+    on_worker(TASK_RUN_TRANSIENT_RETRIES="0")
+    batch = make_failed_batch(entries=300)
+    locked = batch.entries.order_by("id").values_list("id", flat=True)[120]
+    held_for = 1.0
+    with entry_locked_then_worker_connection_terminated(locked):
+        run = request_reprocess(staff["ops"], batch)
+        wait_for(run, lambda run: run.progress_done == 100)
+        time.sleep(held_for)  # the worker waits on the entry all this time: part of its first attempt
+    wait_for(run, lambda run: run.is_finished)
+    assert run.status == TaskRun.Status.FAILED
+    assert "What was kept: 100 of 300 entries worked through in 2 committed chunk(s) (100 resubmitted)" in run.outcome
+    assert run.duration_ms >= held_for * 1000
+
+    task_run_resume(run_id=run.pk, user=staff["ops"])
+    wait_for(run, lambda run: run.is_finished)
+    assert run.status == TaskRun.Status.SUCCEEDED, run.outcome
+    assert (run.attempts, run.tally) == (2, {"resubmitted": 300})
+    assert resubmissions_per_entry(batch) == Counter({entry_id: 1 for entry_id in batch.entries.values_list("id", flat=True)})
+
+
+@contextmanager
+def redis_frozen():
+    """Redis stopped in its tracks with SIGSTOP: its port still accepts connections, nothing answers."""
+    pid = redis.Redis.from_url(django_settings.REDIS_URL).info("server")["process_id"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def timed(call):
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+def test_with_redis_frozen_confirming_and_approving_answer_within_seconds_and_the_runs_start_later(
+        on_worker, staff, client_as, monkeypatch):
+    to_confirm, to_approve = make_failed_batch(entries=80), make_failed_batch(entries=120)
+    monkeypatch.setattr(reprocess_batch, "APPROVAL_ENTRY_COUNT", 100)
+    waiting = request_reprocess(staff["ops"], to_approve)
+    assert waiting.status == TaskRun.Status.AWAITING_APPROVAL
+    ops, lead = client_as("ops"), client_as("lead")
+    page = task_page_url(slug="reprocess-batch", target_id=to_confirm.pk)
+    with redis_frozen():
+        confirmed, confirm_took = timed(lambda: ops.post(page, {
+            "step": "confirm", "confirm_reference": to_confirm.reference, "reason": "Bank rejected the file",
+            "ticket_reference": "", "idempotency_key": "frozen-queue"}))
+        approved, approve_took = timed(lambda: lead.post(
+            reverse("admin:opsconsole_taskrun_decide", args=[waiting.pk]), {"decision": "approve", "comment": "ok"}))
+        run = TaskRun.objects.get(idempotency_key="frozen-queue")
+        run_page = ops.get(run_page_url(run))
+    assert confirm_took < 5 and approve_took < 5, (confirm_took, approve_took)
+    assert confirmed.status_code == approved.status_code == 302 and confirmed.url == run_page_url(run)
+    waiting.refresh_from_db()
+    for queued in (run, waiting):
+        assert (queued.status, queued.dispatched_at) == (TaskRun.Status.QUEUED, None)
+    assert "will start when the queue is back" in run_page.content.decode()
+
+    on_worker()
+    assert sorted(task_runs_sweep()) == sorted([run.pk, waiting.pk])
+    for queued, batch in ((run, to_confirm), (waiting, to_approve)):
+        wait_for(queued, lambda run: run.is_finished)
+        assert queued.status == TaskRun.Status.SUCCEEDED, queued.outcome
+        assert set(resubmissions_per_entry(batch).values()) == {1}
