@@ -3,13 +3,18 @@ twice: a transient error is tried again, a run that still fails says what was ke
 resumed, and asking again continues instead of redoing. Every test counts history rows per entry."""
 
 from collections import Counter
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
+from django.urls import reverse
 
 from audit.models import AuditEvent
 from batches.models import Batch, BatchEntry
+from batches.ops import reprocess_batch
 from batches.ops.reprocess_batch import ALREADY_RESUBMITTED
+from opsconsole.admin_urls import run_page_url
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import NOT_RESUMABLE, Origin, task_run_request, task_run_resume
@@ -123,3 +128,48 @@ def test_only_a_failed_background_run_is_resumed_and_only_by_someone_who_may_run
         task_run_resume(run_id=finished.pk, user=staff["ops"])
     assert refusal.value.message == NOT_RESUMABLE.format(run_id=failed.pk, status="succeeded")
     assert AuditEvent.objects.filter(task_run=failed, action=AuditEvent.Action.TASK_RESUMED).count() == 1
+
+
+def failed_half_way(user, batch) -> TaskRun:
+    with entry_write_refused(entry_ids(batch)[150], sqlstate=RAISED_BY_THE_DATABASE):
+        run = request_reprocess(user, batch)
+    assert run.status == TaskRun.Status.FAILED
+    return run
+
+
+def test_the_run_page_offers_resume_to_people_who_may_run_the_task(staff, client_as):
+    batch = make_failed_batch(entries=ENTRIES)
+    run = failed_half_way(staff["ops"], batch)
+    page = client_as("ops").get(run_page_url(run)).content.decode()
+    assert 'id="task-run-resume"' in page and "What was kept: 100 of 450 entries" in page
+    assert 'id="task-run-resume"' not in client_as("auditor").get(run_page_url(run)).content.decode()
+
+    refused = client_as("auditor").post(reverse("admin:opsconsole_taskrun_resume", args=[run.pk]), follow=True)
+    assert "You do not have permission to run" in refused.content.decode()
+    run.refresh_from_db()
+    assert run.status == TaskRun.Status.FAILED
+
+    resumed = client_as("ops").post(reverse("admin:opsconsole_taskrun_resume", args=[run.pk]), follow=True)
+    assert f"Run #{run.pk} resumed" in resumed.content.decode()
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (TaskRun.Status.SUCCEEDED, 2)
+    assert set(resubmissions_per_entry(batch).values()) == {1}
+
+
+def test_the_command_line_resumes_a_failed_run_and_says_where_each_run_stands(staff, monkeypatch):
+    batch = make_failed_batch(entries=ENTRIES)
+    run = failed_half_way(staff["ops"], batch)
+    with pytest.raises(CommandError, match=f"^Run #{run.pk} is succeeded|You do not have permission"):
+        call_command("opstask", "resume", str(run.pk), "--as", "auditor")
+    said = StringIO()
+    call_command("opstask", "resume", str(run.pk), "--as", "ops", stdout=said)
+    assert said.getvalue().startswith(f"Run #{run.pk} succeeded: Batch {batch.reference} resubmitted")
+
+    monkeypatch.setattr(reprocess_batch, "APPROVAL_ENTRY_COUNT", 0)
+    Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.FAILED)
+    said = StringIO()
+    call_command("opstask", "run", "reprocess-batch", "--as", "ops", "--target", str(batch.pk),
+                 "--param", f"confirm_reference={batch.reference}", "--reason", "Again", stdout=said)
+    waiting = TaskRun.objects.latest("pk")
+    assert said.getvalue() == (f"Run #{waiting.pk} awaiting approval: a second person with approval rights must "
+                               "approve it before it runs.\n")

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from batches.models import Batch
 from batches.ops import reprocess_batch
+from opsconsole.admin_urls import run_page_url, task_page_url
 from opsconsole.errors import OpsError
 from payments.models import Item, ItemState
 from opsconsole.models import ACTIVE_RUN_STATUSES, TaskRun
@@ -219,3 +220,19 @@ def test_every_task_refuses_a_second_run_while_one_is_executing_on_the_object(sl
     assert (second.status, second.blocked_by_id) == (TaskRun.Status.REJECTED, first_run.pk), second.outcome
     expected = TaskRun.Status.AWAITING_APPROVAL if task.risk == Risk.HIGH else TaskRun.Status.SUCCEEDED
     assert first_run.status == expected, first_run.outcome
+
+
+def test_the_task_page_names_the_run_in_progress_and_links_to_it(staff, client_as, reprocess_needs_approval):
+    batch = make_failed_batch(entries=5)
+    waiting = reprocess(staff["lead"], batch)()
+    page = task_page_url(slug="reprocess-batch", target_id=batch.pk)
+    refused = client_as("ops").post(page, {"step": "confirm", "confirm_reference": batch.reference,
+                                           "reason": "Bank rejected the file", "ticket_reference": "",
+                                           "idempotency_key": "second"})
+    content = refused.content.decode()
+    assert refused.context["step"] == "preview"
+    assert f"Run #{waiting.pk} (Reprocess a bank batch) is already awaiting approval on this batch" in content
+    assert f'href="{run_page_url(waiting)}"' in content and f'data-run-in-progress="{waiting.pk}"' in content
+    refusal = TaskRun.objects.get(idempotency_key="second")
+    assert (refusal.status, refusal.blocked_by) == (TaskRun.Status.REJECTED, waiting)
+    assert f'href="{run_page_url(waiting)}"' in client_as("lead").get(run_page_url(refusal)).content.decode()
