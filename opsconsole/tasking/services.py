@@ -41,6 +41,7 @@ TICKET_REFERENCE_TOO_LONG = f"A ticket reference is at most {TICKET_REFERENCE_MA
 NO_SELF_APPROVAL = "Nobody approves their own request: another person with approval rights must."
 RUN_IN_PROGRESS = ("Run #{run_id} ({title}) is already {status} on this {kind}: a second run cannot start "
                    "until it has finished.")
+RUNS_KEPT_STARTING = "Other runs kept starting on this object: try again in a moment."
 NOT_RESUMABLE = "Run #{run_id} is {status}: only a failed background run can be resumed."
 NOTHING_KEPT = "Nothing was changed."
 WHAT_WAS_KEPT = ("What was kept: {done:,} of {total:,} {unit} worked through in {chunks:,} committed "
@@ -164,7 +165,7 @@ def task_run_request(*, slug: str, target_id, raw_params: dict, reason: str, ori
                 run.blocked_by = in_progress
                 return _record_refusal(run, run_in_progress_refusal(in_progress))
     else:
-        raise OpsError("Other runs kept starting on this object; try again in a moment.")
+        return _record_refusal(run, OpsError(RUNS_KEPT_STARTING))
     if run.status == TaskRun.Status.QUEUED and not preview.task.runs_in_background:
         return task_run_execute(run_id=run.pk)
     return run

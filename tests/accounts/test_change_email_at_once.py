@@ -1,9 +1,6 @@
 """Changing a customer's email while something else changes it too: one run at a time, and the
 diff a run records is what it replaced, worked out under the customer's lock when it ran."""
 
-import threading
-import time
-
 import pytest
 from django.db import connection, transaction
 
@@ -11,9 +8,9 @@ from accounts.models import Customer
 from opsconsole.admin_urls import run_page_url
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request
+from tests.concurrency import awaited, racing_in_threads, started_in_threads, wait_until
 from tests.conftest import require_service
 from tests.factories import make_customer
-from tests.opsconsole.test_one_active_run import racing_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,19 +49,12 @@ def test_a_run_records_the_email_it_replaced_when_the_record_moved_after_the_pre
     """The run waits for the customer's row while the platform itself writes a new email: the
     run's diff is what it replaced, and its page shows the preview the person confirmed too."""
     customer = make_customer(email="confirmed@example.com")
-    results = []
     with transaction.atomic():
         Customer.objects.select_for_update().get(pk=customer.pk)
-        run_thread = threading.Thread(target=lambda: results.append(
-            change_email(staff["ops"], customer, "requested@example.com")()) or connection.close())
-        run_thread.start()
-        deadline = time.monotonic() + 30
-        while not TaskRun.objects.filter(status=TaskRun.Status.RUNNING).exists():
-            assert time.monotonic() < deadline, "the run never started"
-            time.sleep(0.02)
+        running = started_in_threads(change_email(staff["ops"], customer, "requested@example.com"))
+        wait_until(TaskRun.objects.filter(status=TaskRun.Status.RUNNING).exists, what="the run starting")
         Customer.objects.filter(pk=customer.pk).update(email="platform@example.com")
-    run_thread.join(timeout=30)
-    [run] = results
+    [run] = awaited(*running)
     run.refresh_from_db()
     assert run.status == TaskRun.Status.SUCCEEDED, run.outcome
     assert [(change["before"], change["after"]) for change in run.previewed_diff] == [

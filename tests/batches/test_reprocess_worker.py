@@ -3,7 +3,6 @@ a database connection terminated mid-chunk, and Redis frozen while people confir
 
 import os
 import signal
-import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -11,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 
 from opsconsole.models import TaskRun
@@ -22,6 +21,7 @@ from batches.ops import reprocess_batch
 from batches.models import BatchEntry
 from tests.batches.large_batches import make_failed_batch
 from tests.celery_worker import Worker, redis_start, redis_stop, require_worker_services
+from tests.concurrency import row_locked_elsewhere, wait_for_sessions_waiting_on_a_lock
 
 ENTRIES = 3000
 WORKER_SETTINGS = {"BATCH_REPROCESS_CHUNK_SIZE": "50", "TASK_RUN_STALE_AFTER_SECONDS": "2",
@@ -121,42 +121,14 @@ def resubmissions_per_entry(batch) -> Counter:
 
 @contextmanager
 def entry_locked_then_worker_connection_terminated(entry_id: int, *, hold_after: float = 0.0):
-    """Hold a lock on one entry (from a session of its own) until the worker's chunk waits for it,
-    then terminate the worker's database session, as a failover or an administrator would; the
-    lock goes `hold_after` seconds later."""
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_lock():
-        try:
-            with transaction.atomic():
-                BatchEntry.objects.select_for_update().get(pk=entry_id)
-                locked.set()
-                release.wait(timeout=120)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_lock)
-    holder.start()
-    assert locked.wait(timeout=30)
-    try:
+    """Hold a lock on one entry until the worker's chunk waits for it, then terminate the worker's
+    database session, as a failover or an administrator would; the lock goes `hold_after` later."""
+    with row_locked_elsewhere(BatchEntry, entry_id):
         yield
-        terminate_sessions_waiting_for_a_lock()
+        with connection.cursor() as cursor:
+            waiting = wait_for_sessions_waiting_on_a_lock(cursor, 1)
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [waiting])
         time.sleep(hold_after)
-    finally:
-        release.set()
-        holder.join(timeout=30)
-
-
-def terminate_sessions_waiting_for_a_lock(timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
-            if cursor.fetchall():
-                return
-            assert time.monotonic() < deadline, "the worker never reached the locked entry"
-            time.sleep(0.05)
 
 
 def test_a_chunk_whose_connection_is_terminated_is_tried_again_and_each_entry_applied_once(on_worker, staff):
@@ -234,7 +206,9 @@ def test_with_redis_frozen_confirming_and_approving_answer_within_seconds_and_th
     assert "will start when the queue is back" in run_page.content.decode()
 
     on_worker()
-    assert sorted(task_runs_sweep()) == sorted([run.pk, waiting.pk])
+    # A message whose sending timed out may still have reached Redis once it woke up: the worker
+    # then takes that run by itself, and the sweep hands over the rest.
+    assert set(task_runs_sweep()) <= {run.pk, waiting.pk}
     for queued, batch in ((run, to_confirm), (waiting, to_approve)):
         wait_for(queued, lambda run: run.is_finished)
         assert queued.status == TaskRun.Status.SUCCEEDED, queued.outcome

@@ -4,12 +4,9 @@ other a refusal that names it. The inserts are released together so that they re
 
 import subprocess
 import sys
-import threading
-import time
-from contextlib import contextmanager
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from batches.models import Batch
 from batches.ops import reprocess_batch
@@ -26,6 +23,9 @@ from tests.batches.large_batches import make_failed_batch
 from tests.batches.refused_writes import RAISED_BY_THE_DATABASE, entry_write_refused
 from tests.celery_worker import PROJECT_DIR
 from tests.celery_worker import test_database_url as database_url_for_processes
+from tests.concurrency import (
+    awaited, racing_in_threads, row_locked_elsewhere, runs_released_together, started_in_threads, wait_until,
+)
 from tests.conftest import require_service
 from tests.factories import make_item, make_item_fee
 from tests.opsconsole.task_examples import TASK_EXAMPLES
@@ -42,53 +42,6 @@ def on_postgresql():
 def reprocess_needs_approval(monkeypatch):
     """Every reprocess waits for approval, so a run stays active without executing."""
     monkeypatch.setattr(reprocess_batch, "APPROVAL_ENTRY_COUNT", 0)
-
-
-@contextmanager
-def runs_released_together(sessions: int):
-    """New runs cannot be inserted inside the block; on leaving it, once `sessions` other
-    database sessions wait to insert one, they all go at the same instant."""
-    table = TaskRun._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
-        yield
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the transaction sees its first reading
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND datname = current_database() AND pid <> pg_backend_pid()")
-            if cursor.fetchone()[0] >= sessions:
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"{sessions} sessions never waited to record a run")
-
-
-def racing_in_threads(*calls) -> list:
-    """Each call in a thread of its own, their runs recorded at the same instant."""
-    with runs_released_together(len(calls)):
-        threads, results = started_in_threads(*calls)
-    return awaited(threads, results)
-
-
-def started_in_threads(*calls):
-    results = [None] * len(calls)
-
-    def call(position, function):
-        try:
-            results[position] = function()
-        finally:
-            connection.close()  # the thread's own database session
-
-    threads = [threading.Thread(target=call, args=(position, function)) for position, function in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    return threads, results
-
-
-def awaited(threads, results) -> list:
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def reprocess(user, batch):
@@ -141,13 +94,10 @@ def test_two_command_lines_reprocessing_at_once_get_one_run(staff, tmp_path):
 def test_no_second_request_joins_an_approved_run_while_it_runs(staff, reprocess_needs_approval):
     batch = make_failed_batch(entries=5)
     first = reprocess(staff["ops"], batch)()
-    with transaction.atomic():
-        Batch.objects.select_for_update().get(pk=batch.pk)  # the approved run starts, then waits for the batch
+    with row_locked_elsewhere(Batch, batch.pk):  # the approved run starts, then waits for the batch
         approving, _ = started_in_threads(lambda: task_run_approve(run_id=first.pk, approver=staff["lead"]))
-        deadline = time.monotonic() + 30
-        while TaskRun.objects.get(pk=first.pk).status != TaskRun.Status.RUNNING:
-            assert time.monotonic() < deadline, "the approved run never started"
-            time.sleep(0.02)
+        wait_until(lambda: TaskRun.objects.get(pk=first.pk).status == TaskRun.Status.RUNNING,
+                   what="the approved run starting")
         [second] = awaited(*started_in_threads(reprocess(staff["ops"], batch)))
     awaited(approving, [])
     first.refresh_from_db()
@@ -204,18 +154,12 @@ def test_every_task_refuses_a_second_run_while_one_is_executing_on_the_object(sl
     target = example.make_target()
     ask = lambda: task_run_request(slug=slug, target_id=target.pk, raw_params=example.good_params(target),  # noqa: E731
                                    reason="Customer asked by phone", origin=Origin(user=staff["root"], source="web"))
-    first_run = []
-    with transaction.atomic():
-        type(target).objects.select_for_update().get(pk=target.pk)
-        first = threading.Thread(target=lambda: first_run.append(ask()) or connection.close())
-        first.start()
-        deadline = time.monotonic() + 30
-        while not TaskRun.objects.filter(status__in=(TaskRun.Status.RUNNING, TaskRun.Status.AWAITING_APPROVAL)).exists():
-            assert time.monotonic() < deadline, "the first run never started"
-            time.sleep(0.02)
+    with row_locked_elsewhere(type(target), target.pk):
+        first = started_in_threads(ask)
+        wait_until(TaskRun.objects.filter(status__in=(TaskRun.Status.RUNNING, TaskRun.Status.AWAITING_APPROVAL)).exists,
+                   what="the first run starting")
         [second] = awaited(*started_in_threads(ask))
-    first.join(timeout=60)
-    [first_run] = first_run
+    [first_run] = awaited(*first)
     first_run.refresh_from_db()
     assert (second.status, second.blocked_by_id) == (TaskRun.Status.REJECTED, first_run.pk), second.outcome
     expected = TaskRun.Status.AWAITING_APPROVAL if task.risk == Risk.HIGH else TaskRun.Status.SUCCEEDED

@@ -5,11 +5,10 @@ import datetime
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Customer
@@ -19,6 +18,7 @@ from batches.ops import reprocess_batch
 from tests.batches.large_batches import make_failed_batch
 from tests.celery_worker import PROJECT_DIR, require_worker_services
 from tests.celery_worker import test_database_url as database_url_for_processes
+from tests.concurrency import row_locked_elsewhere, wait_until
 from tests.conftest import require_service
 from tests.factories import make_customer
 
@@ -45,27 +45,10 @@ def a_reprocess_left_running(staff, monkeypatch) -> TaskRun:
 def test_the_sweep_passes_over_a_run_whose_row_a_live_worker_holds(staff, monkeypatch):
     require_service("PostgreSQL (rows locked by another session)", connection.vendor == "postgresql")
     run = a_reprocess_left_running(staff, monkeypatch)
-    locked, release = threading.Event(), threading.Event()
-
-    def frozen_worker():
-        try:
-            with transaction.atomic():
-                TaskRun.objects.select_for_update().get(pk=run.pk)
-                locked.set()
-                release.wait(timeout=60)
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=frozen_worker)
-    worker.start()
-    try:
-        assert locked.wait(timeout=30)
+    with row_locked_elsewhere(TaskRun, run.pk):  # a frozen worker, mid-chunk
         started = time.monotonic()
         assert task_runs_sweep() == []
         assert time.monotonic() - started < 2, "the sweep waited for the locked run"
-    finally:
-        release.set()
-        worker.join(timeout=30)
     assert task_runs_sweep() == [run.pk]
     run.refresh_from_db()
     assert (run.status, run.attempts) == (TaskRun.Status.SUCCEEDED, 2)
@@ -95,16 +78,12 @@ def test_a_synchronous_run_whose_process_died_is_executed_by_the_sweep(staff, se
     customer = make_customer(kind=Customer.Kind.BUYER, email="old@example.com")
     environment = {"DJANGO_SETTINGS_MODULE": "opsconsole.settings_test", "DATABASE_URL": database_url_for_processes(),
                    "PATH": "/usr/bin:/bin"}
-    with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)
+    with row_locked_elsewhere(Customer, customer.pk):
         command_line = subprocess.Popen(
             [sys.executable, "manage.py", "opstask", "run", "change-email", "--as", "ops", "--target", str(customer.pk),
              "--param", "new_email=new@example.com", "--reason", "Customer lost the mailbox"],
             cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while not TaskRun.objects.filter(status=TaskRun.Status.RUNNING).exists():
-            assert time.monotonic() < deadline and command_line.poll() is None, "the run never started"
-            time.sleep(0.05)
+        wait_until(TaskRun.objects.filter(status=TaskRun.Status.RUNNING).exists, what="the run starting", timeout=60)
         command_line.send_signal(signal.SIGKILL)
         command_line.wait(timeout=30)
     run = TaskRun.objects.get()
