@@ -43,6 +43,8 @@ def task_run_resumable_by(*, run: TaskRun, user) -> bool:
 
 
 def task_run_waits_for_queue(*, run: TaskRun) -> bool:
-    """A queued run that no worker has been handed: the task queue did not answer when it was
-    dispatched, and the sweep will dispatch it once the queue is back."""
-    return run.status == TaskRun.Status.QUEUED and run.dispatched_at is None
+    """A queued background run that no worker has been handed: the task queue did not answer
+    when it was dispatched, and the sweep will dispatch it once the queue is back."""
+    task = registry.get(run.task_slug)
+    return (run.status == TaskRun.Status.QUEUED and run.dispatched_at is None
+            and task is not None and task.runs_in_background)

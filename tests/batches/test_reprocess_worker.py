@@ -3,6 +3,8 @@ a database connection terminated mid-chunk, and Redis frozen while people confir
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -20,7 +22,8 @@ from opsconsole.tasking.services import Origin, task_run_request, task_run_resum
 from batches.ops import reprocess_batch
 from batches.models import BatchEntry
 from tests.batches.large_batches import make_failed_batch
-from tests.celery_worker import Worker, redis_start, redis_stop, require_worker_services
+from tests.celery_worker import PROJECT_DIR, Worker, redis_start, redis_stop, require_worker_services
+from tests.celery_worker import test_database_url as database_url_for_processes
 from tests.concurrency import row_locked_elsewhere, wait_for_sessions_waiting_on_a_lock
 
 ENTRIES = 3000
@@ -184,8 +187,15 @@ def timed(call):
 
 def test_with_redis_frozen_confirming_and_approving_answer_within_seconds_and_the_runs_start_later(
         on_worker, staff, client_as, monkeypatch):
-    to_confirm, to_approve = make_failed_batch(entries=80), make_failed_batch(entries=120)
+    to_confirm, to_approve, from_cli = (make_failed_batch(entries=80), make_failed_batch(entries=120),
+                                        make_failed_batch(entries=60))
     monkeypatch.setattr(reprocess_batch, "APPROVAL_ENTRY_COUNT", 100)
+    command_line = [sys.executable, "manage.py", "opstask"]
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "opsconsole.settings_test",
+                   "DATABASE_URL": database_url_for_processes(), "REDIS_URL": django_settings.REDIS_URL,
+                   "TASK_RUNNER": "celery"}
+    _, starting_up = timed(lambda: subprocess.run([*command_line, "list"], cwd=PROJECT_DIR, env=environment,
+                                                  capture_output=True, check=True))
     waiting = request_reprocess(staff["ops"], to_approve)
     assert waiting.status == TaskRun.Status.AWAITING_APPROVAL
     ops, lead = client_as("ops"), client_as("lead")
@@ -198,7 +208,14 @@ def test_with_redis_frozen_confirming_and_approving_answer_within_seconds_and_th
             reverse("admin:opsconsole_taskrun_decide", args=[waiting.pk]), {"decision": "approve", "comment": "ok"}))
         run = TaskRun.objects.get(idempotency_key="frozen-queue")
         run_page = ops.get(run_page_url(run))
+        said, cli_took = timed(lambda: subprocess.run(
+            [*command_line, "run", "reprocess-batch", "--as", "ops", "--target", str(from_cli.pk),
+             "--param", f"confirm_reference={from_cli.reference}", "--reason", "Bank rejected the file"],
+            cwd=PROJECT_DIR, env=environment, capture_output=True, text=True))
     assert confirm_took < 5 and approve_took < 5, (confirm_took, approve_took)
+    assert cli_took < starting_up + 5, (cli_took, starting_up)
+    assert said.returncode == 0 and "queued, but the task queue did not answer" in said.stdout, said
+    assert "Traceback" not in said.stderr
     assert confirmed.status_code == approved.status_code == 302 and confirmed.url == run_page_url(run)
     waiting.refresh_from_db()
     for queued in (run, waiting):
@@ -208,8 +225,9 @@ def test_with_redis_frozen_confirming_and_approving_answer_within_seconds_and_th
     on_worker()
     # A message whose sending timed out may still have reached Redis once it woke up: the worker
     # then takes that run by itself, and the sweep hands over the rest.
-    assert set(task_runs_sweep()) <= {run.pk, waiting.pk}
-    for queued, batch in ((run, to_confirm), (waiting, to_approve)):
+    from_command_line = TaskRun.objects.get(target_id=str(from_cli.pk))
+    assert set(task_runs_sweep()) <= {run.pk, waiting.pk, from_command_line.pk}
+    for queued, batch in ((run, to_confirm), (waiting, to_approve), (from_command_line, from_cli)):
         wait_for(queued, lambda run: run.is_finished)
         assert queued.status == TaskRun.Status.SUCCEEDED, queued.outcome
         assert set(resubmissions_per_entry(batch).values()) == {1}
