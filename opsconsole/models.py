@@ -63,8 +63,9 @@ class TaskRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    blocked_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                   help_text="The run in progress on the same object that this request was refused for.")
+    blocked_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The run in progress on the same object that this request was refused for.")
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     chunks_committed = models.PositiveIntegerField(default=0)
@@ -86,7 +87,8 @@ class TaskRun(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["target_type", "target_id", "conflict_group"], condition=models.Q(status__in=ACTIVE_RUN_STATUSES),
+                fields=["target_type", "target_id", "conflict_group"],
+                condition=models.Q(status__in=ACTIVE_RUN_STATUSES),
                 name="taskrun_one_active_per_target",
                 violation_error_message="Another run of this task is already in progress on this object.",
             ),

@@ -94,9 +94,10 @@ class TaskPage(View):
             initial={**request.GET.dict(), "idempotency_key": _new_idempotency_key()})
         if refusal:
             _show_error(request_form, refusal)
+        back_url = task_page_url(slug=self.task.slug, target_id=self.target_id,
+                                 **{**request.GET.dict(), **self.raw_params(request)})
         return self.render(step=PREVIEW, params_form=params_form, request_form=request_form, preview=preview,
-                           run_in_progress=in_progress, back_url=task_page_url(slug=self.task.slug, target_id=self.target_id,
-                                                  **{**request.GET.dict(), **self.raw_params(request)}))
+                           run_in_progress=in_progress, back_url=back_url)
 
     def confirm(self, request):
         request_form = TaskRequestForm(request.POST)

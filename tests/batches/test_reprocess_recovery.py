@@ -34,8 +34,9 @@ def small_chunks(settings):
 
 
 def request_reprocess(user, batch) -> TaskRun:
-    run = task_run_request(slug="reprocess-batch", target_id=batch.pk, raw_params={"confirm_reference": batch.reference},
-                           reason="Bank rejected the file", origin=Origin(user=user, source="web"))
+    run = task_run_request(slug="reprocess-batch", target_id=batch.pk,
+                           raw_params={"confirm_reference": batch.reference}, reason="Bank rejected the file",
+                           origin=Origin(user=user, source="web"))
     run.refresh_from_db()
     return run
 

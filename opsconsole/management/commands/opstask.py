@@ -89,7 +89,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{task.slug:28} {task.model._meta.label_lower:24} {task.risk:5} {task.title}")
 
     def resume_run(self, *, run_id, username, **options):
-        user = self.staff_user(username)
+        user = self.active_user(username)
         if not TaskRun.objects.filter(pk=run_id).exists():
             raise CommandError(f"There is no task run #{run_id}.")
         try:
@@ -99,14 +99,14 @@ class Command(BaseCommand):
         run.refresh_from_db()
         self.stdout.write(run_state_line(run))
 
-    def staff_user(self, username: str):
+    def active_user(self, username: str):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"--as: there is no active user called {username!r}.")
         return user
 
     def run_task(self, *, slug, username, target, param, reason, ticket, dry_run, **options):
-        user = self.staff_user(username)
+        user = self.active_user(username)
         raw_params = dict(param)
         if dry_run:
             return self.show_preview(slug=slug, target=target, raw_params=raw_params, user=user)
