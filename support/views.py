@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from audit.exports import record_export
+from audit.exports import neutralised_rows, record_export
 from opsconsole.errors import OpsError
 from support.bugs import bug_queue_health
 from support.models import Ticket, TicketKind, TicketMessage
@@ -78,7 +78,7 @@ def reports_page(request):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="support-report-{days}-days-{report.now:%Y%m%d}.csv"'
         table = support_report_csv_rows(report)
-        csv.writer(response).writerows(table)
+        csv.writer(response).writerows(neutralised_rows(table))
         record_export(request=request, model=Ticket, file_format="csv", rows=len(table) - 1,  # less the header
                       subject=f"the support report over {days} days")
         return response

@@ -41,6 +41,11 @@ TICKET_REFERENCE_TOO_LONG = f"A ticket reference is at most {TICKET_REFERENCE_MA
 NO_SELF_APPROVAL = "Nobody approves their own request: another person with approval rights must."
 RUN_IN_PROGRESS = ("Run #{run_id} ({title}) is already {status} on this {kind}: a second run cannot start "
                    "until it has finished.")
+REQUESTER_MAY_NO_LONGER_RUN = "{person}, who asked for this run, may no longer run {title!r}: nothing was changed."
+REQUESTER_MAY_NO_LONGER_SEE = ("{person}, who asked for this run, may no longer see this {kind}'s platform: "
+                               "nothing was changed.")
+APPROVER_MAY_NO_LONGER_APPROVE = ("{person}, who approved this run, no longer holds approval rights for it: "
+                                  "nothing was changed.")
 RUNS_KEPT_STARTING = "Other runs kept starting on this object: try again in a moment."
 NOT_RESUMABLE = "Run #{run_id} is {status}: only a failed background run can be resumed."
 NOTHING_KEPT = "Nothing was changed."
@@ -317,6 +322,20 @@ def task_run_kept_summary(run: TaskRun, task: OpsTask) -> str:
                                 chunks=run.chunks_committed, counts=f" ({counts})" if counts else "")
 
 
+def _people_still_allowed(run: TaskRun, task: OpsTask, target) -> None:
+    """Raise OpsError unless, as the run executes, its requester still may run the task on the
+    target, and its approver, if any, still may approve it: rights and platforms change while a
+    run waits for approval or for a worker."""
+    requester, kind = run.requested_by, task.model._meta.verbose_name
+    if not requester.has_perm(task.permission_name()):  # False for a deactivated person too
+        raise OpsError(REQUESTER_MAY_NO_LONGER_RUN.format(person=requester, title=task.title))
+    if not user_may_see_object(requester, target):
+        raise OpsError(REQUESTER_MAY_NO_LONGER_SEE.format(person=requester, kind=kind))
+    approver = run.approver
+    if approver is not None and not (approver.has_perm(APPROVE_PERMISSION) and user_may_see_object(approver, target)):
+        raise OpsError(APPROVER_MAY_NO_LONGER_APPROVE.format(person=approver))
+
+
 def _execute_in_one_transaction(attempt: TaskRun, task: OpsTask, clock: _AttemptClock) -> TaskRun:
     """The run's row stays locked until the change commits with its success, so a duplicate
     message or the sweep leaves a live run alone."""
@@ -326,6 +345,7 @@ def _execute_in_one_transaction(attempt: TaskRun, task: OpsTask, clock: _Attempt
             return run
         target = _target(task, run.target_id, lock=True)
         params = _clean_params(task, run.params)
+        _people_still_allowed(run, task, target)
         task.validate(target, params)
         run.diff = [change.as_dict() for change in task.preview(target, params)]
         with recording_history_for(run):
@@ -347,6 +367,7 @@ def _execute_in_chunks(attempt: TaskRun, task: OpsTask, clock: _AttemptClock) ->
                     return run
                 target = _target(task, run.target_id, lock=True)
                 if not validated:  # once per attempt: a resumed run may no longer be allowed
+                    _people_still_allowed(run, task, target)
                     task.validate(target, params)
                 if not run.chunks_committed:
                     run.progress_total = task.count_work(target, params)

@@ -131,3 +131,42 @@ def test_the_support_reports_csv_is_recorded(staff):
 def test_viewing_the_reports_page_is_not_an_export(staff):
     assert signed_in(staff, "engineer").get(reverse("support-reports"), {"days": "30"}).status_code == 200
     assert exports() == []
+
+
+# Every start of a cell that a spreadsheet runs as a formula (OWASP's CSV injection rule).
+FORMULAS = ["=HYPERLINK(\"http://example.com\")", "+1+1", "-2+3", "@SUM(1,1)", "\t=1+1", "\r=1+1"]
+
+
+def exported_rows(response, file_format: str) -> list[dict]:
+    text = response.content.decode()
+    return json.loads(text) if file_format == "json" else list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+@pytest.mark.parametrize("file_format", ["csv", "json"])
+def test_the_audit_trail_export_writes_what_an_outsider_typed_as_text_not_formulas(staff, db, file_format):
+    for formula in FORMULAS:  # a failed sign-in: the username and the browser are the attacker's
+        record_event(AuditEvent.Action.LOGIN_FAILED, outcome=AuditEvent.Outcome.FAILURE, actor_name=formula,
+                     user_agent=formula, summary="Wrong password")
+    response = signed_in(staff, "auditor").post(
+        f"{AUDIT_EXPORT}?outcome__exact=failure", {"format": CSV_FORMAT if file_format == "csv" else JSON_FORMAT})
+    rows = exported_rows(response, file_format)
+    assert sorted(row["actor_name"] for row in rows) == sorted(f"'{formula}" for formula in FORMULAS)
+    assert sorted(row["user_agent"] for row in rows) == sorted(f"'{formula}" for formula in FORMULAS)
+    assert {row["summary"] for row in rows} == {"Wrong password"}  # plain text is left as it is
+
+
+@pytest.mark.parametrize(("model", "field", "make"), [
+    (Ticket, "subject", lambda staff, text: new_ticket(subject=text)),
+    (TicketMessage, "body", lambda staff, text: TicketMessage.objects.create(
+        ticket=new_ticket(), author=staff["engineer"], visibility=TicketMessage.Visibility.INTERNAL, body=text)),
+    (Bug, "title", lambda staff, text: Bug.objects.create(title=text, severity=Bug.Severity.S2,
+                                                          fix_due_at="2030-01-01T00:00Z")),
+])
+def test_support_exports_write_formulas_as_text(staff, model, field, make):
+    for formula in FORMULAS:
+        make(staff, formula)
+    url = reverse(f"admin:support_{model._meta.model_name}_export")
+    client = signed_in(staff, "engineer")
+    response = client.post(url, {"format": export_format(url, client, "csv")})
+    assert sorted(row[field] for row in exported_rows(response, "csv")) == sorted(f"'{formula}" for formula in FORMULAS)
+

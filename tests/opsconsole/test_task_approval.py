@@ -1,12 +1,19 @@
 """Four-eyes: a run that needs approval waits for a different person with approval rights."""
 
 import pytest
+from django.test import TestCase
 
 from accounts.ops.change_email import ChangeCustomerEmail
+from batches.models import BatchEntry
+from batches.ops import reprocess_batch
 from opsconsole.errors import OpsError
-from opsconsole.models import TaskRun
-from opsconsole.tasking.services import NO_SELF_APPROVAL, Origin, task_run_approve, task_run_decline, task_run_request
-from tests.factories import make_customer
+from opsconsole.models import StaffPlatformAccess, TaskRun
+from opsconsole.tasking.services import (
+    APPROVER_MAY_NO_LONGER_APPROVE, NO_SELF_APPROVAL, REQUESTER_MAY_NO_LONGER_RUN, REQUESTER_MAY_NO_LONGER_SEE, Origin,
+    task_run_approve, task_run_decline, task_run_request,
+)
+from tests.batches.large_batches import make_failed_batch
+from tests.factories import make_customer, make_platform
 
 
 @pytest.fixture
@@ -73,3 +80,39 @@ def test_a_declined_request_never_executes(waiting_run, staff):
         task_run_approve(run_id=run.pk, approver=staff["root"])
     customer.refresh_from_db()
     assert customer.email == "before@example.com"
+
+
+def test_an_approval_does_not_run_a_request_whose_requester_has_lost_the_task(waiting_run, staff):
+    run, customer = waiting_run
+    staff["ops"].groups.clear()  # moved to another team while the request waited
+    run = task_run_approve(run_id=run.pk, approver=staff["lead"], comment="Looks fine")
+    customer.refresh_from_db()
+    assert run.status == TaskRun.Status.REJECTED
+    assert run.outcome == REQUESTER_MAY_NO_LONGER_RUN.format(person="ops", title="Change a customer's email")
+    assert customer.email == "before@example.com"
+
+
+def test_an_approval_does_not_run_a_request_on_a_platform_its_requester_may_no_longer_see(waiting_run, staff):
+    run, customer = waiting_run
+    StaffPlatformAccess.objects.create(user=staff["ops"]).platforms.set([make_platform()])
+    run = task_run_approve(run_id=run.pk, approver=staff["lead"], comment="Looks fine")
+    customer.refresh_from_db()
+    assert run.status == TaskRun.Status.REJECTED
+    assert run.outcome == REQUESTER_MAY_NO_LONGER_SEE.format(person="ops", kind="customer")
+    assert customer.email == "before@example.com"
+
+
+def test_an_approved_background_run_does_not_start_once_its_approver_has_lost_approval_rights(staff, monkeypatch):
+    monkeypatch.setattr(reprocess_batch, "APPROVAL_ENTRY_COUNT", 0)
+    batch = make_failed_batch(entries=3)
+    run = task_run_request(slug="reprocess-batch", target_id=batch.pk, raw_params={"confirm_reference": batch.reference},
+                           reason="Bank rejected the file", origin=Origin(user=staff["ops"], source=TaskRun.Source.WEB))
+    with TestCase.captureOnCommitCallbacks() as waiting_for_a_worker:
+        task_run_approve(run_id=run.pk, approver=staff["lead"], comment="Go")
+    staff["lead"].groups.clear()
+    for dispatch in waiting_for_a_worker:
+        dispatch()
+    run.refresh_from_db()
+    assert run.status == TaskRun.Status.REJECTED
+    assert run.outcome.startswith(APPROVER_MAY_NO_LONGER_APPROVE.format(person="lead"))
+    assert not batch.entries.filter(status=BatchEntry.Status.SUBMITTED).exists()
