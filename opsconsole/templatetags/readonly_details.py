@@ -7,8 +7,12 @@ from the admin form. Used by templates/opsconsole/related_tables_change_form.htm
 forms keep unfold's templates.
 """
 
+from urllib.parse import urlsplit
+
 from django import template
 from django.contrib.admin.helpers import AdminReadonlyField, Fieldline, Fieldset
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
@@ -82,9 +86,33 @@ def _row(line: Fieldline, fields: list[AdminReadonlyField], *, last: bool, compr
     return format_html('<div class="{}">{}</div>', " ".join(classes), drawn)
 
 
+# Addresses from upstream data (a platform's callback URL) are links only when they lead to a web
+# page: a `javascript:` or `data:` address is shown as text, whatever a content security policy does.
+WEB_SCHEMES = {"http", "https"}
+
+
+def web_link(address: str) -> SafeString:
+    """`address` as a link when it is an http(s) URL, else as text."""
+    if urlsplit(address).scheme.lower() in WEB_SCHEMES:
+        return format_html('<a href="{}" class="text-link" rel="noreferrer">{}</a>', address, address)
+    return format_html("{}", address)
+
+
+def _contents(field: AdminReadonlyField) -> str:
+    name = field.field["field"]
+    try:
+        model_field = field.form._meta.model._meta.get_field(name) if isinstance(name, str) else None
+    except FieldDoesNotExist:
+        model_field = None
+    if isinstance(model_field, models.URLField):
+        address = getattr(field.form.instance, name)
+        return web_link(address) if address else ""
+    return field.contents()
+
+
 def _field(field: AdminReadonlyField, compressed: bool) -> SafeString:
     """A label and its value; the value element carries `readonly`, as in unfold."""
-    contents = field.contents()
+    contents = _contents(field)
     value = contents if contents and contents != "None" else "-"
     width = "max-w-4xl" if getattr(field, "is_json", False) else "max-w-2xl"
     help_text = field.field.get("help_text")

@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 from accounts.masking import mask_email
 from accounts.models import Customer
 from opsconsole.models import TaskRun
-from tests.factories import make_customer
+from tests.factories import make_callback_delivery, make_customer, make_platform
 
 
 class DetailsReader(HTMLParser):
@@ -132,3 +132,17 @@ def test_a_page_with_fieldsets_shows_each_under_its_name(client_as, staff, custo
     assert [label for label, _, _ in details.fields] == [
         capfirst(label_for_field(name, TaskRun, run_admin)) for name in declared]
     assert ("Reason", "Lost mailbox") in [(label, value) for label, value, _ in details.fields]
+
+
+@pytest.mark.parametrize("address", ["javascript:alert(document.cookie)", "JavaScript:alert(1)",
+                                     "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)"])
+def test_an_address_from_upstream_is_a_link_only_when_it_leads_to_a_web_page(client_as, db, address):
+    platform = make_platform(callback_url="https://hooks.example.com/payments")
+    delivery = make_callback_delivery(url=address)
+    platform_page = read_details(client_as("ops").get(reverse("admin:accounts_platform_change", args=[platform.pk])))
+    assert [(value, links) for label, value, links in platform_page.fields if label.lower() == "callback url"] == [
+        ("https://hooks.example.com/payments", ["https://hooks.example.com/payments"])]
+    delivery_page = read_details(client_as("developer").get(
+        reverse("admin:payments_callbackdelivery_change", args=[delivery.pk])))
+    [(value, links)] = [(value, links) for label, value, links in delivery_page.fields if label.lower() == "url"]
+    assert (value, links) == (address, [])
