@@ -8,6 +8,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from audit.exports import RecordedExportMixin
 from opsconsole.errors import OpsError
+from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.readonly_admin import PlatformScopedInlineMixin, PlatformScopedMixin
 from support.bugs import (
     SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_mark_fixed, bug_slo_status,
@@ -35,6 +36,10 @@ class CsvAdmin(RecordedExportMixin, ImportExportModelAdmin, SupportAdmin):
     def has_import_permission(self, request):
         # django-import-export lets any staff member import unless told otherwise.
         return self.has_add_permission(request) and super().has_import_permission(request)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        """The importing person: a file reads and writes only what their platforms hold."""
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
 
 
 class TicketMessageInline(TabularInline):
@@ -75,6 +80,14 @@ class TicketAdmin(CsvAdmin):
                        "resolution_sla", "needs_follow_up", "articles_used")
     autocomplete_fields = ()
     raw_id_fields = ("requester_staff", "assignee", "platform", "bug", "duplicate_of")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """The platform and the ticket a ticket names are among those of the person's platforms:
+        an id of another platform's is refused like an id that does not exist."""
+        if db_field.name in ("platform", "duplicate_of"):
+            kwargs["queryset"] = restrict_to_user_platforms(db_field.related_model._default_manager.all(),
+                                                            request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
     inlines = (TicketLinkInline, TicketMessageInline)
     # Above the form, outside it (its buttons post forms of their own): the linked records with the
     # tasks to start on them, the task runs quoting the ticket, the conversation and saved answers.

@@ -12,9 +12,14 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Platform
 from opsconsole.bulk_history import CHANGED, CREATED, history_rows_write
+from opsconsole.platform_access import restrict_to_user_platforms
 from support.models import Bug, Ticket, TicketMessage
 
+# A person limited to some platforms imports into those only: another platform's ticket or
+# platform reads exactly like a missing one, so that an import tells nobody what exists there.
 UNKNOWN_PLATFORM = "There is no platform with client id {client_id}."
+UNKNOWN_TICKET = "There is no ticket {reference}."
+REFERENCE_IN_USE = "{reference} is already in use: give the ticket another reference."
 REFERENCE_REPEATED = "{reference} is also on row {row} of this file: each ticket may appear once."
 IMPORTED_FROM = "Imported from {file_name}"
 NOTE_ALREADY_RECORDED = ("Note {id} is already recorded, differently: notes are never rewritten. Leave the id "
@@ -29,9 +34,12 @@ class PlatformByClientIdWidget(widgets.ForeignKeyWidget):
         super().__init__(Platform, field="client_id")
         self.platforms: dict[str, Platform] | None = None
 
-    def load(self, client_ids) -> None:
-        self.platforms = Platform.objects.in_bulk({str(client_id) for client_id in client_ids if client_id},
-                                                  field_name="client_id")
+    def load(self, client_ids, *, user=None) -> None:
+        """The platforms named, of those `user` may see (all of them without a user: the console's
+        own imports)."""
+        platforms = restrict_to_user_platforms(Platform.objects.all(), user) if user else Platform.objects.all()
+        self.platforms = platforms.in_bulk({str(client_id) for client_id in client_ids if client_id},
+                                           field_name="client_id")
 
     def clean(self, value, row=None, **kwargs):
         if self.platforms is None or value in (None, ""):
@@ -62,11 +70,14 @@ class TicketResource(resources.ModelResource):
         batch_size = 1000
         instance_loader_class = CachedInstanceLoader
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, user=None, **kwargs):
+        """`user`: the person importing, whose platforms bound what the file may read and write."""
         super().__init__(**kwargs)
         # The library keeps its options on the class; this import changes some of its own.
         self._meta = copy(self._meta)
         self.import_fields = None
+        self.user = user
+        self.hidden_references: set[str] = set()
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
@@ -79,7 +90,8 @@ class TicketResource(resources.ModelResource):
                                    rollback_on_validation_errors=True, **kwargs)
 
     def get_queryset(self):
-        return Ticket.objects.select_related("platform")
+        tickets = Ticket.objects.select_related("platform")
+        return restrict_to_user_platforms(tickets, self.user) if self.user else tickets
 
     def get_import_fields(self):
         # The library asks on every row; the answer does not change during an import.
@@ -98,13 +110,20 @@ class TicketResource(resources.ModelResource):
         self.rows_by_reference: dict[str, int] = {}
         self.ids_written: dict[str, list[int]] = {CREATED: [], CHANGED: []}
         if self.fields["platform"].column_name in (dataset.headers or []):
-            self.fields["platform"].widget.load(dataset[self.fields["platform"].column_name])
+            self.fields["platform"].widget.load(dataset[self.fields["platform"].column_name], user=self.user)
+        if self.user and self.fields["reference"].column_name in (dataset.headers or []):
+            named = {str(reference) for reference in dataset[self.fields["reference"].column_name] if reference}
+            visible = self.get_queryset().filter(reference__in=named).values_list("reference", flat=True)
+            self.hidden_references = set(Ticket.objects.filter(reference__in=named).values_list(
+                "reference", flat=True)) - set(visible)
 
     def before_import_row(self, row, **kwargs):
         reference_field = self.fields["reference"]
         if reference_field.column_name not in row:
             return
         reference, number = reference_field.clean(row), kwargs["row_number"]
+        if reference in self.hidden_references:
+            raise ValidationError({"reference": REFERENCE_IN_USE.format(reference=reference)})
         first = self.rows_by_reference.setdefault(reference, number)
         if first != number:
             raise ValidationError({"reference": REFERENCE_REPEATED.format(reference=reference, row=first)})
@@ -160,11 +179,28 @@ class BugResource(resources.ModelResource):
         clean_model_instances = True
 
 
+class TicketByReferenceWidget(widgets.ForeignKeyWidget):
+    """A ticket by its reference, among those of the importing person's platforms."""
+
+    def __init__(self):
+        super().__init__(Ticket, field="reference")
+        self.user = None
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        tickets = Ticket.objects.all()
+        return restrict_to_user_platforms(tickets, self.user) if self.user else tickets
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except Ticket.DoesNotExist:
+            raise ValueError(UNKNOWN_TICKET.format(reference=value)) from None
+
+
 class TicketMessageResource(resources.ModelResource):
     """Notes and replies, tied to their ticket by its reference and to their author by username."""
 
-    ticket = fields.Field(attribute="ticket", column_name="ticket",
-                          widget=widgets.ForeignKeyWidget(Ticket, field="reference"))
+    ticket = fields.Field(attribute="ticket", column_name="ticket", widget=TicketByReferenceWidget())
     author = fields.Field(attribute="author", column_name="author",
                           widget=widgets.ForeignKeyWidget(get_user_model(), field="username"))
 
@@ -173,6 +209,17 @@ class TicketMessageResource(resources.ModelResource):
         fields = ("id", "ticket", "author", "visibility", "body", "created_at")
         skip_unchanged = True
         clean_model_instances = True
+
+    def __init__(self, *, user=None, **kwargs):
+        """`user`: the person importing; notes go only to tickets of their platforms."""
+        super().__init__(**kwargs)
+        self.fields["ticket"].widget.user = user  # the fields are this resource's own copies
+
+    def get_queryset(self):
+        # A note is matched on its id; one on another platform's ticket reads as missing.
+        notes = TicketMessage.objects.all()
+        user = self.fields["ticket"].widget.user
+        return restrict_to_user_platforms(notes, user, "ticket__platform") if user else notes
 
     def save_instance(self, instance, is_create, row, **kwargs):
         # A note is a record, kept without a history of edits: an import adds notes, and one
