@@ -16,6 +16,7 @@ from support.bugs import (
 from support.clocks import ticket_clocks_shown, ticket_set_status
 from support.triage import ticket_workers
 from support.knowledge import articles_offered, ticket_articles_used
+from support.links import ticket_link_target_problem
 from support.models import Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage
 from support.resources import BugResource, TicketMessageResource, TicketResource
 from support.selectors import ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs
@@ -63,6 +64,21 @@ class TicketLinkInline(TabularInline):
     model = TicketLink
     fields = ("label", "target_type", "target_id")
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Each link names a record the person may see: another platform's reads as missing."""
+        person = request.user
+
+        class LinkForm(kwargs.get("form", self.form)):
+            def clean(self):
+                cleaned = super().clean()
+                target_type, target_id = cleaned.get("target_type"), cleaned.get("target_id")
+                if target_type and target_id and (problem := ticket_link_target_problem(
+                        target_type=target_type, target_id=target_id, user=person)):
+                    self.add_error("target_id", problem)
+                return cleaned
+
+        return super().get_formset(request, obj, **{**kwargs, "form": LinkForm})
 
 
 @admin.register(Ticket)

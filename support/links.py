@@ -2,14 +2,17 @@
 by email, id, reference, card last four or batch reference (the console's search)."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 
 from opsconsole.errors import OpsError
+from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.search import console_search, search_query_problem
 from support.models import Ticket, TicketLink
 
 LINK_PERMISSION = "support.add_ticketlink"
 NOT_ALLOWED_TO_LINK = "You do not have permission to link records to tickets."
 NOTHING_MATCHES = "Nothing matches “{query}”: use an email, id, reference, card last four or batch reference."
+NO_SUCH_RECORD = "There is no {kind} with id {id}."
 SEVERAL_MATCH = "{count} records match “{query}”: {labels}. Use the exact reference or id."
 
 
@@ -33,3 +36,17 @@ def ticket_link_record(*, ticket: Ticket, query: str, by) -> TicketLink:
         defaults={"label": matches[0].label[:200]},
     )
     return link
+
+
+def ticket_link_target_problem(*, target_type: ContentType, target_id: str, user) -> str | None:
+    """Why `user` may not link a ticket to this record: it does not exist, or it is on a platform
+    they may not see (said alike, so that nobody learns what exists there); None when they may."""
+    model = target_type.model_class()
+    problem = NO_SUCH_RECORD.format(kind=target_type.name, id=target_id)
+    if model is None:
+        return problem
+    try:
+        visible = restrict_to_user_platforms(model._default_manager.filter(pk=target_id), user).exists()
+    except (ValueError, TypeError, ValidationError):
+        return problem
+    return None if visible else problem
