@@ -54,6 +54,7 @@ class AuditEvent(AppendOnlyModel):
         LOCKED_OUT = "auth.locked_out", "Locked out"
         LOGOUT = "auth.logout", "Signed out"
         EXPORT = "data.export", "Data exported"
+        IMPORT = "data.import", "Data imported"
         REVEAL = "data.reveal", "Sensitive value revealed"
         REVIEW = "audit.review", "Audit review"
 

@@ -32,7 +32,7 @@ class TaskRun(models.Model):
     task_slug = models.CharField(max_length=64)
     task_title = models.CharField(max_length=200)
     # Runs of one group exclude each other on one target (`OpsTask.conflict_group`).
-    conflict_group = models.CharField(max_length=64, blank=True, db_default="")
+    conflict_group = models.CharField(max_length=64, blank=True)
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_repr = models.CharField(max_length=255, blank=True)
@@ -50,7 +50,7 @@ class TaskRun(models.Model):
     ticket_reference = models.CharField(max_length=64, blank=True)
     # What the person confirmed, worked out when they asked; and what the run changed, worked out
     # under the target's lock when it executed. They differ when the record moved in between.
-    previewed_diff = models.JSONField(default=list, blank=True, db_default=[])
+    previewed_diff = models.JSONField(default=list, blank=True)
     diff = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=24, choices=Status.choices)
     outcome = models.TextField(blank=True, help_text="The result, the reason for a refusal, or the error.")
@@ -68,7 +68,7 @@ class TaskRun(models.Model):
         help_text="The run in progress on the same object that this request was refused for.")
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
-    chunks_committed = models.PositiveIntegerField(default=0, db_default=0)
+    chunks_committed = models.PositiveIntegerField(default=0)
     # Background runs: where a resumed run carries on from, what it has tallied so far, and
     # when a worker last showed it was alive (the sweep takes over runs whose worker died).
     checkpoint = models.JSONField(null=True, blank=True)

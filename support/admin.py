@@ -39,8 +39,9 @@ class CsvAdmin(RecordedExportMixin, ImportExportModelAdmin, SupportAdmin):
         return self.has_add_permission(request) and super().has_import_permission(request)
 
     def get_import_resource_kwargs(self, request, **kwargs):
-        """The importing person: a file reads and writes only what their platforms hold."""
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+        """The importing person, whose platforms bound what a file reads and writes, and the
+        request, from which the import is recorded (audit/imports.py)."""
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user, "request": request}
 
 
 class TicketMessageInline(TabularInline):

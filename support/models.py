@@ -168,13 +168,27 @@ class TicketMessage(models.Model):
         INTERNAL = "internal", "Internal note"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # The staff member who wrote it here, or who imported it: never a name read from a file.
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     visibility = models.CharField(max_length=8, choices=Visibility.choices)
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)  # an imported note keeps its own time
+    # An imported note says where it came from: the file's author as text, and who imported it, when
+    # and from which file, so that nobody passes a note off as a colleague's.
+    source_author = models.CharField(max_length=150, blank=True,
+                                     help_text="Who wrote it in the tracker it was imported from, as the file says.")
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    imported_at = models.DateTimeField(null=True, blank=True)
+    imported_from = models.CharField(max_length=255, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    @property
+    def is_imported(self) -> bool:
+        return self.imported_at is not None
 
 
 class SavedAnswer(models.Model):

@@ -7,10 +7,11 @@ from copy import copy
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import Platform
+from audit.imports import RecordedImportMixin
 from opsconsole.bulk_history import CHANGED, CREATED, history_rows_write
 from opsconsole.platform_access import restrict_to_user_platforms
 from support.models import Bug, Ticket, TicketMessage
@@ -22,6 +23,7 @@ UNKNOWN_TICKET = "There is no ticket {reference}."
 REFERENCE_IN_USE = "{reference} is already in use: give the ticket another reference."
 REFERENCE_REPEATED = "{reference} is also on row {row} of this file: each ticket may appear once."
 IMPORTED_FROM = "Imported from {file_name}"
+IMPORTER_REQUIRED = "Notes are imported by a person: say who imports them."
 NOTE_ALREADY_RECORDED = ("Note {id} is already recorded, differently: notes are never rewritten. Leave the id "
                          "out to add this one as a new note.")
 
@@ -50,7 +52,7 @@ class PlatformByClientIdWidget(widgets.ForeignKeyWidget):
             raise ValueError(UNKNOWN_PLATFORM.format(client_id=value)) from None
 
 
-class TicketResource(resources.ModelResource):
+class TicketResource(RecordedImportMixin, resources.ModelResource):
     """Tickets by reference, imported in bulk: the existing tickets and the platforms the file
     names are read once, rows are validated one by one (nothing is written if any is invalid), then
     written a thousand at a time, each with a history row naming the person who imported it."""
@@ -161,6 +163,10 @@ class TicketResource(resources.ModelResource):
             self.ids_written[CHANGED] += [ticket.pk for ticket in self.update_instances]
         super().bulk_update(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
 
+    def written_ids(self, result) -> tuple[list, list]:
+        # Written in bulk: the rows' results carry no new ids.
+        return self.ids_written[CREATED], self.ids_written[CHANGED]
+
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         size = self._meta.batch_size
@@ -170,7 +176,7 @@ class TicketResource(resources.ModelResource):
                                    user=self.importing_user, change_reason=self.change_reason)
 
 
-class BugResource(resources.ModelResource):
+class BugResource(RecordedImportMixin, resources.ModelResource):
     class Meta:
         model = Bug
         fields = ("id", "title", "steps_to_reproduce", "expected_behaviour", "actual_behaviour", "severity",
@@ -197,16 +203,22 @@ class TicketByReferenceWidget(widgets.ForeignKeyWidget):
             raise ValueError(UNKNOWN_TICKET.format(reference=value)) from None
 
 
-class TicketMessageResource(resources.ModelResource):
-    """Notes and replies, tied to their ticket by its reference and to their author by username."""
+class TicketMessageResource(RecordedImportMixin, resources.ModelResource):
+    """Notes and replies, tied to their ticket by its reference. A note imported from another
+    tracker is the importing person's, marked as imported by them, from which file and when; the
+    file's author column is kept as text (`source_author`), never taken for a staff member."""
 
     ticket = fields.Field(attribute="ticket", column_name="ticket", widget=TicketByReferenceWidget())
-    author = fields.Field(attribute="author", column_name="author",
-                          widget=widgets.ForeignKeyWidget(get_user_model(), field="username"))
+    author = fields.Field(attribute="source_author", column_name="author")
+    imported_by = fields.Field(attribute="imported_by__username", column_name="imported_by", readonly=True)
+    imported_at = fields.Field(attribute="imported_at", column_name="imported_at", readonly=True,
+                               widget=widgets.DateTimeWidget())
+    imported_from = fields.Field(attribute="imported_from", column_name="imported_from", readonly=True)
 
     class Meta:
         model = TicketMessage
-        fields = ("id", "ticket", "author", "visibility", "body", "created_at")
+        fields = ("id", "ticket", "author", "visibility", "body", "created_at", "imported_by", "imported_at",
+                  "imported_from")
         skip_unchanged = True
         clean_model_instances = True
 
@@ -217,13 +229,37 @@ class TicketMessageResource(resources.ModelResource):
 
     def get_queryset(self):
         # A note is matched on its id; one on another platform's ticket reads as missing.
-        notes = TicketMessage.objects.all()
+        notes = TicketMessage.objects.select_related("author", "imported_by")
         user = self.fields["ticket"].widget.user
         return restrict_to_user_platforms(notes, user, "ticket__platform") if user else notes
 
+    def dehydrate_author(self, note) -> str:
+        return note.source_author or note.author.get_username()
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.importer = kwargs.get("user")
+        if self.importer is None:
+            raise ValueError(IMPORTER_REQUIRED)
+        self.imported_from = (kwargs.get("file_name") or "a file")[:255]
+        self.imported_at = timezone.now()
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        if new:
+            instance.author = instance.imported_by = self.importer
+            instance.imported_at, instance.imported_from = self.imported_at, self.imported_from
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """A note already here is unchanged when the row says what exporting it says: the author
+        column holds the text an export writes, whoever the note's author is."""
+        if import_validation_errors or original is None or original.pk is None:
+            return super().skip_row(instance, original, row, import_validation_errors)
+        return all(str(row[field.column_name] or "") == str(self.export_field(field, original) or "")
+                   for field in self.get_import_fields() if field.column_name in row)
+
     def save_instance(self, instance, is_create, row, **kwargs):
-        # A note is a record, kept without a history of edits: an import adds notes, and one
-        # already here is left as it is (re-importing it unchanged is skipped, not refused).
+        # A note is a record, never rewritten: an import adds notes, and one already here is left
+        # as it is (re-importing it unchanged is skipped, not refused).
         if not is_create:
             raise ValidationError({"id": NOTE_ALREADY_RECORDED.format(id=instance.pk)})
         super().save_instance(instance, is_create, row, **kwargs)

@@ -119,7 +119,7 @@ class Conversation:
 
 def ticket_conversation(*, ticket: Ticket) -> Conversation:
     """Replies to the requester and internal notes, apart, each oldest first."""
-    messages = list(ticket.messages.select_related("author").order_by("created_at", "id")[:TICKET_MESSAGES_SHOWN])
+    messages = list(ticket.messages.select_related("author", "imported_by").order_by("created_at", "id")[:TICKET_MESSAGES_SHOWN])
     return Conversation(
         replies=[message for message in messages if message.visibility == TicketMessage.Visibility.REPLY],
         internal_notes=[message for message in messages if message.visibility == TicketMessage.Visibility.INTERNAL],

@@ -29,17 +29,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='taskrun',
             name='chunks_committed',
-            field=models.PositiveIntegerField(db_default=0, default=0),
+            field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
             model_name='taskrun',
             name='conflict_group',
-            field=models.CharField(blank=True, db_default='', max_length=64),
+            field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
             model_name='taskrun',
             name='previewed_diff',
-            field=models.JSONField(blank=True, db_default=[], default=list),
+            field=models.JSONField(blank=True, default=list),
         ),
         migrations.RunPython(runs_so_far_conflict_with_their_own_task, migrations.RunPython.noop),
         migrations.AddConstraint(

@@ -78,7 +78,8 @@ def test_notes_go_only_onto_tickets_of_the_importers_platforms(staff, platforms)
     rows = ("ticket,author,visibility,body,created_at\n"
             f"{mine.reference},engineer,internal,Checked,2026-10-02 09:15:00\n"
             f"{secret.reference},engineer,internal,Approved by lead,2026-10-02 09:15:00\n")
-    result = TicketMessageResource(user=engineer(staff)).import_data(Dataset().load(rows, format="csv"), dry_run=False)
+    person = engineer(staff)
+    result = TicketMessageResource(user=person).import_data(Dataset().load(rows, format="csv"), dry_run=False, user=person)
     assert result.has_validation_errors() or result.has_errors()
     assert UNKNOWN_TICKET.format(reference=secret.reference) in str(
         [message for row in result.invalid_rows for messages in row.error_dict.values() for message in messages])
