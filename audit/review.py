@@ -37,6 +37,9 @@ UNKNOWN_VERDICT = "Choose a verdict: reviewed or flagged."
 FLAG_NEEDS_NOTE = "A flag needs a note: write in the note what is wrong with the entry."
 NOT_UNDER_REVIEW = "That entry is not waiting for review: an earlier review covered it, or it is counted, not listed."
 NOT_AN_EVENT_NUMBER = "“{name}” must be the number of an audit entry."
+OWN_ENTRY = "Nobody reviews their own actions: another reviewer must mark this entry."
+OWN_ENTRIES_REMAIN = ("{count} entr{plural} left unmarked {are} your own actions: another reviewer must mark "
+                      "them before the review can be completed.")
 NOTHING_TO_REVIEW = "There is nothing to review since the last review."
 ALREADY_REVIEWED = ("Another review has covered these entries since the page was opened; "
                     "the page now shows what is left.")
@@ -252,18 +255,21 @@ def review_mark(*, reviewer, event_id: int, verdict: str, note: str = "") -> Aud
     event = _listed(AuditEvent.objects.filter(pk=event_id, id__gt=last_reviewed_event_id())).first()
     if event is None:
         raise OpsError(NOT_UNDER_REVIEW, field="event")
+    if event.actor_id == reviewer.pk:
+        raise OpsError(OWN_ENTRY, field="event")
     return AuditReviewMark.objects.create(event=event, reviewer=reviewer, marked_at=timezone.now(),
                                           verdict=verdict, note=note)
 
 
 def review_mark_remaining(*, reviewer, through_id: int) -> int:
     """Mark reviewed every unmarked entry the page showed (through #`through_id`, so nothing
-    that arrived after it was read is marked unseen). Returns how many were marked."""
+    that arrived after it was read is marked unseen), but the reviewer's own, which another
+    reviewer must mark. Returns how many were marked."""
     stretch = review_stretch(through_id=through_id)
     marked_at = timezone.now()
     marks = [AuditReviewMark(event=entry.event, reviewer=reviewer, marked_at=marked_at,
                              verdict=AuditReviewMark.Verdict.REVIEWED)
-             for entry in stretch.entries if entry.mark is None]
+             for entry in stretch.entries if entry.mark is None and entry.event.actor_id != reviewer.pk]
     AuditReviewMark.objects.bulk_create(marks)
     return len(marks)
 
@@ -290,6 +296,10 @@ def review_complete(*, reviewer, through_id: int, note: str = "", request=None) 
             raise OpsError(NOTHING_TO_REVIEW)
         if stretch.unmarked_count:
             count = stretch.unmarked_count
+            own = sum(1 for entry in stretch.entries if entry.mark is None and entry.event.actor_id == reviewer.pk)
+            if own == count:
+                raise OpsError(OWN_ENTRIES_REMAIN.format(count=count, plural="y" if count == 1 else "ies",
+                                                         are="is" if count == 1 else "are"))
             raise OpsError(UNMARKED_REMAIN.format(count=count, plural="y" if count == 1 else "ies"))
         review = AuditReview.objects.create(
             reviewer=reviewer, completed_at=timezone.now(), first_event_id=stretch.first_id,

@@ -13,7 +13,7 @@ from audit import review
 from audit.models import AuditEvent, AuditReview, AuditReviewMark
 from audit.recording import record_event
 from audit.review import (
-    ALREADY_REVIEWED, FLAG_NEEDS_NOTE, review_complete, review_mark, review_mark_remaining,
+    ALREADY_REVIEWED, FLAG_NEEDS_NOTE, OWN_ENTRY, review_complete, review_mark, review_mark_remaining,
     review_stretch,
 )
 from opsconsole.errors import OpsError
@@ -305,10 +305,11 @@ def add_entries(staff, count: int) -> None:
         else:
             event = export_event(person, f"Export {n}")
         record_event(AuditEvent.Action.LOGIN, actor=person, summary="Signed in")
+        reviewer = staff["root"] if person == staff["lead"] else staff["lead"]  # nobody reviews their own
         if n % 4 == 0:
-            review_mark(reviewer=staff["lead"], event_id=event.pk, verdict=FLAGGED, note=f"Why {n}?")
+            review_mark(reviewer=reviewer, event_id=event.pk, verdict=FLAGGED, note=f"Why {n}?")
         elif n % 4 == 1:
-            review_mark(reviewer=staff["lead"], event_id=event.pk, verdict=REVIEWED)
+            review_mark(reviewer=reviewer, event_id=event.pk, verdict=REVIEWED)
 
 
 def queries_to_show_the_page(client) -> int:
@@ -332,3 +333,20 @@ def test_the_page_reads_as_many_queries_for_50_entries_as_for_5(staff, client_as
 
     assert len(review_stretch().entries) == 50
     assert with_fifty == with_five
+
+
+def test_nobody_reviews_their_own_actions_another_reviewer_marks_them(staff):
+    own = run_task(staff["lead"], "release-risk-hold", make_item(state=ItemState.PAYMENT_HELD))
+    [own_event] = [entry.event for entry in review_stretch().entries if entry.event.task_run_id == own.pk]
+    others = export_event(staff["ops"])
+    with pytest.raises(OpsError) as refusal:
+        review_mark(reviewer=staff["lead"], event_id=own_event.pk, verdict=REVIEWED)
+    assert refusal.value.message == OWN_ENTRY
+    assert review_mark_remaining(reviewer=staff["lead"], through_id=others.pk) == len(review_stretch().entries) - 1
+    with pytest.raises(OpsError, match="1 entry left unmarked is your own actions: another reviewer must mark"):
+        review_complete(reviewer=staff["lead"], through_id=others.pk)
+    assert not AuditReview.objects.exists()
+
+    review_mark(reviewer=staff["root"], event_id=own_event.pk, verdict=REVIEWED)
+    entries = len(review_stretch(through_id=others.pk).entries)
+    assert review_complete(reviewer=staff["lead"], through_id=others.pk).event_count == entries
