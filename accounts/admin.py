@@ -9,7 +9,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from accounts.forms import RevealReasonForm
 from accounts.masking import mask_email, may_reveal_account_number, may_see_customer_contact
 from accounts.models import BankAccount, CardAccount, Customer, PayoutHold, Platform
-from accounts.services import bank_account_reveal_number
+from accounts.services import bank_account_reveal_number, bank_account_reveal_refused
 from opsconsole.date_filters import LocalDateRangeFilter
 from opsconsole.errors import OpsError
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
@@ -156,6 +156,9 @@ class BankAccountAdmin(ReadOnlyModelAdmin):
         """GET: the reason form, for people who may reveal. POST: see `reveal_account_number`."""
         bank_account = self.get_object(request, object_id)
         if not self.has_view_permission(request, bank_account):
+            if request.method == "POST":  # an attempt by someone who may not see bank accounts
+                bank_account_reveal_refused(bank_account_id=object_id, reason=request.POST.get("reason", ""),
+                                            by=request.user, request=request)
             raise PermissionDenied
         if bank_account is None:
             raise Http404(f"There is no bank account with id {object_id}.")

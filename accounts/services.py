@@ -1,3 +1,4 @@
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from accounts.masking import may_reveal_account_number
@@ -46,6 +47,14 @@ def bank_account_reveal_number(*, bank_account: BankAccount, reason: str, by, re
     _record_reveal(AuditEvent.Outcome.SUCCESS, REVEALED, bank_account=bank_account, reason=reason, by=by,
                    request=request)
     return bank_account.account_number
+
+
+def bank_account_reveal_refused(*, bank_account_id, reason: str, by, request=None) -> None:
+    """Record an attempt to reveal the number of the bank account `bank_account_id` by a person
+    who may not even see bank accounts: the id as they asked for it, whether or not it exists."""
+    record_event(AuditEvent.Action.REVEAL, outcome=AuditEvent.Outcome.FAILURE, actor=by, request=request,
+                 object_type=ContentType.objects.get_for_model(BankAccount), object_id=str(bank_account_id)[:64],
+                 summary=REVEAL_REFUSED, details={"field": "account_number", "reason": reason.strip()})
 
 
 def _record_reveal(outcome: str, summary: str, *, bank_account: BankAccount, reason: str, by, request) -> None:
