@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from accounts.ops.change_email import ChangeCustomerEmail
 from audit.models import AuditEvent
+from opsconsole.password_rules import CONTAINS_USERNAME
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request
 from tests.conftest import PASSWORD
@@ -328,6 +329,7 @@ def test_production_sends_hsts_and_the_policy_and_secure_cookies(tmp_path):
     ("password1234", "This password is too common."),
     ("402938475610", "This password is entirely numeric."),
     ("maria.rossi.ops", "The password is too similar to the username."),
+    ("Maria.Rossi.Ops-in-2026!", CONTAINS_USERNAME),
 ])
 def test_a_weak_password_is_refused_saying_why(staff, password, reason):
     person = staff["ops"]
@@ -344,6 +346,14 @@ def test_a_superuser_cannot_give_a_staff_user_a_weak_password(client_as, staff):
     assert "This password is too common." in response.content.decode()
     staff["ops"].refresh_from_db()
     assert staff["ops"].check_password(PASSWORD)
+
+
+def test_a_password_repeating_a_short_username_is_refused(staff):
+    person = staff["lead"]
+    person.username = "lead2"
+    with pytest.raises(ValidationError) as refusal:
+        validate_password("lead2lead2lead2", person)
+    assert refusal.value.messages == [CONTAINS_USERNAME]
 
 
 def test_a_strong_password_passes(staff):
