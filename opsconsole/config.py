@@ -4,6 +4,7 @@ A setting with a value we cannot understand stops start-up with the setting's na
 message, so a typo in a deployment is found at boot rather than as odd behaviour later.
 """
 
+import ipaddress
 from urllib.parse import urlsplit
 
 import environ
@@ -76,3 +77,29 @@ def env_redis_url() -> str:
     if url and urlsplit(url).scheme not in {"redis", "rediss"}:
         raise ImproperlyConfigured(f"REDIS_URL must start with redis:// or rediss://, not {url!r}.")
     return url
+
+
+def env_networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma-separated list of addresses or networks (`10.0.0.0/8, 192.0.2.7`); none by default."""
+    networks = []
+    for part in env.list(name, default=[]):
+        try:
+            networks.append(ipaddress.ip_network(part.strip(), strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, not {part!r}.") from None
+    return tuple(networks)
+
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def env_local_http_trial(*, debug: bool, allowed_hosts: list[str]) -> bool:
+    """DJANGO_LOCAL_HTTP_TRIAL: production settings served over plain http on this machine only,
+    for trying the console out; refused unless every allowed host is a loopback name."""
+    trial = env_flag("DJANGO_LOCAL_HTTP_TRIAL", default=False)
+    if trial and not debug and not set(allowed_hosts) <= LOOPBACK_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_LOCAL_HTTP_TRIAL serves without TLS, so DJANGO_ALLOWED_HOSTS may name only "
+            f"{', '.join(sorted(LOOPBACK_HOSTS))}, not {', '.join(allowed_hosts) or 'nothing'}."
+        )
+    return trial

@@ -7,7 +7,9 @@ from csp.constants import NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 
-from opsconsole.config import env, env_database, env_flag, env_positive_int, env_redis_url, env_secret_key
+from opsconsole.config import (
+    env, env_database, env_flag, env_local_http_trial, env_networks, env_positive_int, env_redis_url, env_secret_key,
+)
 from opsconsole.navigation import SIDEBAR_NAVIGATION
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: before anything asks whether the request came over https.
+    "opsconsole.proxy_headers.ForwardedProtoFromTrustedProxiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -135,15 +139,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Production hardening: on whenever DEBUG is off, so `check --deploy` is clean.
-SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Production hardening: on whenever DEBUG is off, so `check --deploy` is clean. A local trial over
+# plain http (DJANGO_LOCAL_HTTP_TRIAL, loopback hosts only) turns off what needs TLS.
+LOCAL_HTTP_TRIAL = env_local_http_trial(debug=DEBUG, allowed_hosts=ALLOWED_HOSTS)
+OVER_TLS = not DEBUG and not LOCAL_HTTP_TRIAL
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=OVER_TLS)
+# The proxy in front says whether the client came over https; the header is believed only from
+# the addresses in DJANGO_TRUSTED_PROXIES (opsconsole/proxy_headers.py), anyone could send it.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES")
+SESSION_COOKIE_SECURE = OVER_TLS
+CSRF_COOKIE_SECURE = OVER_TLS
 SESSION_COOKIE_HTTPONLY = True
-SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000) if OVER_TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = OVER_TLS
+SECURE_HSTS_PRELOAD = OVER_TLS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

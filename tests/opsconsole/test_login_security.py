@@ -358,3 +358,52 @@ def test_a_password_repeating_a_short_username_is_refused(staff):
 
 def test_a_strong_password_passes(staff):
     validate_password("brisk-harbour-lantern-71", staff["ops"])
+
+
+FORWARDED_PROTO_RESPONSE = """
+import json, django
+django.setup()
+from django.test import Client
+answers = {}
+for address in ("203.0.113.50", "10.1.2.3"):
+    answers[address] = Client(REMOTE_ADDR=address).get("/login/", HTTP_HOST="ops.example.com",
+                                                      HTTP_X_FORWARDED_PROTO="https").status_code
+print(json.dumps(answers))
+"""
+
+
+def production_answer(script: str, tmp_path, **environment) -> subprocess.CompletedProcess:
+    env = {key: val for key, val in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
+        env={**env, "DJANGO_SETTINGS_MODULE": "opsconsole.settings", "DJANGO_DEBUG": "0",
+             "DJANGO_SECRET_KEY": "production-like-" + "q7Rz!x2Lp9" * 5, "DJANGO_ALLOWED_HOSTS": "ops.example.com",
+             "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}", **environment},
+    )
+
+
+def test_a_claim_of_https_is_believed_only_from_a_trusted_proxy(tmp_path):
+    result = production_answer(FORWARDED_PROTO_RESPONSE, tmp_path, DJANGO_TRUSTED_PROXIES="10.0.0.0/8")
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answers == {"203.0.113.50": 301, "10.1.2.3": 200}  # a client's own claim is sent to https
+
+
+LOCAL_TRIAL_RESPONSE = """
+import json, django
+django.setup()
+from django.test import Client
+response = Client().get("/login/", HTTP_HOST="127.0.0.1")
+print(json.dumps({"status": response.status_code, "csrf_cookie_secure": bool(response.cookies["csrftoken"]["secure"]),
+                  "hsts": response.headers.get("Strict-Transport-Security")}))
+"""
+
+
+def test_a_local_trial_over_plain_http_signs_in_on_loopback_only(tmp_path):
+    result = production_answer(LOCAL_TRIAL_RESPONSE, tmp_path, DJANGO_LOCAL_HTTP_TRIAL="1",
+                               DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"status": 200, "csrf_cookie_secure": False,
+                                                                   "hsts": None}
+    refused = production_answer(LOCAL_TRIAL_RESPONSE, tmp_path, DJANGO_LOCAL_HTTP_TRIAL="1")
+    assert refused.returncode != 0 and "DJANGO_LOCAL_HTTP_TRIAL serves without TLS" in refused.stderr
