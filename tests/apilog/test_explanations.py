@@ -238,3 +238,13 @@ def test_explain_from_the_command_line_for_a_platform_and_a_request(broken_sdk_p
     document = json.loads(out.getvalue())
     assert document["object"] == f"apilog.apirequest:{refused.pk}"
     assert document["answers"][0]["code"] == "api_request.breaking_change.client_version"
+
+
+def test_explain_as_a_person_answers_only_what_their_page_shows_them(broken_sdk_platform, staff):
+    platform, _ = broken_sdk_platform
+    as_auditor, as_engineer = StringIO(), StringIO()
+    call_command("explain", "platform", str(platform.pk), "--as", "auditor", stdout=as_auditor)
+    call_command("explain", "platform", str(platform.pk), "--as", "engineer", stdout=as_engineer)
+    for question in ("Are this platform's API requests failing, and why?", CALLBACK_QUESTION):
+        assert question not in as_auditor.getvalue()  # the auditor's page hides both
+        assert question in as_engineer.getvalue()

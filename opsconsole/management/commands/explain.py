@@ -26,12 +26,14 @@ class Command(BaseCommand):
         if model not in models:
             raise CommandError(f"MODEL must be one of {', '.join(sorted(models))}, not {model!r}.")
         candidates = models[model].objects.all()
-        if username is not None:
-            candidates = restrict_to_user_platforms(candidates, self.viewer(username, models[model]))
+        viewer = self.viewer(username, models[model]) if username is not None else None
+        if viewer is not None:
+            candidates = restrict_to_user_platforms(candidates, viewer)
         instance = candidates.filter(pk=pk).first() if str(pk).isdigit() else None
         if instance is None:
             raise CommandError(f"There is no {model} with id {pk}.")
-        answers = object_explain(obj=instance)
+        # With --as, exactly the answers the object's page shows that person.
+        answers = object_explain(obj=instance, user=viewer)
         if json:
             return self.write_json(instance, answers)
         self.stdout.write(f"{capfirst(instance._meta.verbose_name)} {instance}")  # "API request", not "Api request"
