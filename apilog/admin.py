@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
+from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin
 
 from apilog.models import ApiChange, ApiRequest, ApiRequestRollup
@@ -66,7 +66,7 @@ class ApiRequestRollupAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(ApiChange)
-class ApiChangeAdmin(SimpleHistoryAdmin, ModelAdmin):
+class ApiChangeAdmin(CheckedHistoryAdmin, ModelAdmin):
     """The API changelog: developers add and correct entries (each edit kept in its history);
     everyone else who answers platforms reads it."""
 

@@ -36,6 +36,10 @@ CHANGE_COLOUR, BREAKING_CHANGE_COLOUR = "#64748b", "#be123c"
 DATE_PROBLEM = "“{field}” must be a date as YYYY-MM-DD, not “{value}”."
 ORDER_PROBLEM = "“since” must be on or before “until”."
 LENGTH_PROBLEM = f"Choose at most {MAX_DAYS} days."
+# The API log starts long after this, and a window reaching before it (or past the calendar's end)
+# cannot even be counted in days.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+RANGE_PROBLEM = "“{field}” must be a day from {earliest:%d %b %Y} to a year from today, not “{value}”."
 
 
 def api_window_from(*, since: str | None, until: str | None, today: datetime.date) -> tuple[ApiWindow | None, str | None]:
@@ -50,6 +54,8 @@ def api_window_from(*, since: str | None, until: str | None, today: datetime.dat
             days[field] = datetime.date.fromisoformat(value)
         except ValueError:
             return None, DATE_PROBLEM.format(field=field, value=value)
+        if not EARLIEST_DAY <= days[field] <= today + datetime.timedelta(days=366):
+            return None, RANGE_PROBLEM.format(field=field, earliest=EARLIEST_DAY, value=value)
     window = ApiWindow(days["since"], days["until"]) if days["since"] else ApiWindow.ending(days["until"], days=DEFAULT_DAYS)
     if window.since > window.until:
         return None, ORDER_PROBLEM

@@ -12,6 +12,7 @@ import json
 
 from django import forms
 from django.apps import apps
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -81,7 +82,11 @@ class ObjectTypeFilter(DropdownFilter):
         return [(str(kind.pk), str(kind.model_class()._meta.verbose_name).capitalize()) for kind in kinds]
 
     def queryset(self, request, queryset):
-        return queryset.filter(object_type_id=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        if not self.value().isdigit():
+            raise IncorrectLookupParameters(f"“{self.value()}” is not a kind of record.")
+        return queryset.filter(object_type_id=int(self.value()))
 
 
 class OccurredBetweenFilter(RangeDateTimeFilter):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
+from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
@@ -43,7 +43,7 @@ class StaffUserAdmin(BaseUserAdmin, ModelAdmin):
 
 
 @admin.register(StaffPlatformAccess)
-class StaffPlatformAccessAdmin(SimpleHistoryAdmin, ModelAdmin):
+class StaffPlatformAccessAdmin(CheckedHistoryAdmin, ModelAdmin):
     """Who is limited to which platforms, with every change to it; set on the person's page."""
 
     platform_field = None  # staff settings, not a platform's data

@@ -10,7 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
-from simple_history.admin import SimpleHistoryAdmin
+from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin
 
 from opsconsole.explaining.panel import explanation_panel
@@ -77,7 +77,7 @@ class PlatformScopedInlineMixin:
 
 
 class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissionsMixin, KeysetListMixin,
-                         SimpleHistoryAdmin, ModelAdmin):
+                         CheckedHistoryAdmin, ModelAdmin):
     """Lists and detail pages tuned for large tables, with the tasks registered for the model
     as buttons and list actions (see opsconsole/tasking/admin.py).
 

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
+from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
@@ -23,7 +23,7 @@ from support.selectors import ticket_conversation, ticket_linked_records, ticket
 from support.services import bug_fix_due_at, ticket_create
 
 
-class SupportAdmin(PlatformScopedMixin, SimpleHistoryAdmin, ModelAdmin):
+class SupportAdmin(PlatformScopedMixin, CheckedHistoryAdmin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
 

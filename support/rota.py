@@ -22,6 +22,8 @@ ESCALATED_PRIORITY = Priority.HIGH
 NO_ROTA_WEEK = "Nobody is on the rota for the week of {monday:%d %b %Y}: add the week to the duty rota first."
 ESCALATE_CLOSED_TICKET = "{reference} is {status}: reopen it before escalating."
 SWAP_NEEDS_REASON = "Say why the duty changes hands."
+SWAP_REASON_MAX = RotaSwap._meta.get_field("reason").max_length
+SWAP_REASON_TOO_LONG = f"Say why in at most {SWAP_REASON_MAX} characters."
 SWAP_TO_SAME_PERSON = "{name} is already on duty that week."
 SWAP_TO_NON_WORKER = "{name} cannot work support tickets, so cannot be on duty."
 NOT_ALLOWED_TO_ESCALATE = "Only someone who works support tickets can escalate one."
@@ -90,6 +92,8 @@ def rota_swap(*, week: RotaWeek, new_on_duty, reason: str, by) -> RotaSwap:
     reason = (reason or "").strip()
     if not reason:
         raise OpsError(SWAP_NEEDS_REASON, field="reason")
+    if len(reason) > SWAP_REASON_MAX:
+        raise OpsError(SWAP_REASON_TOO_LONG, field="reason")
     name = new_on_duty.get_full_name() or new_on_duty.get_username()
     week = RotaWeek.objects.select_for_update().get(pk=week.pk)
     if new_on_duty.pk == week.on_duty_id:
@@ -100,6 +104,7 @@ def rota_swap(*, week: RotaWeek, new_on_duty, reason: str, by) -> RotaSwap:
                                    reason=reason, swapped_by=by)
     week.on_duty = new_on_duty
     week._history_user = by
-    week._change_reason = f"Swapped: {reason}"
+    change_reason_max = RotaWeek.history.model._meta.get_field("history_change_reason").max_length
+    week._change_reason = f"Swapped: {reason}"[:change_reason_max]  # the swap itself keeps it whole
     week.save(update_fields=["on_duty"])
     return swap

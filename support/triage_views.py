@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.forms.forms import NON_FIELD_ERRORS
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -96,7 +97,10 @@ def triage_inbox(request):
     if request.method == "POST":
         if not request.user.has_perm(TRIAGE_PERMISSION):
             raise PermissionDenied
-        ticket = get_object_or_404(tickets_visible_to(user=request.user), pk=request.POST.get("ticket"))
+        ticket_id = request.POST.get("ticket", "")
+        if not ticket_id.isdigit():
+            raise Http404(f"There is no ticket {ticket_id!r} to triage.")
+        ticket = get_object_or_404(tickets_visible_to(user=request.user), pk=int(ticket_id))
         form = _form_for(ticket, assignee_choices, data=request.POST)
         if form.is_valid():
             try:
