@@ -350,3 +350,12 @@ def test_nobody_reviews_their_own_actions_another_reviewer_marks_them(staff):
     review_mark(reviewer=staff["root"], event_id=own_event.pk, verdict=REVIEWED)
     entries = len(review_stretch(through_id=others.pk).entries)
     assert review_complete(reviewer=staff["lead"], through_id=others.pk).event_count == entries
+
+
+def test_the_page_offers_no_mark_on_the_reviewers_own_entries(staff, client_as):
+    own, others = export_event(staff["lead"], "Lead's export"), export_event(staff["ops"], "Ops export")
+    page = client_as("lead").get(PAGE).content.decode()
+    own_row = page[page.index(f'id="review-entry-{own.pk}"'):page.index(f'id="review-entry-{own.pk}"') + 3000]
+    others_row = page[page.index(f'id="review-entry-{others.pk}"'):page.index(f'id="review-entry-{others.pk}"') + 3000]
+    assert "data-own-entry" in own_row.split("</tr>")[0] and 'class="review-mark' not in own_row.split("</tr>")[0]
+    assert 'class="review-mark' in others_row.split("</tr>")[0]
