@@ -449,6 +449,7 @@ def task_run_resume(*, run_id: int, user, request=None, source: str = "") -> Tas
                 run.save(update_fields=["status", "finished_at", "dispatched_at"])
         except IntegrityError:
             raise run_in_progress_refusal(task_run_in_progress(run)) from None
+        source = source or (AuditEvent.Source.WEB if request is not None else AuditEvent.Source.SYSTEM)
         record_task_run_event(run, AuditEvent.Action.TASK_RESUMED, request=request, actor=user, source=source)
         transaction.on_commit(lambda: task_run_dispatch(run_id=run.pk))
     return run

@@ -152,6 +152,8 @@ def test_the_run_page_offers_resume_to_people_who_may_run_the_task(staff, client
 
     resumed = client_as("ops").post(reverse("admin:opsconsole_taskrun_resume", args=[run.pk]), follow=True)
     assert f"Run #{run.pk} resumed" in resumed.content.decode()
+    event = AuditEvent.objects.get(task_run=run, action=AuditEvent.Action.TASK_RESUMED)
+    assert (event.actor, event.source) == (staff["ops"], AuditEvent.Source.WEB)
     run.refresh_from_db()
     assert (run.status, run.attempts) == (TaskRun.Status.SUCCEEDED, 2)
     assert set(resubmissions_per_entry(batch).values()) == {1}
@@ -165,6 +167,7 @@ def test_the_command_line_resumes_a_failed_run_and_says_where_each_run_stands(st
     said = StringIO()
     call_command("opstask", "resume", str(run.pk), "--as", "ops", stdout=said)
     assert said.getvalue().startswith(f"Run #{run.pk} succeeded: Batch {batch.reference} resubmitted")
+    assert AuditEvent.objects.get(task_run=run, action=AuditEvent.Action.TASK_RESUMED).source == AuditEvent.Source.CLI
 
     monkeypatch.setattr(reprocess_batch, "APPROVAL_ENTRY_COUNT", 0)
     Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.FAILED)
