@@ -24,6 +24,7 @@ from batches.models import BatchEntry
 from tests.batches.large_batches import make_failed_batch
 from tests.celery_worker import PROJECT_DIR, Worker, redis_start, redis_stop, require_worker_services
 from tests.celery_worker import test_database_url as database_url_for_processes
+from tests.batches.refused_writes import SERIALIZATION_FAILURE, entry_write_refused
 from tests.concurrency import row_locked_elsewhere, wait_for_sessions_waiting_on_a_lock
 
 ENTRIES = 3000
@@ -231,3 +232,16 @@ def test_with_redis_frozen_confirming_and_approving_answer_within_seconds_and_th
         wait_for(queued, lambda run: run.is_finished)
         assert queued.status == TaskRun.Status.SUCCEEDED, queued.outcome
         assert set(resubmissions_per_entry(batch).values()) == {1}
+
+
+def test_a_write_refused_once_on_the_worker_is_tried_again_and_each_entry_applied_once(on_worker, staff):
+    worker = on_worker()
+    batch = make_failed_batch(entries=300)
+    refused = batch.entries.order_by("id").values_list("id", flat=True)[170]
+    with entry_write_refused(refused, sqlstate=SERIALIZATION_FAILURE, times=1):
+        run = request_reprocess(staff["ops"], batch)
+        wait_for(run, lambda run: run.is_finished)
+    assert run.status == TaskRun.Status.SUCCEEDED, run.outcome
+    assert (run.attempts, run.tally) == (1, {"resubmitted": 300})
+    assert resubmissions_per_entry(batch) == Counter({entry_id: 1 for entry_id in batch.entries.values_list("id", flat=True)})
+    assert "trying its chunk again in" in worker.log_path.read_text()
