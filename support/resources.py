@@ -225,13 +225,13 @@ class TicketMessageResource(RecordedImportMixin, resources.ModelResource):
     def __init__(self, *, user=None, **kwargs):
         """`user`: the person importing; notes go only to tickets of their platforms."""
         super().__init__(**kwargs)
+        self.user = user
         self.fields["ticket"].widget.user = user  # the fields are this resource's own copies
 
     def get_queryset(self):
         # A note is matched on its id; one on another platform's ticket reads as missing.
         notes = TicketMessage.objects.select_related("author", "imported_by")
-        user = self.fields["ticket"].widget.user
-        return restrict_to_user_platforms(notes, user, "ticket__platform") if user else notes
+        return restrict_to_user_platforms(notes, self.user, "ticket__platform") if self.user else notes
 
     def dehydrate_author(self, note) -> str:
         return note.source_author or note.author.get_username()

@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import timedelta
 
 from batches.models import Batch, BatchEntry
@@ -42,3 +43,8 @@ def failed_copies_of(disbursement: Disbursement, *, count: int) -> list[int]:
         for number in range(1, count)
     ]
     return [disbursement.pk, *(copy.pk for copy in Disbursement.objects.bulk_create(copies, batch_size=1000))]
+
+
+def resubmissions_per_entry(batch: Batch) -> Counter:
+    """How many times each entry of the batch was resubmitted, by any run: its history rows."""
+    return Counter(BatchEntry.history.filter(batch_id=batch.pk, history_type="~").values_list("id", flat=True))

@@ -18,7 +18,7 @@ from opsconsole.admin_urls import run_page_url
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import NOT_RESUMABLE, Origin, task_run_request, task_run_resume
-from tests.batches.large_batches import make_failed_batch
+from tests.batches.large_batches import make_failed_batch, resubmissions_per_entry
 from tests.batches.refused_writes import RAISED_BY_THE_DATABASE, SERIALIZATION_FAILURE, entry_write_refused
 from tests.conftest import require_service
 
@@ -39,11 +39,6 @@ def request_reprocess(user, batch) -> TaskRun:
                            origin=Origin(user=user, source="web"))
     run.refresh_from_db()
     return run
-
-
-def resubmissions_per_entry(batch) -> Counter:
-    """How many times each entry of the batch was resubmitted, by any run: its history rows."""
-    return Counter(BatchEntry.history.filter(batch_id=batch.pk, history_type="~").values_list("id", flat=True))
 
 
 def entry_ids(batch) -> list[int]:

@@ -21,7 +21,7 @@ from opsconsole.admin_urls import run_page_url, task_page_url
 from opsconsole.tasking.services import Origin, task_run_request, task_run_resume, task_runs_sweep
 from batches.ops import reprocess_batch
 from batches.models import BatchEntry
-from tests.batches.large_batches import make_failed_batch
+from tests.batches.large_batches import make_failed_batch, resubmissions_per_entry
 from tests.celery_worker import PROJECT_DIR, Worker, redis_start, redis_stop, require_worker_services
 from tests.celery_worker import test_database_url as database_url_for_processes
 from tests.batches.refused_writes import SERIALIZATION_FAILURE, entry_write_refused
@@ -117,10 +117,6 @@ def test_a_run_submitted_while_redis_is_down_completes_when_it_returns(on_worker
     assert run.status == TaskRun.Status.SUCCEEDED
     assert len(applied_entries(run)) == 200
 
-
-
-def resubmissions_per_entry(batch) -> Counter:
-    return Counter(BatchEntry.history.filter(batch_id=batch.pk, history_type="~").values_list("id", flat=True))
 
 
 @contextmanager
