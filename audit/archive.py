@@ -5,7 +5,8 @@ The trail keeps 12 months of events, the last 3 on-line (PCI DSS v4.0 10.5.1; do
 line, then one line per event with every field, hashes included. The file is written and synced
 to disk, its SHA-256 recorded in an `AuditArchive` row, and only then are the events deleted, all
 in one transaction: a failure at any step deletes nothing and leaves no file behind. The on-line
-chain then continues from the archive's last hash (see `archived_chain_head`).
+chain then continues from the archive's last hash (see `archived_chain_head`), and a checkpoint
+records where the whole chain had reached (audit/checkpoints.py).
 """
 
 import datetime
@@ -22,7 +23,9 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from audit.chain import GENESIS_HASH, ChainWalk
+from audit.checkpoints import audit_checkpoint_write
 from audit.models import AuditArchive, AuditEvent
+from audit.recording import chain_head
 
 # Any constant: the key of the PostgreSQL advisory lock that lets one archiving run at a time.
 # Appends need not wait: they add after the newest event, and the chain head they read is the
@@ -67,6 +70,8 @@ def audit_events_archive(*, older_than: datetime.datetime, directory: Path, arch
             archive.file_sha256 = file_sha256(path)
             archive.save()
             _delete_archived_events(archive)
+            last_id, last_hash = chain_head()
+            audit_checkpoint_write(last_id=last_id, last_hash=last_hash, written_by=f"archive by {archived_by}")
     except BaseException:
         if created is not None:
             created.unlink(missing_ok=True)
@@ -180,16 +185,17 @@ def _json_value(value):
 
 
 def _delete_archived_events(archive: AuditArchive) -> None:
-    """The one deletion the trail allows: the ORM refuses it, and so does PostgreSQL's trigger
-    outside a transaction that sets `audit.archiving` (see migration 0002)."""
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    """The one deletion the trail allows. The ORM refuses it; on PostgreSQL only the tables'
+    owner may delete, and the application asks `audit_archive_delete` (migration audit 0007),
+    which runs as that owner and deletes only the oldest stretch of a recorded archive."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL audit.archiving = 'on'")
-        cursor.execute(f"DELETE FROM {table} WHERE id BETWEEN %s AND %s", [archive.first_id, archive.last_id])
-        deleted = cursor.rowcount
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL audit.archiving = 'off'")
+            cursor.execute("SELECT audit_archive_delete(%s)", [archive.pk])
+            deleted = cursor.fetchone()[0]
+        else:
+            table = connection.ops.quote_name(AuditEvent._meta.db_table)
+            cursor.execute(f"DELETE FROM {table} WHERE id BETWEEN %s AND %s", [archive.first_id, archive.last_id])
+            deleted = cursor.rowcount
     if deleted != archive.event_count:
         raise AuditArchiveError(f"Expected to delete {archive.event_count} archived events, found {deleted}; "
                                 "nothing was deleted.")

@@ -29,6 +29,7 @@ class LinkProblem(StrEnum):
     CONTENT_CHANGED = "content changed"
     LINK_BROKEN = "link broken"
     RECORD_MISSING = "record missing"
+    NOT_AS_CHECKPOINTED = "not as checkpointed"
 
 
 @dataclass(frozen=True)

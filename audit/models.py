@@ -188,3 +188,21 @@ class AuditReview(AppendOnlyModel):
 
     def __str__(self):
         return f"Review of #{self.first_event_id}–#{self.last_event_id} by {self.reviewer}"
+
+
+class AuditCheckpoint(AppendOnlyModel):
+    """Where the chain's head was when it was last checked or archived, sealed with a key the
+    database does not hold (audit/checkpoints.py). The same line goes to a file beside the
+    archives, so a trail emptied or cut short behind the application's back is reported."""
+
+    written_at = models.DateTimeField()
+    written_by = models.CharField(max_length=150, help_text="A username, the periodic job or an archive.")
+    last_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    seal = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"Checkpoint at #{self.last_id} ({self.written_at:%Y-%m-%d %H:%M})"

@@ -1,23 +1,33 @@
 """Tamper evidence: walking the hash chain, on-line and in archive files, to the first broken link.
 
 `verify_audit` and the hourly job (audit.tasks) walk the on-line trail from where its archived
-part ends; `verify_audit --archive FILE` walks one archive file against its record.
+part ends, then hold its end against the newest checkpoint (audit/checkpoints.py), and write a
+new one when all is well; `verify_audit --archive FILE` walks one archive file against its record.
 """
 
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from django.utils import timezone
 
 from audit.archive import AuditArchiveError, archive_file_events, archived_chain_head, file_sha256
 from audit.chain import CHAINED_FIELDS, GENESIS_HASH, BrokenLink, ChainWalk, LinkProblem
+from audit.checkpoints import Checkpoint, audit_checkpoint_read, audit_checkpoint_write
 from audit.models import AuditArchive, AuditEvent, AuditVerification
 
 ROWS_PER_FETCH = 2_000
 PERIODIC_JOB = "periodic job"
 INTACT = "Audit trail intact: {count} records checked"
 BROKEN = "Audit trail broken at record #{record_id} ({problem}): {explanation}"
+EMPTY = ("Audit trail empty: no record is on-line or archived. A console in use records every sign-in, "
+         "so an empty trail was emptied; restore it from a backup and the archive directory.")
+UNSEALED = ("Audit checkpoint not written by the console: {sources} does not carry the seal of "
+            "AUDIT_CHECKPOINT_KEY, so someone wrote it who does not hold the key.")
+CHECKPOINTS_UNREADABLE = ("Audit checkpoints cannot be checked: {error}. Without them a trail cut short cannot be "
+                          "told apart from an intact one.")
+CHECKPOINT_NOT_WRITTEN = ("Audit trail intact: {count} records checked, but its checkpoint could not be written "
+                          "to {path}: {error}. Without it a trail cut short later cannot be told apart.")
 ARCHIVE_INTACT = "Archive {file_name} intact: {count} records checked, file checksum matches its record"
 ARCHIVE_BROKEN = "Archive {file_name} broken at record #{record_id} ({problem}): {explanation}"
 ARCHIVE_FILE_CHANGED = "Archive {file_name} changed: its SHA-256 is {actual}, its record says {recorded}"
@@ -27,21 +37,24 @@ ARCHIVE_NOT_ON_RECORD = "No archive named {file_name} is on record: archive file
 
 @dataclass(frozen=True)
 class ChainCheck:
-    """What one walk found: how many records follow on, and the first that does not."""
+    """What one walk found: how many records follow on, the first that does not, or a problem
+    that is no single record's (an empty trail, a forged checkpoint), and where the trail ends."""
 
     events_checked: int
     broken_link: BrokenLink | None = None
+    problem: str | None = None
+    end: tuple[int, str] | None = None
 
     @property
     def intact(self) -> bool:
-        return self.broken_link is None
+        return self.broken_link is None and self.problem is None
 
     @property
     def message(self) -> str:
-        if self.broken_link is None:
-            return INTACT.format(count=self.events_checked)
-        return BROKEN.format(record_id=self.broken_link.record_id, problem=self.broken_link.problem,
-                             explanation=self.broken_link.explanation)
+        if self.broken_link is not None:
+            return BROKEN.format(record_id=self.broken_link.record_id, problem=self.broken_link.problem,
+                                 explanation=self.broken_link.explanation)
+        return self.problem or INTACT.format(count=self.events_checked)
 
 
 @dataclass(frozen=True)
@@ -53,8 +66,11 @@ class ArchiveCheck:
 
 
 def audit_chain_verify(*, checked_by: str) -> ChainCheck:
-    """Walk the on-line trail and record what was found (an `AuditVerification`)."""
+    """Walk the on-line trail, hold it against the newest checkpoint, write a new checkpoint
+    where it ends when all is well, and record what was found (an `AuditVerification`)."""
     check = audit_chain_check()
+    if check.intact:
+        check = _checkpointed(check, written_by=checked_by)
     AuditVerification.objects.create(
         checked_at=timezone.now(), checked_by=checked_by[:150], intact=check.intact,
         events_checked=check.events_checked,
@@ -64,13 +80,16 @@ def audit_chain_verify(*, checked_by: str) -> ChainCheck:
 
 
 def audit_chain_check() -> ChainCheck:
-    """Walk the on-line trail in id order, a chunk of rows at a time, from the end of its archived part."""
+    """Walk the on-line trail in id order, a chunk of rows at a time, from the end of its archived
+    part; then check that it still reaches the newest checkpoint, with the same hash there."""
     head = archived_chain_head()
     check = _walk_online_from(head)
     if not check.intact and archived_chain_head() != head:
         # An archive committed during the walk: the events it deleted are not a gap. Walk again.
         check = _walk_online_from(archived_chain_head())
-    return check
+    if not check.intact:
+        return check
+    return _held_against_checkpoints(check)
 
 
 def audit_verification_latest() -> AuditVerification | None:
@@ -111,7 +130,61 @@ def _walk_online_from(head: tuple[int, str] | None) -> ChainCheck:
         for record in records:
             if broken := walk.follow(record):
                 return ChainCheck(walk.records_followed, broken)
-    return ChainCheck(walk.records_followed)
+    end = (walk.last_id, walk.last_hash) if walk.last_id else None
+    return ChainCheck(walk.records_followed, end=end)
+
+
+def _held_against_checkpoints(check: ChainCheck) -> ChainCheck:
+    """The trail must reach the newest sealed checkpoint, and hold there the hash it had then."""
+    reading = audit_checkpoint_read()
+    if reading.file_error:
+        return replace(check, problem=CHECKPOINTS_UNREADABLE.format(error=reading.file_error))
+    if reading.unsealed:
+        return replace(check, problem=UNSEALED.format(sources=", ".join(reading.unsealed)))
+    newest = reading.newest
+    if check.end is None:
+        if newest is None:
+            return replace(check, problem=EMPTY)
+        return replace(check, broken_link=_cut_short(after_id=0, checkpoint=newest))
+    end_id, _ = check.end
+    if newest is None:
+        return check
+    if newest.last_id > end_id:
+        return replace(check, broken_link=_cut_short(after_id=end_id, checkpoint=newest))
+    recorded_hash = _hash_at(newest.last_id)
+    if recorded_hash is not None and recorded_hash != newest.last_hash:
+        return replace(check, broken_link=BrokenLink(
+            newest.last_id, LinkProblem.NOT_AS_CHECKPOINTED,
+            f"it ends with {recorded_hash[:12]}…, but {newest.describe()} saw it end with {newest.last_hash[:12]}…: "
+            f"the trail was rewritten from here or before"))
+    return check
+
+
+def _cut_short(*, after_id: int, checkpoint: Checkpoint) -> BrokenLink:
+    first_missing = after_id + 1
+    records = (f"#{first_missing} is" if first_missing == checkpoint.last_id
+               else f"#{first_missing}–#{checkpoint.last_id} are")
+    where = "the trail is empty" if after_id == 0 else f"the trail ends at #{after_id}"
+    return BrokenLink(first_missing, LinkProblem.RECORD_MISSING,
+                      f"{records} missing at the end: {where}, but {checkpoint.describe()} "
+                      f"saw it reach #{checkpoint.last_id}")
+
+
+def _hash_at(record_id: int) -> str | None:
+    """The hash of one record, on-line or as the last of an archive; None inside an archive,
+    whose file `verify_audit --archive` checks."""
+    on_line = AuditEvent.objects.filter(pk=record_id).values_list("record_hash", flat=True).first()
+    return on_line or AuditArchive.objects.filter(last_id=record_id).values_list("last_hash", flat=True).first()
+
+
+def _checkpointed(check: ChainCheck, *, written_by: str) -> ChainCheck:
+    last_id, last_hash = check.end
+    try:
+        audit_checkpoint_write(last_id=last_id, last_hash=last_hash, written_by=written_by)
+    except OSError as error:
+        return replace(check, problem=CHECKPOINT_NOT_WRITTEN.format(
+            count=check.events_checked, path=error.filename or "the archive directory", error=error.strerror or error))
+    return check
 
 
 def _archive_starts_where_the_chain_was(archive: AuditArchive) -> BrokenLink | None:

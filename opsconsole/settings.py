@@ -213,6 +213,10 @@ TASK_RUN_RETRY_BACKOFF_SECONDS = env.float("TASK_RUN_RETRY_BACKOFF_SECONDS", def
 BATCH_REPROCESS_CHUNK_SIZE = env.int("BATCH_REPROCESS_CHUNK_SIZE", default=2000)
 # Where `archive_audit` writes the audit events it moves out of the database (docs/decisions.md).
 AUDIT_ARCHIVE_DIR = Path(env.str("AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "audit-archive")))
+# Seals the audit chain's checkpoints (audit/checkpoints.py): a key the database does not hold,
+# so whoever can write to the database cannot forge where the trail had reached.
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default=SECRET_KEY)
+AUDIT_CHECKPOINT_KEY_FALLBACKS = env.list("AUDIT_CHECKPOINT_KEY_FALLBACKS", default=[])
 
 LOGGING = {
     "version": 1,

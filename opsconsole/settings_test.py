@@ -19,3 +19,5 @@ STORAGES = {
 }
 # Background runs execute in the test's own thread unless a test asks for the Celery worker.
 TASK_RUNNER = os.environ.get("TASK_RUNNER", "inline")
+# Outside the project: a test that writes an archive or a checkpoint names its own directory.
+AUDIT_ARCHIVE_DIR = Path(tempfile.gettempdir()) / f"opsconsole-test-audit-archive-{os.getpid()}"  # noqa: F405

@@ -31,6 +31,14 @@ def no_kept_traffic_summaries():
     kept_earlier_cells.clear()
 
 
+@pytest.fixture(autouse=True)
+def audit_archive_dir(settings, tmp_path):
+    """Each test's own archive directory: the chain's checkpoints are appended to a file there
+    (audit/checkpoints.py), and a test database rolled back must not meet another test's."""
+    settings.AUDIT_ARCHIVE_DIR = tmp_path / "audit-archive"
+    return settings.AUDIT_ARCHIVE_DIR
+
+
 def make_staff(username: str, *, group_name: str | None = None, superuser: bool = False) -> User:
     user = User.objects.create_user(
         username=username, password=PASSWORD, is_staff=True, is_superuser=superuser
