@@ -20,8 +20,8 @@ ROWS_PER_FETCH = 2_000
 PERIODIC_JOB = "periodic job"
 INTACT = "Audit trail intact: {count} records checked"
 BROKEN = "Audit trail broken at record #{record_id} ({problem}): {explanation}"
-EMPTY = ("Audit trail empty: no record is on-line or archived. A console in use records every sign-in, "
-         "so an empty trail was emptied; restore it from a backup and the archive directory.")
+EMPTY = ("Audit trail empty: no record is on-line or archived. A console in use records every sign-in: "
+         "unless nobody has signed in yet, it was emptied; restore it from a backup and the archive directory.")
 UNSEALED = ("Audit checkpoint not written by the console: {sources} does not carry the seal of "
             "AUDIT_CHECKPOINT_KEY, so someone wrote it who does not hold the key.")
 CHECKPOINTS_UNREADABLE = ("Audit checkpoints cannot be checked: {error}. Without them a trail cut short cannot be "

@@ -215,7 +215,7 @@ BATCH_REPROCESS_CHUNK_SIZE = env.int("BATCH_REPROCESS_CHUNK_SIZE", default=2000)
 AUDIT_ARCHIVE_DIR = Path(env.str("AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "audit-archive")))
 # Seals the audit chain's checkpoints (audit/checkpoints.py): a key the database does not hold,
 # so whoever can write to the database cannot forge where the trail had reached.
-AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default=SECRET_KEY)
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="") or SECRET_KEY
 AUDIT_CHECKPOINT_KEY_FALLBACKS = env.list("AUDIT_CHECKPOINT_KEY_FALLBACKS", default=[])
 
 LOGGING = {
