@@ -15,6 +15,7 @@ from apilog.models import ApiChange, ApiRequest
 from apilog.selectors import ApiWindow
 from apilog.traffic_summary import TrafficSummary
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
+from payments.callback_answers import answer_text, endpoint_answer
 from payments.models import Callback, CallbackDelivery
 
 # A platform's callbacks are failing when its newest ones failed this many times in a row
@@ -305,27 +306,12 @@ def _failing_callbacks_verdict(platform, failing, evidence) -> Verdict:
     evidence.append(Evidence("Latest callback", f"{latest_callback} ({latest_callback.get_status_display().lower()})",
                              latest_callback))
     resend = SuggestedTask("resend-callback", latest_callback.pk)
-    if last.response_status is None:
-        return Verdict("platform.callbacks.endpoint_unreachable",
-                       f"{platform.name}'s callback endpoint cannot be reached ({last.error or 'no response'}): its last "
-                       f"{len(failing)} callbacks were not delivered.",
-                       "Tell the platform its endpoint is unreachable; once it answers, resend the callbacks.",
-                       evidence, retry_can_help=True, task=resend,
-                       tell_the_customer=f"Our callbacks to {platform.callback_url} get no answer ({last.error or 'no response'}); "
-                                         "please check the endpoint is up and reachable from the internet.")
-    if last.response_status >= 500:
-        return Verdict("platform.callbacks.endpoint_failing",
-                       f"{platform.name}'s callback endpoint is failing: it answered "
-                       f"{', '.join(str(a.response_status) for a in attempts[:LATEST_ATTEMPTS_SHOWN])} to our latest "
-                       f"attempts, and its last {len(failing)} callbacks were not delivered.",
-                       "Tell the platform's developers their endpoint returns server errors; resend once they fix it.",
-                       evidence, retry_can_help=True, task=resend,
-                       tell_the_customer=f"Your callback endpoint {platform.callback_url} answers {last.response_status} to our "
-                                         "callbacks, so we cannot deliver them. Once it is fixed we resend the ones you missed.")
-    return Verdict("platform.callbacks.endpoint_rejecting",
-                   f"{platform.name}'s callback endpoint refuses our callbacks with {last.response_status}: its last "
-                   f"{len(failing)} callbacks were not delivered.",
-                   "Tell the platform's developers their endpoint refuses our callbacks (check how it authenticates them).",
-                   evidence, retry_can_help=False, task=resend,
-                   tell_the_customer=f"Your callback endpoint {platform.callback_url} answers {last.response_status} to our "
-                                     "callbacks: please check it accepts our signature.")
+    answer = endpoint_answer(status=last.response_status, error=last.error)
+    said = answer_text(status=last.response_status, error=last.error)
+    latest_answers = ", ".join(answer_text(status=attempt.response_status, error=attempt.error)
+                               for attempt in attempts[:LATEST_ATTEMPTS_SHOWN])
+    return Verdict(f"platform.callbacks.{answer.code}",
+                   f"{platform.name}'s callback endpoint {answer.what.format(answer=said)}: its last {len(failing)} "
+                   f"callbacks were not delivered (latest attempts: {latest_answers}).",
+                   answer.next_step, evidence, retry_can_help=answer.retry_can_help, task=resend,
+                   tell_the_customer=answer.tell_the_customer.format(url=platform.callback_url, answer=said))

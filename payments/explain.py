@@ -14,6 +14,7 @@ from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, Explanation, SuggestedTask, Verdict
 from opsconsole.explaining.registry import register
 from opsconsole.reference_codes import bank_return
+from payments.callback_answers import answer_text, endpoint_answer
 from payments.explain_charges import charge_declined_verdict, charge_evidence
 from payments.explain_payouts import next_payout_verdict, seller_payout_blocker
 from payments.models import Callback, Charge, Disbursement, Item, ItemState, PaymentMethod, Transaction
@@ -272,17 +273,17 @@ class CallbackDeliveryOutcome(Explanation):
         if callback.status == Callback.Status.PENDING or last is None:
             return Verdict("callback.queued", "The callback is queued for delivery and has not been attempted yet.",
                            "Nothing to do: it is sent within a minute.", evidence)
+        answer = endpoint_answer(status=last.response_status, error=last.error)
+        said = answer_text(status=last.response_status, error=last.error)
+        attempts = ", ".join(answer_text(status=delivery.response_status, error=delivery.error) for delivery in deliveries)
+        what = f"{platform.name}'s endpoint {answer.what.format(answer=said)}"
+        tell = answer.tell_the_customer.format(url=platform.callback_url, answer=said)
         if callback.status == Callback.Status.ABANDONED:
-            return Verdict("callback.retries_exhausted", f"Every delivery attempt failed ({len(deliveries)} attempts) and we stopped retrying.",
-                           "Once the platform has fixed its endpoint, resend the callback.", evidence, retry_can_help=True, task=resend)
-        if last.response_status is None:
-            return Verdict("callback.endpoint_unreachable", f"{platform.name}'s endpoint could not be reached: {last.error or 'no response'}.",
-                           "Tell the platform its endpoint is unreachable; we keep retrying.", evidence, retry_can_help=True, task=resend)
-        if last.response_status >= 500:
-            return Verdict("callback.endpoint_failing", f"{platform.name}'s endpoint is failing: it answered "
-                           f"{', '.join(str(d.response_status) for d in deliveries)} to our {len(deliveries)} attempts.",
-                           "Tell the platform's developers their endpoint returns server errors; resend once they fix it.",
-                           evidence, retry_can_help=True, task=resend)
-        return Verdict("callback.endpoint_rejecting", f"{platform.name}'s endpoint rejected the callback with {last.response_status}.",
-                       "Tell the platform's developers their endpoint refuses our callbacks (check authentication).",
-                       evidence, retry_can_help=False, task=resend)
+            return Verdict("callback.retries_exhausted",
+                           f"Every delivery attempt failed ({len(deliveries)} attempts: {attempts}) and we stopped "
+                           f"retrying. At the last, {what}.",
+                           f"{answer.next_step} Resending is needed: we no longer retry this callback.",
+                           evidence, retry_can_help=True, task=resend, tell_the_customer=tell)
+        return Verdict(f"callback.{answer.code}", f"{what}. Our {len(deliveries)} attempts got: {attempts}.",
+                       answer.next_step, evidence, retry_can_help=answer.retry_can_help, task=resend,
+                       tell_the_customer=tell)

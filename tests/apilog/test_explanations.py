@@ -220,7 +220,7 @@ def test_an_unreachable_and_a_rejecting_callback_endpoint():
     rejecting = make_platform()
     _callback(rejecting, hours_ago=3, statuses=[401])
     verdict = verdict_of(rejecting, CALLBACK_QUESTION)
-    assert verdict.code == "platform.callbacks.endpoint_rejecting" and verdict.retry_can_help is False
+    assert verdict.code == "platform.callbacks.endpoint_unauthorised" and verdict.retry_can_help is False
 
 
 def test_explain_from_the_command_line_for_a_platform_and_a_request(broken_sdk_platform):
