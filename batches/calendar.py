@@ -77,6 +77,11 @@ def calendar_for(network: str) -> NetworkCalendar:
     return CALENDARS[network]
 
 
+def network_for(currency: str) -> str:
+    """The network a payment in `currency` moves through."""
+    return Network.ACH if currency == "USD" else Network.BECS
+
+
 # Business days after the processing day before a direct debit's funds are treated as cleared:
 # BECS dishonours arrive within three business days (AusPayNet BECS Procedures, part B), ACH
 # returns for most reasons within two banking days (NACHA Operating Rules, Article Three).

@@ -3,7 +3,6 @@ Why did the platform not receive this callback?"""
 
 from collections.abc import Callable
 
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
 
@@ -13,17 +12,17 @@ from batches.selectors import batch_entry_for, batch_expected_clearing_date
 from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, Explanation, SuggestedTask, Verdict
 from opsconsole.explaining.registry import register
+from opsconsole.explaining.times import clock_time, day, moment
 from opsconsole.reference_codes import bank_return
 from payments.callback_answers import answer_text, endpoint_answer
 from payments.explain_charges import charge_declined_verdict, charge_evidence
 from payments.explain_payouts import next_payout_verdict, seller_payout_blocker
 from payments.models import Callback, Charge, Disbursement, Item, ItemState, PaymentMethod, Transaction
+from payments.pending_clocks import (
+    BANK_TRANSFER_BUSINESS_DAYS, bank_transfer_clock, card_authorisation_clock, direct_debit_clock, three_ds_clock,
+)
 
 BatchStatus = Batch.Status
-
-
-def day(value) -> str:
-    return date_format(value, "l j F Y")
 
 
 @register
@@ -36,23 +35,55 @@ class ChargeOutcome(Explanation):
             return charge_declined_verdict(charge)
         evidence = charge_evidence(charge)
         if charge.status == Charge.Status.REQUIRES_ACTION:
-            return Verdict(
-                "charge.three_ds_incomplete",
-                f"The issuer asked for 3-D Secure and the buyer has not completed it (started {timesince(charge.created_at)} ago).",
-                "Ask the buyer to finish the bank's verification step, or to pay again.", evidence, retry_can_help=True,
-                tell_the_customer="Your bank needs you to confirm this payment; please complete the verification.",
-            )
+            return three_ds_verdict(charge, evidence)
         if charge.status == Charge.Status.PENDING and charge.method == PaymentMethod.DIRECT_DEBIT:
             return direct_debit_verdict(charge, evidence)
         if charge.status == Charge.Status.PENDING:
-            return Verdict(
-                "charge.authorisation_pending",
-                f"The card authorisation was sent {timesince(charge.created_at)} ago and the issuer has not answered yet.",
-                "Wait a few minutes; if it stays pending for an hour, escalate to the payments engineers.", evidence,
-            )
+            return card_authorisation_verdict(charge, evidence)
         if charge.status == Charge.Status.REFUNDED:
             return Verdict("charge.refunded", "This payment was refunded to the buyer.", "Nothing to do.", evidence)
         return Verdict("charge.succeeded", "The payment succeeded: the issuer approved it.", "Nothing to do.", evidence)
+
+
+def three_ds_verdict(charge, evidence) -> Verdict:
+    clock = three_ds_clock(started_at=charge.created_at)
+    evidence = [*evidence, Evidence("Started", moment(charge.created_at))]
+    if clock.overdue():
+        return Verdict(
+            "charge.three_ds_overdue",
+            f"Overdue by {clock.overdue_by()}: the issuer asked for 3-D Secure {timesince(charge.created_at)} ago and "
+            f"the buyer has not completed it; a verification stays open for minutes, so this one will not complete.",
+            "Ask the buyer to pay again; the new attempt asks for the verification again.", evidence,
+            retry_can_help=True,
+            tell_the_customer="Your bank's verification of this payment was not completed in time. Please pay again "
+                              "and complete the verification your bank shows you.",
+        )
+    return Verdict(
+        "charge.three_ds_incomplete",
+        f"The issuer asked for 3-D Secure and the buyer has not completed it (started {timesince(charge.created_at)} "
+        f"ago; overdue after {moment(clock.due)}).",
+        "Ask the buyer to finish the bank's verification step, or to pay again.", evidence, retry_can_help=True,
+        tell_the_customer="Your bank needs you to confirm this payment; please complete the verification.",
+    )
+
+
+def card_authorisation_verdict(charge, evidence) -> Verdict:
+    clock = card_authorisation_clock(started_at=charge.created_at)
+    evidence = [*evidence, Evidence("Sent", moment(charge.created_at))]
+    if clock.overdue():
+        return Verdict(
+            "charge.authorisation_overdue",
+            f"Overdue by {clock.overdue_by()}: the card authorisation was sent {timesince(charge.created_at)} ago and "
+            "the issuer has not answered; issuers answer in seconds. Nothing here tells why it is still pending.",
+            f"Escalate to the gateway (the payments engineers) with the charge's gateway reference "
+            f"{charge.gateway_reference}: only they can see where the authorisation stopped.", evidence,
+        )
+    return Verdict(
+        "charge.authorisation_pending",
+        f"The card authorisation was sent {timesince(charge.created_at)} ago and the issuer has not answered yet.",
+        f"Wait: issuers answer within minutes. If it is still pending at {moment(clock.due)}, it is overdue: "
+        "escalate to the payments engineers.", evidence,
+    )
 
 
 def direct_debit_verdict(charge, evidence) -> Verdict:
@@ -68,13 +99,22 @@ def direct_debit_verdict(charge, evidence) -> Verdict:
                 Evidence("Batch entry", entry.trace_number, entry)]
     clears = day(batch_expected_clearing_date(batch=batch))
     calendar = calendar_for(batch.network)
+    clock = direct_debit_clock(started_at=charge.created_at, batch=batch)
+    if clock.overdue():
+        return Verdict(
+            "charge.direct_debit.overdue",
+            f"Overdue by {clock.overdue_by()}: the direct debit's funds should have cleared on {clears}, and the "
+            f"charge is still pending; its batch {batch.reference} is {batch.get_status_display().lower()}. "
+            "Nothing here tells why it has not cleared.",
+            f"Open batch {batch.reference}: its explanation says where it stopped. If the batch settled, escalate "
+            "to the payments engineers with the entry's trace number.", evidence,
+        )
     if batch.missed_cutoff:
-        submitted = timezone.localtime(batch.submitted_at, calendar.time_zone).strftime("%H:%M")
-        cutoff = timezone.localtime(batch.cutoff_at, calendar.time_zone).strftime("%H:%M")
         return Verdict(
             "charge.direct_debit.missed_cutoff",
-            f"The direct debit went into batch {batch.reference}, submitted at {submitted}, after the {cutoff} cut-off, "
-            f"so the bank processes it a business day later; the funds clear on {clears}.",
+            f"The direct debit went into batch {batch.reference}, submitted at "
+            f"{moment(batch.submitted_at, calendar.time_zone)}, after that day's "
+            f"{clock_time(batch.cutoff_at, calendar.time_zone)} cut-off, so the bank processes it a business day later; the funds clear on {clears}.",
             f"Nothing to do: tell the buyer and seller the payment clears on {clears}.", evidence,
         )
     holiday = calendar.holiday_name(batch.processing_date)
@@ -133,13 +173,7 @@ class ItemStateReason(Explanation):
         if item.payment_method == PaymentMethod.BANK_TRANSFER and not charge:
             received = item.transactions.filter(kind=Transaction.Kind.PAYMENT).exists()
             if not received:
-                return Verdict(
-                    "item.payment_pending.bank_transfer_not_received",
-                    f"The buyer chose to pay by bank transfer {timesince(item.state_changed_at)} ago and the money "
-                    "has not arrived.",
-                    f"Ask the buyer to transfer {item.buyer_total / 100:,.2f} {item.currency} quoting {item.external_id}; "
-                    "transfers take one to two business days to arrive.", evidence,
-                )
+                return bank_transfer_verdict(item, evidence)
         if charge is None:
             return Verdict("item.payment_pending.no_charge", "The item is waiting for payment but no payment attempt "
                            "exists.", "Escalate to the payments engineers with the item id.", evidence)
@@ -183,6 +217,28 @@ class ItemStateReason(Explanation):
 
     def cancelled(self, item, charge, evidence):
         return Verdict("item.cancelled", "The item was cancelled before any payment was taken.", "Nothing to do.", evidence)
+
+
+def bank_transfer_verdict(item, evidence) -> Verdict:
+    clock = bank_transfer_clock(chosen_at=item.state_changed_at, currency=item.currency)
+    amount = f"{item.buyer_total / 100:,.2f} {item.currency}"
+    if clock.overdue():
+        return Verdict(
+            "item.payment_pending.bank_transfer_overdue",
+            f"Overdue by {clock.overdue_by()}: the buyer chose to pay by bank transfer {timesince(item.state_changed_at)} "
+            f"ago and the money has not arrived; transfers arrive within {BANK_TRANSFER_BUSINESS_DAYS} business days. "
+            "Nothing here tells whether the buyer sent it.",
+            f"Ask the buyer whether and when they sent {amount} quoting {item.external_id}, and for their bank's "
+            "reference; a transfer sent without the reference needs to be found by the payments engineers.", evidence,
+            tell_the_customer=f"We have not received your bank transfer of {amount} for {item.external_id}. Please "
+                              "tell us when you sent it and your bank's reference for it.",
+        )
+    return Verdict(
+        "item.payment_pending.bank_transfer_not_received",
+        f"The buyer chose to pay by bank transfer {timesince(item.state_changed_at)} ago and the money has not arrived.",
+        f"Ask the buyer to transfer {amount} quoting {item.external_id}; transfers take one to two business days "
+        f"to arrive, so it is overdue after {moment(clock.due)}.", evidence,
+    )
 
 
 @register

@@ -5,15 +5,10 @@ from django.utils.formats import date_format
 
 from accounts.models import BankAccount, Customer
 from accounts.selectors import payout_holds_active
-from batches.calendar import calendar_for
-from batches.models import Network
+from batches.calendar import calendar_for, network_for
 from batches.selectors import batch_next_cutoff
 from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
-
-
-def network_for(currency: str) -> str:
-    return Network.ACH if currency == "USD" else Network.BECS
 
 
 def seller_payout_reads(seller: Customer) -> dict:

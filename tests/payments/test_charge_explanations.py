@@ -1,6 +1,9 @@
 """Why was the card declined? One test per cause, with what to tell the buyer and whether a retry helps."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from payments.models import Charge
 from tests.factories import make_charge
@@ -56,6 +59,17 @@ def test_an_unknown_code_still_answers():
 
 
 def test_three_ds_pending_authorisation_and_success():
-    assert verdict_of(make_charge(status=Charge.Status.REQUIRES_ACTION, response_code="1A")).code == "charge.three_ds_incomplete"
-    assert verdict_of(make_charge(status=Charge.Status.PENDING, response_code="")).code == "charge.authorisation_pending"
+    minutes_ago = timezone.now() - timedelta(minutes=5)
+    assert verdict_of(make_charge(status=Charge.Status.REQUIRES_ACTION, response_code="1A",
+                                  created_at=minutes_ago)).code == "charge.three_ds_incomplete"
+    assert verdict_of(make_charge(status=Charge.Status.PENDING, response_code="",
+                                  created_at=minutes_ago)).code == "charge.authorisation_pending"
     assert verdict_of(make_charge()).code == "charge.succeeded"
+
+
+def test_an_authorisation_pending_for_two_days_is_overdue_and_not_guessed_at():
+    verdict = verdict_of(make_charge(status=Charge.Status.PENDING, response_code=""))
+    assert verdict.code == "charge.authorisation_overdue" and verdict.summary.startswith("Overdue by 1 day 23 hours")
+    assert "Nothing here tells why" in verdict.summary and "Escalate to the gateway" in verdict.next_step
+    three_ds = verdict_of(make_charge(status=Charge.Status.REQUIRES_ACTION, response_code="1A"))
+    assert three_ds.code == "charge.three_ds_overdue" and "pay again" in three_ds.next_step

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from accounts.models import Customer
 from batches.models import Batch, BatchEntry, Direction
@@ -38,7 +39,8 @@ def test_direct_debit_missed_the_cutoff_with_its_clearing_date():
                                        submitted_at=cutoff + datetime.timedelta(minutes=7), acknowledged_at=cutoff)
     verdict = verdict_of(item)
     assert verdict.code == "item.payment_pending.direct_debit.missed_cutoff"
-    assert f"batch {batch.reference}, submitted at 16:07, after the 16:00 cut-off" in verdict.summary
+    assert (f"batch {batch.reference}, submitted at Thu 26 Nov 2026, 16:07 AEDT, after that day's 16:00 AEDT cut-off"
+            in verdict.summary)
     assert "clear on Wednesday 2 December 2026" in verdict.summary  # processed Fri 27, + 3 BECS business days
     assert f"Batch: {batch.reference}" in evidence_text(verdict)
 
@@ -64,19 +66,25 @@ def test_direct_debit_in_todays_batch_and_not_yet_batched():
 
 
 def test_card_authorisation_pending_and_three_ds_not_completed():
+    minutes_ago = timezone.now() - datetime.timedelta(minutes=5)
     authorising = make_item(state=ItemState.PAYMENT_PENDING)
-    make_charge(item=authorising, status=Charge.Status.PENDING, response_code="")
+    make_charge(item=authorising, status=Charge.Status.PENDING, response_code="", created_at=minutes_ago)
     assert verdict_of(authorising).code == "item.payment_pending.authorisation_pending"
     three_ds = make_item(state=ItemState.PAYMENT_PENDING)
-    make_charge(item=three_ds, status=Charge.Status.REQUIRES_ACTION, response_code="1A")
+    make_charge(item=three_ds, status=Charge.Status.REQUIRES_ACTION, response_code="1A", created_at=minutes_ago)
     verdict = verdict_of(three_ds)
     assert verdict.code == "item.payment_pending.three_ds_incomplete" and verdict.tell_the_customer
 
 
-def test_bank_transfer_not_received():
-    item = make_item(state=ItemState.PAYMENT_PENDING, payment_method=PaymentMethod.BANK_TRANSFER)
+def test_bank_transfer_not_received_and_then_overdue():
+    item = make_item(state=ItemState.PAYMENT_PENDING, payment_method=PaymentMethod.BANK_TRANSFER,
+                     state_changed_at=timezone.now() - datetime.timedelta(hours=2))
     verdict = verdict_of(item)
     assert verdict.code == "item.payment_pending.bank_transfer_not_received" and item.external_id in verdict.next_step
+    six_days = make_item(state=ItemState.PAYMENT_PENDING, payment_method=PaymentMethod.BANK_TRANSFER,
+                         state_changed_at=timezone.now() - datetime.timedelta(days=6))
+    verdict = verdict_of(six_days)
+    assert verdict.code == "item.payment_pending.bank_transfer_overdue" and verdict.summary.startswith("Overdue by")
 
 
 def test_payment_held_for_risk_review_offers_the_release_task():
