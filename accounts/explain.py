@@ -1,5 +1,7 @@
 """Why is this seller not being paid?"""
 
+from dataclasses import replace
+
 from django.db.models import Q, Subquery
 
 from accounts.models import Customer
@@ -7,7 +9,9 @@ from batches.models import BatchEntry
 from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, Explanation, Verdict
 from opsconsole.explaining.registry import register
-from payments.explain_payouts import seller_payout_blocker, seller_payout_reads
+from payments.explain_payouts import (
+    blocked_payout_verdict, failed_batch_blocker, seller_payout_blockers, seller_payout_reads,
+)
 from payments.models import Disbursement, ItemState
 
 ESCROW_STATES = (ItemState.PAYMENT_DEPOSITED, ItemState.WORK_COMPLETED, ItemState.PAYMENT_HELD, ItemState.PROBLEM_FLAGGED)
@@ -32,18 +36,19 @@ class SellerPayouts(Explanation):
             "in_escrow": seller.items_sold.filter(state__in=ESCROW_STATES).order_by("state_changed_at")[:1],
         })
         unpaid = next(iter(read["unpaid"]), None)
-        if blocker := seller_payout_blocker(seller, read):
-            evidence = [*blocker.evidence, *([Evidence("Waiting", str(unpaid), unpaid)] if unpaid else [])]
-            return Verdict(blocker.code.replace("payout.", "seller.", 1), blocker.summary, blocker.next_step,
-                           evidence, task=blocker.task)
+        unpaid_entry = next(iter(read["unpaid_entry"]), None)
+        blockers = seller_payout_blockers(seller, read)
+        if unpaid and unpaid.status != Disbursement.Status.RETURNED:
+            blockers += filter(None, [failed_batch_blocker(unpaid_entry)])
+        if blockers:
+            waiting = [Evidence("Waiting", str(unpaid), unpaid)] if unpaid else []
+            return blocked_payout_verdict(blockers, answer="seller", evidence=waiting)
         if unpaid:
             from payments.explain import unpaid_disbursement_verdict
 
             unpaid.seller = seller
-            verdict = unpaid_disbursement_verdict(unpaid, entry=next(iter(read["unpaid_entry"]), None),
-                                                  payout_blocker=lambda: None)  # none: asked above
-            return Verdict(verdict.code.replace("disbursement.", "seller.", 1), verdict.summary, verdict.next_step,
-                           verdict.evidence, verdict.retry_can_help, verdict.task)
+            verdict = unpaid_disbursement_verdict(unpaid, entry=unpaid_entry, seller_blockers=list)  # none: asked above
+            return replace(verdict, code=verdict.code.replace("disbursement.", "seller.", 1))
         if in_escrow := next(iter(read["in_escrow"]), None):
             return Verdict(
                 "seller.items_not_released",

@@ -16,7 +16,9 @@ from opsconsole.explaining.times import clock_time, day, moment
 from opsconsole.reference_codes import bank_return
 from payments.callback_answers import answer_text, endpoint_answer
 from payments.explain_charges import charge_declined_verdict, charge_evidence
-from payments.explain_payouts import next_payout_verdict, seller_payout_blocker
+from payments.explain_payouts import (
+    blocked_payout_verdict, failed_batch_blocker, next_payout_verdict, seller_payout_blockers,
+)
 from payments.models import Callback, Charge, Disbursement, Item, ItemState, PaymentMethod, Transaction
 from payments.pending_clocks import (
     BANK_TRANSFER_BUSINESS_DAYS, bank_transfer_clock, card_authorisation_clock, direct_debit_clock, three_ds_clock,
@@ -252,30 +254,24 @@ class DisbursementStatus(Explanation):
                            "If the seller cannot see it, ask them to check with their bank quoting the reference.",
                            [disbursement_evidence(disbursement)])
         return unpaid_disbursement_verdict(disbursement, entry=batch_entry_for(disbursement_id=disbursement.pk),
-                                           payout_blocker=lambda: seller_payout_blocker(disbursement.seller))
+                                           seller_blockers=lambda: seller_payout_blockers(disbursement.seller))
 
 
 def disbursement_evidence(disbursement) -> Evidence:
     return Evidence("Disbursement", f"{disbursement.reference} ({disbursement.get_status_display().lower()})", disbursement)
 
 
-def unpaid_disbursement_verdict(disbursement, *, entry, payout_blocker: Callable[[], Verdict | None]) -> Verdict:
+def unpaid_disbursement_verdict(disbursement, *, entry, seller_blockers: Callable[[], list[Verdict]]) -> Verdict:
     """Why a disbursement not yet paid is where it is. `entry`: its latest batch entry with its
-    batch, or None; `payout_blocker`: what stops every payout to its seller, asked only when the
-    batch does not explain it already."""
+    batch, or None; `seller_blockers`: what stops every payout to its seller (payments.explain_payouts)."""
     evidence = [disbursement_evidence(disbursement)]
     if entry:
         evidence.append(Evidence("Batch", f"{entry.batch.reference} ({entry.batch.get_status_display().lower()})", entry.batch))
     if disbursement.status == Disbursement.Status.RETURNED and entry and entry.return_code:
         return returned_verdict(disbursement, entry, evidence)
-    if entry and entry.batch.status == BatchStatus.FAILED:
-        return Verdict("disbursement.batch_failed",
-                       f"The batch {entry.batch.reference} carrying this disbursement failed: {entry.batch.failure_reason}",
-                       "Reprocess the batch.", evidence, retry_can_help=True,
-                       task=SuggestedTask("reprocess-batch", entry.batch.pk, {"confirm_reference": entry.batch.reference}))
-    if blocker := payout_blocker():
-        return Verdict(blocker.code.replace("payout.", "disbursement.", 1), blocker.summary, blocker.next_step,
-                       [*evidence, *blocker.evidence], task=blocker.task)
+    blockers = [*seller_blockers(), *filter(None, [failed_batch_blocker(entry)])]
+    if blockers:
+        return blocked_payout_verdict(blockers, answer="disbursement", evidence=evidence)
     if disbursement.status == Disbursement.Status.FAILED:
         return Verdict("disbursement.failed", f"The disbursement failed: {disbursement.failure_reason or 'no reason recorded'}.",
                        "Retry the disbursement to the seller's verified bank account.", evidence, retry_can_help=True,

@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from accounts.models import BankAccount, Customer
 from accounts.selectors import payout_holds_active
 from batches.calendar import calendar_for, network_for
+from batches.models import Batch
 from batches.selectors import batch_next_cutoff
 from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
@@ -20,38 +21,76 @@ def seller_payout_reads(seller: Customer) -> dict:
     }
 
 
-def seller_payout_blocker(seller: Customer, read: dict | None = None) -> Verdict | None:
-    """The verdict when something about the seller stops every payout, else None. `read`: the
-    rows of `seller_payout_reads`, when the caller has read them already."""
+def seller_payout_blockers(seller: Customer, read: dict | None = None) -> list[Verdict]:
+    """Everything about the seller that stops every payout, in the order it must be dealt with:
+    a hold someone placed (its reason comes first), the identity check, the account to pay into.
+    `read`: the rows of `seller_payout_reads`, when the caller has read them already."""
     read = read or read_together(seller_payout_reads(seller))
+    blockers = []
     if hold := next(iter(read["active_holds"]), None):
         placed_by = hold.placed_by.get_full_name() or hold.placed_by.username if hold.placed_by else "the system"
-        return Verdict(
+        blockers.append(Verdict(
             "payout.on_hold",
             f"Payouts to {seller} are on hold since {date_format(hold.placed_at, 'j M Y')}, placed by "
             f"{placed_by}: {hold.reason}",
-            "Release the hold once the reason is resolved; disbursements then go in the next batch.",
+            "Release the hold once its reason is resolved.",
             [Evidence("Payout hold", hold.reason, hold), Evidence("Placed by", placed_by)],
             task=SuggestedTask("release-payout-hold", seller.pk),
-        )
+        ))
     if seller.kyc_state != Customer.KycState.APPROVED:
-        return Verdict(
+        blockers.append(Verdict(
             "payout.kyc_not_approved",
             f"The identity check (KYC) of {seller} is {seller.get_kyc_state_display().lower()}: we pay out only "
             "to verified sellers.",
-            "Ask the seller to complete verification on the platform; payouts start once it is approved.",
+            "Ask the seller to complete verification on the platform.",
             [Evidence("KYC state", seller.get_kyc_state_display(), seller)],
-        )
+        ))
     if not read["verified_bank_accounts"]:
         accounts = read["bank_accounts"]
-        return Verdict(
+        blockers.append(Verdict(
             "payout.no_verified_bank_account",
             f"{seller} has no verified bank account to pay into.",
             "Ask the seller to add a bank account and complete its verification on the platform.",
-            [Evidence("Bank account", f"{account} ({account.get_status_display().lower()})", account) for account in accounts]
-            or [Evidence("Bank accounts", "none")],
-        )
-    return None
+            [Evidence("Bank account", f"{account} ({account.get_status_display().lower()})", account)
+             for account in accounts] or [Evidence("Bank accounts", "none")],
+        ))
+    return blockers
+
+
+def failed_batch_blocker(entry) -> Verdict | None:
+    """The failed batch that carried the money, if it failed: reprocessed after the seller's own
+    blockers, since reprocessing skips entries whose account is not usable."""
+    if entry is None or entry.batch.status != Batch.Status.FAILED:
+        return None
+    batch = entry.batch
+    return Verdict(
+        "payout.batch_failed", f"The batch {batch.reference} carrying the money failed: {batch.failure_reason}",
+        "Reprocess the batch.", [Evidence("Failed batch", batch.reference, batch)], retry_can_help=True,
+        task=SuggestedTask("reprocess-batch", batch.pk, {"confirm_reference": batch.reference}),
+    )
+
+
+def blocked_payout_verdict(blockers: list[Verdict], *, answer: str, evidence: list[Evidence]) -> Verdict:
+    """The answer when something stands in the way: every blocker named, in order, each with its
+    next step; the suggested task is the first blocker's. `answer` names the explanation
+    ("seller", "disbursement") in the verdict's code."""
+    first = blockers[0]
+    code = first.code.replace("payout.", f"{answer}.", 1)
+    evidence = [*evidence, *(item for blocker in blockers for item in blocker.evidence)]
+    if len(blockers) == 1:
+        next_step = first.next_step
+        if first.code == "payout.on_hold":
+            next_step += " Disbursements then go in the next batch."
+        elif first.code != "payout.batch_failed":
+            next_step += " Payouts start once that is done."
+        return Verdict(code, first.summary, next_step, evidence, first.retry_can_help, first.task,
+                       blockers=tuple(blockers))
+    summary = (f"{len(blockers)} things stop this money, to be dealt with in this order: "
+               + " ".join(f"({number}) {blocker.summary.rstrip('.')}." for number, blocker in enumerate(blockers, 1)))
+    next_step = " ".join(f"{'First' if number == 1 else 'Then'}: {blocker.next_step}"
+                         for number, blocker in enumerate(blockers, 1))
+    next_step += " The money moves only once all of these are dealt with."
+    return Verdict(code, summary, next_step, evidence, first.retry_can_help, first.task, blockers=tuple(blockers))
 
 
 def next_payout_verdict(*, code: str, subject: str, currency: str, evidence: list) -> Verdict:

@@ -38,6 +38,9 @@ class Verdict:
     retry_can_help: bool | None = None
     task: SuggestedTask | None = None
     tell_the_customer: str = ""
+    # Where several things stand in the way at once: each as its own verdict, in the order they
+    # must be dealt with. The verdict itself names them all; its task is the first one's.
+    blockers: tuple["Verdict", ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -46,6 +49,8 @@ class Verdict:
             "next_step": self.next_step,
             "retry_can_help": self.retry_can_help,
             "tell_the_customer": self.tell_the_customer,
+            "blockers": [{"code": blocker.code, "summary": blocker.summary, "next_step": blocker.next_step}
+                         for blocker in self.blockers],
             "evidence": [
                 {"label": item.label, "value": str(item.value),
                  "record": f"{item.record._meta.label_lower}:{item.record.pk}" if item.record is not None else None}
