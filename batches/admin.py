@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from batches.models import Batch, BatchEntry
-from batches.selectors import batch_pipeline
+from batches.lateness import batches_overdue
+from batches.pipeline import batch_pipeline
 from opsconsole.choice_filters import fixed_choices_filter
 from opsconsole.readonly_admin import ReadOnlyModelAdmin, money
 from opsconsole.related_tables import Money, RelatedTable
@@ -20,6 +21,21 @@ class Entries(RelatedTable):
     select_related = ("customer",)
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    """Batches late by the rule their explanation follows (batches/lateness.py)."""
+
+    title = "lateness"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(pk__in=[batch.pk for batch in batches_overdue()])
+
+
 @admin.register(Batch)
 class BatchAdmin(ReadOnlyModelAdmin):
     # A batch carries entries of many platforms: everyone who may view batches sees every batch,
@@ -27,7 +43,7 @@ class BatchAdmin(ReadOnlyModelAdmin):
     platform_field = None
     list_seek_key = ("-processing_date", "-id")  # batch_processing_date_idx, then the id
     list_display = ("reference", "network", "direction", "status", "processing_date", "cutoff_at", "submitted_at", "entry_count", "total_display")
-    list_filter = ("status", "network", "direction")
+    list_filter = ("status", "network", "direction", OverdueFilter)
     search_fields = ("reference__exact",)
     fields = (
         "reference", "network", "direction", "currency", "status", "processing_date", "cutoff_at",

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from batches.calendar import calendar_for
+from batches.lateness import batches_overdue
 from batches.models import Batch, Network
 from audit.verification import audit_verification_latest
 from batches.selectors import batches_count_by_day_and_status, batches_count_in_status_since
@@ -200,6 +201,9 @@ def _add_batches(dashboard: OpsDashboard, now: datetime.datetime) -> None:
         ]
         total = Metric("All", sum(metric.count for metric in by_status), changelist_url(Batch, **filters))
         dashboard.batch_days.append(BatchDay(network, Network(network).label, day, when, note, by_status, total))
+    overdue = len(batches_overdue(now=now, up_to=COUNT_UP_TO))
+    dashboard.headline.append(Metric(
+        "Overdue batches", overdue, changelist_url(Batch, overdue="yes"), "danger" if overdue else "success"))
     failed = batches_count_in_status_since(status=Batch.Status.FAILED, since=dashboard.since)
     dashboard.headline.append(Metric(
         f"Failed batches since {dashboard.since:%a %d %b}", failed,

@@ -34,7 +34,7 @@ class PendingClock:
     due: datetime.datetime
 
     def overdue(self, now: datetime.datetime | None = None) -> bool:
-        return (now or timezone.now()) > self.due
+        return (now or timezone.now()) >= self.due
 
     def overdue_by(self, now: datetime.datetime | None = None) -> str:
         return span((now or timezone.now()) - self.due)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from batches.calendar import calendar_for
 from batches.models import Batch, BatchEntry, Direction, Network
-from batches.selectors import PipelineStage, StageState, batch_entry_counts, batch_pipeline
+from batches.pipeline import PipelineStage, StageState, batch_entry_counts, batch_pipeline
 from tests.factories import make_batch, make_batch_entry
 
 BECS = calendar_for(Network.BECS)
@@ -49,7 +49,8 @@ def test_an_open_batch_past_its_cut_off_is_flagged_at_the_cut_off(db):
     assert pipeline.current == PipelineStage.CUTOFF
     cutoff = pipeline.stage(PipelineStage.CUTOFF)
     assert cutoff.state == StageState.CURRENT and cutoff.at == CUTOFF and cutoff.flagged
-    assert cutoff.note == "Passed 1 hour 30 minutes ago; the batch has not been submitted"
+    assert cutoff.note == ("Overdue by 1 hour 30 minutes: due at the bank by 16:00 AEST, Tue 13 May 2025; "
+                           "the batch has not been submitted")
 
 
 def test_a_batch_submitted_after_its_cut_off_is_flagged_and_moves_a_business_day(db):
@@ -113,7 +114,8 @@ def test_a_batch_for_a_bank_holiday_settles_on_the_next_business_day(db):
     batch = becs_batch(status=Batch.Status.OPEN, processing_date=christmas, cutoff_at=BECS.cutoff_on(christmas))
     settled = batch_pipeline(batch=batch, now=BECS.cutoff_on(christmas) - 24 * HOUR).stage(PipelineStage.SETTLED)
     assert settled.expected == "on Mon 29 Dec 2025"
-    assert settled.note == "The processing day, Thu 25 Dec 2025, is a bank holiday (Christmas Day)"
+    assert settled.note == ("The processing day, Thu 25 Dec 2025, is a bank holiday (Christmas Day): "
+                            "processed on the next business day")
 
 
 def test_entries_are_counted_by_status_in_one_query(db):
