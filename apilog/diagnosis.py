@@ -1,13 +1,18 @@
 """What went wrong with a platform's API traffic, found in its daily traffic cells (summed from
 the rollups) and the changelog. Pure functions: no queries.
 
-Two rules:
+Three rules:
 - a breaking change followed by failures concentrated in one client version: after the change
   that version fails most of its requests to the endpoint while other clients (and, ideally, a
   newer version of the same SDK) do fine;
 - a rise on one endpoint: the error rate or the p95 latency after some day is well above what it
   was before, found by trying every day as the split and keeping the one that best separates
-  two levels; the changelog entry closest to that day, if any, is named as the likely cause.
+  two levels; a changelog entry is named as its cause only when it touches that endpoint (or is
+  a breaking change to the whole API), is dated on or at most a day before the rise, and the
+  rise shows in the counts;
+- failures whatever the history: a client version, or an endpoint, failing a large share of
+  enough requests over the whole window, as a platform failing from its first day does (it has
+  no "before" to compare with, and no change to follow).
 """
 
 from __future__ import annotations
@@ -37,8 +42,17 @@ MIN_RATE_RATIO, MIN_RATE_POINTS = 2.0, 0.05
 # A latency rise: p95 at least doubled and at least 200 ms slower, on twenty requests each side.
 MIN_LATENCY_REQUESTS = 20
 MIN_LATENCY_RATIO, MIN_LATENCY_MS = 2.0, 200
-# A changelog entry this many days from the split is taken as its likely cause.
-CHANGE_NEAR_DAYS = 1
+# A changelog entry dated on the rise's first day or this many days before it may be its cause.
+CHANGE_BEFORE_DAYS = 1
+# Judged on absolute terms too, not only against the platform's own past: failing at least this
+# share of at least this many requests over the window is a finding, whatever came before. A
+# quarter is far above ordinary validation errors (a percent or two) and below the half or more
+# a broken integration shows.
+PERSISTENT_FAILING_RATE = 0.25
+PERSISTENT_MIN_REQUESTS = 20
+# With fewer requests than this in the window and no finding, the traffic is too thin to call
+# healthy: the answer says so instead.
+ENOUGH_REQUESTS_TO_JUDGE = 30
 
 
 @dataclass
@@ -99,6 +113,19 @@ class RiseFinding:
     failed_after: int
     top_error: tuple[int, str] | None
     change: ApiChange | None
+
+
+@dataclass(frozen=True)
+class PersistentFailureFinding:
+    """Over the whole window, requests to `endpoint` from `client` (None: from every client) fail
+    at a rate no history excuses."""
+
+    endpoint: str
+    client: ApiClient | None
+    failed: int
+    total: int
+    top_error: tuple[int, str]
+    fixed_in: ApiClient | None
 
 
 def breaking_change_findings(traffic: PlatformTraffic, changes: list[ApiChange]) -> list[BreakingChangeFinding]:
@@ -228,7 +255,7 @@ def _error_rate_rise(endpoint, days, changes) -> RiseFinding | None:
     since = days[position][0]
     errors = sum((day.errors for _, day in days[position:]), Counter())
     return RiseFinding("error_rate", endpoint, since, before, after, total_before, total_after, failed_after,
-                       errors.most_common(1)[0][0] if errors else None, change_near(changes, endpoint, since))
+                       errors.most_common(1)[0][0] if errors else None, change_behind(changes, endpoint, since))
 
 
 def _latency_rise(endpoint, days, changes) -> RiseFinding | None:
@@ -251,7 +278,7 @@ def _latency_rise(endpoint, days, changes) -> RiseFinding | None:
     since = days[position][0]
     failed_after = sum(day.failed for _, day in days[position:])
     return RiseFinding("latency", endpoint, since, before, after, count_before, count_after, failed_after, None,
-                       change_near(changes, endpoint, since))
+                       change_behind(changes, endpoint, since))
 
 
 def _running_latency(days) -> tuple[list[LatencyHistogram], list[LatencyHistogram]]:
@@ -272,14 +299,51 @@ def _running_latency(days) -> tuple[list[LatencyHistogram], list[LatencyHistogra
     return before_each, after_each
 
 
-def change_near(changes: list[ApiChange], endpoint: str, day: datetime.date) -> ApiChange | None:
-    """The changelog entry about `endpoint` (or the whole API) closest to `day`, within a day;
-    an entry naming the endpoint wins over one about the whole API."""
-    near = [change for change in changes if change.concerns(endpoint)
-            and abs((change.changed_at.astimezone(datetime.UTC).date() - day).days) <= CHANGE_NEAR_DAYS]
-    return min(near, key=lambda change: (not change.endpoint,
-                                         abs((change.changed_at.astimezone(datetime.UTC).date() - day).days)),
-               default=None)
+def change_behind(changes: list[ApiChange], endpoint: str, since: datetime.date) -> ApiChange | None:
+    """The changelog entry that may have caused a rise on `endpoint` from `since` on: one about
+    that endpoint, or a breaking one about the whole API (a note about the whole API that breaks
+    nothing explains no errors), dated on `since` or at most CHANGE_BEFORE_DAYS before it (a
+    change after the rise began did not cause it). An entry naming the endpoint wins, then the latest."""
+    def changed_on(change: ApiChange) -> datetime.date:
+        return change.changed_at.astimezone(datetime.UTC).date()
+
+    behind = [change for change in changes
+              if (change.endpoint == endpoint or (not change.endpoint and change.breaking))
+              and 0 <= (since - changed_on(change)).days <= CHANGE_BEFORE_DAYS]
+    return min(behind, key=lambda change: (not change.endpoint, (since - changed_on(change)).days), default=None)
+
+
+def persistent_failure_findings(traffic: PlatformTraffic, *, explained: set[tuple[str, ApiClient]],
+                                explained_endpoints: set[str]) -> list[PersistentFailureFinding]:
+    """Client versions failing at least PERSISTENT_FAILING_RATE of at least PERSISTENT_MIN_REQUESTS
+    requests over the window while another does well; otherwise whole endpoints failing so. What
+    a change or a rise explains already is left out."""
+    findings = []
+    for endpoint in traffic.endpoints:
+        if endpoint in explained_endpoints:
+            continue
+        cells = traffic.for_endpoint(endpoint)
+        tallies = client_tallies(cells, traffic.window.since).values()
+        healthy = [tally for tally in tallies if tally.healthy_after]
+        unexplained = [tally for tally in tallies if (endpoint, tally.client) not in explained]
+        failing = [tally for tally in unexplained if _failing_throughout(tally.total_after, tally.failed_after)]
+        if healthy and failing:
+            findings += [PersistentFailureFinding(endpoint, tally.client, tally.failed_after, tally.total_after,
+                                                  tally.errors_after.most_common(1)[0][0],
+                                                  _fixed_in(tally.client, healthy))
+                         for tally in failing]
+            continue
+        # No client version stands out (or none does well): the endpoint as a whole.
+        total = sum(tally.total_after for tally in unexplained)
+        failed = sum(tally.failed_after for tally in unexplained)
+        if _failing_throughout(total, failed):
+            errors = sum((tally.errors_after for tally in unexplained), Counter())
+            findings.append(PersistentFailureFinding(endpoint, None, failed, total, errors.most_common(1)[0][0], None))
+    return findings
+
+
+def _failing_throughout(total: int, failed: int) -> bool:
+    return total >= PERSISTENT_MIN_REQUESTS and failed / total >= PERSISTENT_FAILING_RATE
 
 
 @dataclass(frozen=True)
@@ -287,11 +351,13 @@ class ApiDiagnosis:
     breaking_changes: list[BreakingChangeFinding]
     error_rises: list[RiseFinding]
     latency_rises: list[RiseFinding]
+    persistent_failures: list[PersistentFailureFinding] = field(default_factory=list)
 
     @property
     def findings(self) -> list:
-        """Most specific first: a client version broken by a change, then error rises, then latency."""
-        return [*self.breaking_changes, *self.error_rises, *self.latency_rises]
+        """Most specific first: a client version broken by a change, then error rises, then
+        failures whatever the history, then latency."""
+        return [*self.breaking_changes, *self.error_rises, *self.persistent_failures, *self.latency_rises]
 
 
 def api_diagnosis(traffic: PlatformTraffic, changes: list[ApiChange]) -> ApiDiagnosis:
@@ -299,8 +365,7 @@ def api_diagnosis(traffic: PlatformTraffic, changes: list[ApiChange]) -> ApiDiag
     explained = {(finding.endpoint, finding.client) for finding in breaking}
     rises = rise_findings(traffic, changes, excluded=explained)
     by_size = sorted(rises, key=lambda rise: -(rise.after - rise.before) / max(rise.before, 0.001))
-    return ApiDiagnosis(
-        breaking,
-        [rise for rise in by_size if rise.kind == "error_rate"],
-        [rise for rise in by_size if rise.kind == "latency"],
-    )
+    error_rises = [rise for rise in by_size if rise.kind == "error_rate"]
+    persistent = persistent_failure_findings(traffic, explained=explained,
+                                             explained_endpoints={rise.endpoint for rise in error_rises})
+    return ApiDiagnosis(breaking, error_rises, [rise for rise in by_size if rise.kind == "latency"], persistent)

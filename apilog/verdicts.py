@@ -10,7 +10,9 @@ from django.utils.formats import date_format
 
 from accounts.models import Platform
 from apilog.clients import ApiClient
-from apilog.diagnosis import ApiDiagnosis, BreakingChangeFinding, RiseFinding
+from apilog.diagnosis import (
+    ENOUGH_REQUESTS_TO_JUDGE, ApiDiagnosis, BreakingChangeFinding, PersistentFailureFinding, RiseFinding,
+)
 from apilog.models import ApiChange, ApiRequest
 from apilog.selectors import ApiWindow
 from apilog.traffic_summary import TrafficSummary
@@ -50,7 +52,7 @@ def _change_text(change: ApiChange) -> str:
 
 
 def _error_text(status_code: int, error_code: str) -> str:
-    return f"{status_code} `{error_code}`" if error_code else str(status_code)
+    return f"{status_code} {error_code}" if error_code else str(status_code)
 
 
 def _example(failures: list[ApiRequest], endpoint: str, *, client: ApiClient | None = None,
@@ -78,11 +80,17 @@ def platform_api_verdict(*, platform: Platform, summary: TrafficSummary, failure
             [Evidence("Platform", str(platform), platform)],
         )
     findings = summary.diagnosis.findings
+    if not findings and summary.total < ENOUGH_REQUESTS_TO_JUDGE:
+        return _too_few_to_judge(platform, summary)
     if not findings:
         return _healthy(platform, summary)
     first, *others = findings
-    verdict = (_breaking_change_verdict(first, failures) if isinstance(first, BreakingChangeFinding)
-               else _rise_verdict(first, failures))
+    if isinstance(first, BreakingChangeFinding):
+        verdict = _breaking_change_verdict(first, failures)
+    elif isinstance(first, PersistentFailureFinding):
+        verdict = _persistent_failure_verdict(first, failures, window=summary.window)
+    else:
+        verdict = _rise_verdict(first, failures)
     also = [Evidence("Also", finding_summary(other)) for other in others]
     return Verdict(verdict.code, verdict.summary, verdict.next_step, [*verdict.evidence, *also],
                    verdict.retry_can_help, verdict.task, verdict.tell_the_customer)
@@ -100,7 +108,64 @@ def _healthy(platform, summary: TrafficSummary) -> Verdict:
     )
 
 
+def _too_few_to_judge(platform, summary: TrafficSummary) -> Verdict:
+    total, failed = summary.total, summary.failed
+    days = len(summary.window.days)
+    return Verdict(
+        "platform.api.not_enough_evidence",
+        f"Not enough evidence to judge {platform.name}'s API traffic: {total:,} requests in {days} days "
+        f"({day(summary.window.since)} to {day(summary.window.until)}), of which {failed:,} failed. Too few to tell "
+        "a pattern from chance either way.",
+        "Read the failed requests one by one (the platform's API requests list, failed only); if the platform "
+        "reports a problem, ask for the request id.",
+        [Evidence("Requests", f"{total:,}, of which {failed:,} failed"), Evidence("Platform", str(platform), platform)],
+    )
+
+
+def _persistent_failure_verdict(finding: PersistentFailureFinding, failures: list[ApiRequest], *,
+                                window: ApiWindow | None = None, prefix: str = "platform.api") -> Verdict:
+    status_code, error_code = finding.top_error
+    error = _error_text(status_code, error_code)
+    who = f"from {finding.client} " if finding.client else ""
+    over = f" over {len(window.days)} days since {day(window.since)}" if window else ""
+    rate = f"{finding.failed:,} of {finding.total:,} ({percent(finding.failed / finding.total)})"
+    example = _example(failures, finding.endpoint, client=finding.client, status_code=status_code,
+                       error_code=error_code) if finding.client else _example(failures, finding.endpoint)
+    evidence = [Evidence(f"Requests {who}to {finding.endpoint}", f"{rate} failed{over}"),
+                Evidence("Most common failure", error)]
+    if example:
+        evidence.append(Evidence("Example request", f"{example.request_id} at {date_format(example.occurred_at, 'j M H:i')}",
+                                 example))
+    summary = (f"Requests {who}to {finding.endpoint} fail throughout: {rate} failed{over}, most with {error}. "
+               "They failed from the start, not after a change, so there is no earlier working period to compare with.")
+    scope = "client_version" if finding.client else "endpoint"
+    if status_code >= 500:
+        return Verdict(
+            f"{prefix}.failing_throughout.{scope}", summary,
+            "Escalate to the payments engineers with the example request id: these are server errors, ours to fix.",
+            evidence, retry_can_help=True,
+            tell_the_customer=f"Many of your requests to {finding.endpoint} fail on our side with {status_code}. Our "
+                              "engineers are on it; a failed request can be retried.",
+        )
+    if finding.fixed_in:
+        next_step = (f"Tell the platform's developers to upgrade to {finding.fixed_in}: its requests to "
+                     f"{finding.endpoint} succeed.")
+        tell = (f"Requests that {finding.client} sends to {finding.endpoint} are refused with {error}; "
+                f"{finding.fixed_in} sends them correctly: please upgrade.")
+    else:
+        next_step = (f"Tell the platform's developers their requests to {finding.endpoint} are refused with {error}, "
+                     "and ask what their integration sends: the requests are at fault, not a change of ours.")
+        tell = (f"Your requests to {finding.endpoint} are refused with {error}. Please check what your integration "
+                "sends to this endpoint against our API reference.")
+    return Verdict(f"{prefix}.failing_throughout.{scope}", summary, next_step, evidence, retry_can_help=False,
+                   tell_the_customer=tell)
+
+
 def finding_summary(finding) -> str:
+    if isinstance(finding, PersistentFailureFinding):
+        who = f"{finding.client} to " if finding.client else ""
+        return (f"{who}{finding.endpoint} fails throughout: {finding.failed:,} of {finding.total:,} requests "
+                f"({percent(finding.failed / finding.total)})")
     if isinstance(finding, BreakingChangeFinding):
         return (f"{finding.client} to {finding.endpoint} fails with {_error_text(finding.status_code, finding.error_code)} "
                 f"since the change of {day(finding.change.changed_at)}")
@@ -147,7 +212,9 @@ def _breaking_change_verdict(finding: BreakingChangeFinding, failures: list[ApiR
 
 def _rise_verdict(finding: RiseFinding, failures: list[ApiRequest], *, prefix: str = "platform.api") -> Verdict:
     change = finding.change
-    after_change = f", after the change of {day(change.changed_at)} ({change.summary})" if change else ""
+    after_change = (f", after the change of {day(change.changed_at)} ({change.summary})" if change
+                    else "; no API change matches it (none to this endpoint, nor a breaking one to the whole API, "
+                         "in the day before)")
     evidence = []
     if change:
         evidence.append(Evidence("API change", _change_text(change), change))
@@ -218,6 +285,9 @@ def api_request_verdict(*, request: ApiRequest, diagnosis: ApiDiagnosis | None) 
     for finding in diagnosis.error_rises if diagnosis else []:
         if finding.endpoint == request.endpoint and finding.since <= request_day:
             return _with_request_evidence(_rise_verdict(finding, [], prefix="api_request"), evidence)
+    for finding in diagnosis.persistent_failures if diagnosis else []:
+        if finding.endpoint == request.endpoint and finding.client in (None, client):
+            return _with_request_evidence(_persistent_failure_verdict(finding, [], prefix="api_request"), evidence)
     if request.status_code >= 500:
         return Verdict(
             "api_request.server_error",

@@ -43,7 +43,7 @@ def test_the_net_sdk_fails_after_the_breaking_change_and_its_next_version_is_fix
     verdict = verdict_of(platform(api_traffic.BROKEN_SDK_PLATFORM), API_QUESTION)
     assert verdict.code == "platform.api.breaking_change.client_version"
     assert verdict.summary.startswith(
-        "Requests from .NET SDK 2.3.1 to POST /items fail with 422 `fee_id_invalid` (fee_id invalid: ")
+        "Requests from .NET SDK 2.3.1 to POST /items fail with 422 fee_id_invalid (fee_id invalid: ")
     assert "since the change of 12 November 2026 (fee ids are validated strictly" in verdict.summary
     assert verdict.summary.endswith("; .NET SDK 2.4.0 is fixed.")
     assert verdict.next_step == "Tell the platform's developers to upgrade to .NET SDK 2.4.0."
@@ -54,7 +54,7 @@ def test_the_endpoint_that_degraded_after_the_deploy(friday):
     assert verdict.code == "platform.api.error_rate_rise"
     assert verdict.summary.startswith("The error rate of POST /bank_accounts rose from ")
     assert ("on 19 November 2026, after the change of 19 November 2026 (ACH account verification moved to the new "
-            "verification provider); most failures are 502 `upstream_timeout`.") in verdict.summary
+            "verification provider); most failures are 502 upstream_timeout.") in verdict.summary
     assert any(item.label == "Also" and "p95 latency" in item.value for item in verdict.evidence)
 
 

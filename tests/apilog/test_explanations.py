@@ -68,7 +68,7 @@ def test_a_breaking_change_followed_by_failures_from_one_sdk_version(broken_sdk_
     verdict = verdict_of(platform, API_QUESTION)
     assert verdict.code == "platform.api.breaking_change.client_version"
     assert verdict.summary == (
-        "Requests from .NET SDK 2.3.1 to POST /items fail with 422 `fee_id_invalid` (fee_id invalid) since the change "
+        "Requests from .NET SDK 2.3.1 to POST /items fail with 422 fee_id_invalid (fee_id invalid) since the change "
         "of 12 November 2026 (fee ids are validated strictly); .NET SDK 2.4.0 is fixed.")
     assert verdict.next_step == "Tell the platform's developers to upgrade to .NET SDK 2.4.0."
     assert "please upgrade" in verdict.tell_the_customer and verdict.retry_can_help is False
@@ -158,7 +158,7 @@ def test_an_error_rate_rise_on_one_endpoint_after_a_deploy():
     verdict = verdict_of(platform, API_QUESTION)
     assert verdict.code == "platform.api.error_rate_rise"
     assert verdict.summary == ("The error rate of POST /bank_accounts rose from 0% to 29% on 19 November 2026, after the "
-                               "change of 19 November 2026 (verification moved); most failures are 502 `upstream_timeout`.")
+                               "change of 19 November 2026 (verification moved); most failures are 502 upstream_timeout.")
     assert verdict.retry_can_help is True and "payments engineers" in verdict.next_step
     failed = ApiRequest.objects.filter(status_code=502).latest("occurred_at")
     assert verdict_of(failed).code == "api_request.error_rate_rise"
@@ -248,3 +248,30 @@ def test_explain_as_a_person_answers_only_what_their_page_shows_them(broken_sdk_
     for question in ("Are this platform's API requests failing, and why?", CALLBACK_QUESTION):
         assert question not in as_auditor.getvalue()  # the auditor's page hides both
         assert question in as_engineer.getvalue()
+
+
+def test_an_sdk_version_failing_from_the_first_day_is_a_finding_and_its_requests_say_upgrade():
+    platform = make_platform(name="Day One Market")
+    record(
+        requests_on_days(platform, first_day=FIRST_DAY, last_day=YESTERDAY, per_day=2, user_agent=DOTNET_2_3_1,
+                         status_code=422, error_code="fee_id_invalid", error_message="fee_id invalid"),
+        requests_on_days(platform, first_day=FIRST_DAY, last_day=YESTERDAY, per_day=2, user_agent=DOTNET_2_3_1),
+        requests_on_days(platform, first_day=FIRST_DAY, last_day=YESTERDAY, per_day=3, user_agent=DOTNET_2_4_0),
+    )
+    verdict = verdict_of(platform, API_QUESTION)
+    assert verdict.code == "platform.api.failing_throughout.client_version"
+    assert "fail throughout: 58 of 116 (50%) failed over 30 days" in verdict.summary
+    assert "upgrade to .NET SDK 2.4.0" in verdict.next_step and "`" not in verdict.tell_the_customer
+    refused = ApiRequest.objects.filter(platform=platform, error_code="fee_id_invalid").first()
+    request_verdict = verdict_of(refused)
+    assert request_verdict.code == "api_request.failing_throughout.client_version"
+    assert "upgrade to .NET SDK 2.4.0" in request_verdict.next_step
+
+
+def test_a_few_requests_are_not_enough_to_call_a_platform_healthy():
+    platform = make_platform(name="Quiet Market")
+    record(requests_on_days(platform, first_day=YESTERDAY - datetime.timedelta(days=11), last_day=YESTERDAY,
+                            per_day=1))
+    verdict = verdict_of(platform, API_QUESTION)
+    assert verdict.code == "platform.api.not_enough_evidence"
+    assert verdict.summary.startswith("Not enough evidence to judge Quiet Market's API traffic: 12 requests in 30 days")

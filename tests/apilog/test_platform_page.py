@@ -78,7 +78,7 @@ def test_the_page_answers_what_is_wrong_and_shows_the_traffic(client_as):
     page = response.content.decode()
     assert 'data-code="platform.api.breaking_change.client_version"' in page
     assert 'data-code="platform.callbacks.endpoint_failing"' in page
-    assert escape("Requests from .NET SDK 2.3.1 to POST /items fail with 422 `fee_id_invalid`") in page
+    assert escape("Requests from .NET SDK 2.3.1 to POST /items fail with 422 fee_id_invalid") in page
     # settings
     assert platform.callback_url in page and "cards, direct_debit" in page
     # error rate by SDK version and by endpoint, slowest endpoints

@@ -2,6 +2,7 @@
 from the search box to a stuck item, its explanation and its timeline."""
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,7 +62,8 @@ def test_from_the_search_box_to_a_stuck_item_its_explanation_and_its_timeline(pa
     expect(page).to_have_url(f"{live_server.url}/payments/item/{item.pk}/change/")
     panel = page.locator("#explanations")
     expect(panel).to_contain_text("Why is this item in its state?")
-    expect(panel).to_contain_text(f"went into batch {batch.reference}, submitted at 16:07, after the 16:00 cut-off")
+    expect(panel).to_contain_text(re.compile(rf"went into batch {batch.reference}, submitted at \w{{3}} \d+ \w{{3}} "
+                                             rf"\d{{4}}, 16:07 AE[DS]T, after that day's 16:00 AE[DS]T cut-off"))
     timeline = page.locator(".ops-timeline")
     expect(timeline).to_contain_text("Payment submitted (API: PATCH /items/:id/make_payment)")
     expect(timeline).to_contain_text(batch.reference)

@@ -41,7 +41,7 @@ def test_an_engineer_reads_a_platforms_api_traffic_and_follows_a_failing_request
     expect(page).to_have_url(re.compile(rf"/platforms/{bazaar.pk}/api/$"))
 
     answer = page.locator('#explanations [data-code="platform.api.breaking_change.client_version"]')
-    expect(answer).to_contain_text("Requests from .NET SDK 2.3.1 to POST /items fail with 422 `fee_id_invalid`")
+    expect(answer).to_contain_text("Requests from .NET SDK 2.3.1 to POST /items fail with 422 fee_id_invalid")
     expect(answer).to_contain_text(".NET SDK 2.4.0 is fixed")
     expect(page.locator('#api-by-client [data-client=".NET SDK 2.3.1"]')).to_be_visible()
     expect(page.locator('#api-changes tr[data-breaking]')).to_contain_text("POST /items")
