@@ -17,6 +17,7 @@ from apilog.models import ApiChange, ApiRequest
 from apilog.selectors import ApiWindow
 from apilog.traffic_summary import TrafficSummary
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
+from opsconsole.explaining.times import moment
 from payments.callback_answers import answer_text, endpoint_answer
 from payments.models import Callback, CallbackDelivery
 
@@ -134,7 +135,7 @@ def _persistent_failure_verdict(finding: PersistentFailureFinding, failures: lis
     evidence = [Evidence(f"Requests {who}to {finding.endpoint}", f"{rate} failed{over}"),
                 Evidence("Most common failure", error)]
     if example:
-        evidence.append(Evidence("Example request", f"{example.request_id} at {date_format(example.occurred_at, 'j M H:i')}",
+        evidence.append(Evidence("Example request", f"{example.request_id} at {moment(example.occurred_at, datetime.UTC)}",
                                  example))
     summary = (f"Requests {who}to {finding.endpoint} fail throughout: {rate} failed{over}, most with {error}. "
                "They failed from the start, not after a change, so there is no earlier working period to compare with.")
@@ -192,7 +193,7 @@ def _breaking_change_verdict(finding: BreakingChangeFinding, failures: list[ApiR
     evidence.append(Evidence("Other clients since the change", "; ".join(
         f"{tally.client}: {tally.failed_after:,} of {tally.total_after:,} failed" for tally in finding.healthy)))
     if example:
-        evidence.append(Evidence("Example request", f"{example.request_id} at {date_format(example.occurred_at, 'j M H:i')}", example))
+        evidence.append(Evidence("Example request", f"{example.request_id} at {moment(example.occurred_at, datetime.UTC)}", example))
     upgrade = (f"Tell the platform's developers to upgrade to {finding.fixed_in}."
                if finding.fixed_in else
                f"Tell the platform's developers what changed, and file a bug against {client.name}: no newer version works yet.")
@@ -238,7 +239,7 @@ def _rise_verdict(finding: RiseFinding, failures: list[ApiRequest], *, prefix: s
                           f"{percent(finding.after)}: {finding.failed_after:,} of {finding.requests_after:,} requests"),
                  Evidence("Most common failure", _error_text(status_code, error_code))]
     if example:
-        evidence.append(Evidence("Example request", f"{example.request_id} at {date_format(example.occurred_at, 'j M H:i')}", example))
+        evidence.append(Evidence("Example request", f"{example.request_id} at {moment(example.occurred_at, datetime.UTC)}", example))
     ours = status_code >= 500
     summary = (f"The error rate of {finding.endpoint} rose from {percent(finding.before)} to {percent(finding.after)} on "
                f"{day(finding.since)}{after_change}; most failures are {_error_text(status_code, error_code)}.")
@@ -340,7 +341,7 @@ def platform_callbacks_verdict(*, platform: Platform, window: ApiWindow, deliver
         failing.append((callback, attempts))
     delivered = [attempts[0] for _, attempts in callbacks if attempts[0].succeeded]
     if delivered:
-        evidence.append(Evidence("Last delivered", f"{date_format(delivered[0].attempted_at, 'j M H:i')} "
+        evidence.append(Evidence("Last delivered", f"{moment(delivered[0].attempted_at)} "
                                  f"({delivered[0].response_status})", delivered[0]))
     if len(failing) < min(FAILING_CALLBACKS_IN_A_ROW, len(callbacks)) or not failing:
         first_try = sum(1 for _, attempts in callbacks if attempts[-1].succeeded)
@@ -368,9 +369,9 @@ def _failing_callbacks_verdict(platform, failing, evidence) -> Verdict:
     attempts = sorted((attempt for _, attempts in failing for attempt in attempts), key=lambda a: a.attempted_at, reverse=True)
     evidence = [*evidence,
                 Evidence("Not delivered", f"the last {len(failing)} callbacks"),
-                Evidence("Failing since", date_format(oldest_attempt.attempted_at, "j M Y H:i"), oldest_attempt)]
+                Evidence("Failing since", moment(oldest_attempt.attempted_at), oldest_attempt)]
     evidence += [Evidence(f"Attempt {attempt.attempt} of {attempt.callback}",
-                          f"{attempt.response_status or 'no response'} at {date_format(attempt.attempted_at, 'j M H:i')}"
+                          f"{attempt.response_status or 'no response'} at {moment(attempt.attempted_at)}"
                           + (f" ({attempt.error})" if attempt.error else ""), attempt)
                  for attempt in attempts[:LATEST_ATTEMPTS_SHOWN]]
     evidence.append(Evidence("Latest callback", f"{latest_callback} ({latest_callback.get_status_display().lower()})",

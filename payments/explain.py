@@ -3,7 +3,6 @@ Why did the platform not receive this callback?"""
 
 from collections.abc import Callable
 
-from django.utils.formats import date_format
 from django.utils.timesince import timesince
 
 from batches.calendar import calendar_for
@@ -150,7 +149,7 @@ class ItemStateReason(Explanation):
         last_change = next(iter(latest["change"]), None)
         evidence = [Evidence("State", f"{item.get_state_display()} for {timesince(item.state_changed_at)}", item)]
         if last_change:
-            evidence.append(Evidence("Last change", f"{last_change.cause} ({date_format(last_change.changed_at, 'j M Y H:i')})"))
+            evidence.append(Evidence("Last change", f"{last_change.cause} ({moment(last_change.changed_at)})"))
         charge = next(iter(latest["charge"]), None)
         if item.state == ItemState.COMPLETED:
             return self.completed(item, next(iter(latest["disbursement"]), None), evidence)
@@ -312,7 +311,7 @@ class CallbackDeliveryOutcome(Explanation):
         evidence = [Evidence("Callback URL", platform.callback_url or "none", platform)]
         evidence += [Evidence(f"Attempt {delivery.attempt}",
                               f"{delivery.response_status or 'no response'} in {delivery.response_ms or '—'} ms at "
-                              f"{date_format(delivery.attempted_at, 'j M H:i:s')}" + (f" ({delivery.error})" if delivery.error else ""))
+                              f"{moment(delivery.attempted_at)}" + (f" ({delivery.error})" if delivery.error else ""))
                      for delivery in deliveries[-5:]]
         resend = SuggestedTask("resend-callback", callback.pk)
         if not platform.callbacks_enabled or not platform.callback_url:

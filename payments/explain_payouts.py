@@ -10,6 +10,7 @@ from batches.models import Batch
 from batches.selectors import batch_next_cutoff
 from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
+from opsconsole.explaining.times import moment
 
 
 def seller_payout_reads(seller: Customer) -> dict:
@@ -31,7 +32,7 @@ def seller_payout_blockers(seller: Customer, read: dict | None = None) -> list[V
         placed_by = hold.placed_by.get_full_name() or hold.placed_by.username if hold.placed_by else "the system"
         blockers.append(Verdict(
             "payout.on_hold",
-            f"Payouts to {seller} are on hold since {date_format(hold.placed_at, 'j M Y')}, placed by "
+            f"Payouts to {seller} are on hold since {moment(hold.placed_at)}, placed by "
             f"{placed_by}: {hold.reason}",
             "Release the hold once its reason is resolved.",
             [Evidence("Payout hold", hold.reason, hold), Evidence("Placed by", placed_by)],

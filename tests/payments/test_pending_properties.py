@@ -91,3 +91,21 @@ def test_a_pending_payment_is_overdue_exactly_when_its_clock_has_run_out(kind, a
                                   "Nothing to do: expect it on Monday 30 November 2026"])
 def test_the_promise_finder_finds_promised_days(text):
     assert promised_days(text)
+
+
+ZONE_NAMED = re.compile(r"\d{1,2}:\d{2}(?::\d{2})? (?:[A-Z]{2,5}|[+-]\d{2,4})\b")
+TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+
+
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["card", "three_ds", "direct_debit", "bank_transfer"]), age=AGE, batch_shape=BATCH_SHAPE)
+def test_every_time_in_an_answer_carries_its_zone(kind, age, batch_shape):
+    with transaction.atomic():
+        item, _, _ = pending_case(kind, age, batch_shape)
+        verdict = verdict_of(item)
+        transaction.set_rollback(True)
+    texts = [verdict.summary, verdict.next_step, verdict.tell_the_customer,
+             *(str(evidence.value) for evidence in verdict.evidence)]
+    for text in texts:
+        assert len(TIME_OF_DAY.findall(text)) == len(ZONE_NAMED.findall(text)), text
