@@ -28,7 +28,7 @@ from opsconsole.admin_urls import record_admin_url
 from payments.models import Callback, Disbursement, Item, ItemState
 from payments.selectors import (
     CALLBACK_FAILURE_STATUSES, callback_endpoints_failing, disbursements_count_by_status, disbursements_latest,
-    items_count_in_state, items_waiting_longest,
+    items_count_in_state, items_pending_clocks, items_waiting_longest,
 )
 
 # Failed batches and failing callbacks are counted over this many days back from today.
@@ -88,6 +88,7 @@ class WaitingItem:
     item: Item
     url: str
     waiting: datetime.timedelta
+    overdue_by: str = ""  # by its pending clock (payments/pending_clocks.py), as its explanation says
 
 
 @dataclass(frozen=True)
@@ -214,9 +215,12 @@ def _add_batches(dashboard: OpsDashboard, now: datetime.datetime) -> None:
 
 def _add_waiting_items(dashboard: OpsDashboard, now: datetime.datetime, user) -> None:
     state = ItemState.PAYMENT_PENDING
+    waiting = list(items_waiting_longest(state=state, limit=WAITING_ITEMS_SHOWN, visible_to=user))
+    clocks = items_pending_clocks(items=waiting)
     dashboard.waiting_items = [
-        WaitingItem(item, record_admin_url(item), now - item.state_changed_at)
-        for item in items_waiting_longest(state=state, limit=WAITING_ITEMS_SHOWN, visible_to=user)
+        WaitingItem(item, record_admin_url(item), now - item.state_changed_at,
+                    clocks[item.pk].overdue_by(now) if clocks[item.pk] and clocks[item.pk].overdue(now) else "")
+        for item in waiting
     ]
     count = items_count_in_state(state=state, up_to=COUNT_UP_TO, visible_to=user)
     dashboard.waiting_count = Metric(

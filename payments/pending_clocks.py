@@ -13,6 +13,7 @@ from batches.calendar import business_days_after, calendar_for, network_for
 from batches.models import Batch
 from batches.selectors import batch_expected_clearing_date
 from opsconsole.explaining.times import span
+from payments.models import Charge, PaymentMethod
 
 # Issuers answer an authorisation in seconds; the gateway retries a silent issuer and reports a
 # timeout well within the hour. Pending longer, something between us and the issuer is stuck.
@@ -67,3 +68,21 @@ def direct_debit_clock(*, started_at: datetime.datetime, batch: Batch) -> Pendin
 
 def end_of_day(day: datetime.date, zone: datetime.tzinfo) -> datetime.datetime:
     return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone)
+
+
+def item_pending_clock(*, item, charge, entry) -> PendingClock | None:
+    """The clock of an item in payment_pending: of its latest charge (`entry`: that charge's latest
+    batch entry, with its batch, for a direct debit), or of the bank transfer the buyer chose when
+    there is no charge. None when nothing is pending on a clock (a charge that ended, a direct
+    debit not yet in a batch)."""
+    if charge is None:
+        if item.payment_method == PaymentMethod.BANK_TRANSFER:
+            return bank_transfer_clock(chosen_at=item.state_changed_at, currency=item.currency)
+        return None
+    if charge.status == Charge.Status.REQUIRES_ACTION:
+        return three_ds_clock(started_at=charge.created_at)
+    if charge.status != Charge.Status.PENDING:
+        return None
+    if charge.method == PaymentMethod.DIRECT_DEBIT:
+        return direct_debit_clock(started_at=charge.created_at, batch=entry.batch) if entry else None
+    return card_authorisation_clock(started_at=charge.created_at)

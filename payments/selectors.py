@@ -16,6 +16,7 @@ from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Item, ItemFee, ItemState, ItemStateChange, Payer,
     PaymentMethod, Transaction,
 )
+from payments.pending_clocks import PendingClock, item_pending_clock
 
 # Once the seller's money has gone, or the item is closed, its fees are history.
 FEES_FINAL_STATES = {ItemState.COMPLETED, ItemState.REFUNDED, ItemState.CANCELLED}
@@ -388,6 +389,22 @@ def items_waiting_longest(*, state: str = ItemState.PAYMENT_PENDING, platform=No
     if platform is not None:
         items = items.filter(platform=platform)
     return items.select_related("platform").order_by("state_changed_at")[:limit]
+
+
+def items_pending_clocks(*, items: list[Item]) -> dict[int, PendingClock | None]:
+    """Each item's pending clock (payments/pending_clocks.py), in two queries whatever the number
+    of items: their charges, and the batch entries of those charges."""
+    if not items:
+        return {}
+    latest_charge = {}
+    for charge in Charge.objects.filter(item__in=items).order_by("item_id", "-created_at", "-id"):
+        latest_charge.setdefault(charge.item_id, charge)
+    latest_entry = {}
+    for entry in (BatchEntry.objects.select_related("batch").filter(charge__item__in=items).order_by("-id")):
+        latest_entry.setdefault(entry.charge_id, entry)
+    return {item.pk: item_pending_clock(item=item, charge=latest_charge.get(item.pk),
+                                        entry=latest_entry.get(getattr(latest_charge.get(item.pk), "pk", None)))
+            for item in items}
 
 
 def items_count_in_state(*, state: str, up_to: int | None = None, visible_to=None) -> int:
