@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.utils.timesince import timesince
 
 from batches.calendar import calendar_for
+from batches.lateness import batch_lateness
 from batches.models import Batch
 from batches.selectors import batch_entry_for, batch_expected_clearing_date
 from opsconsole.combined_reads import read_together
@@ -275,6 +276,14 @@ def unpaid_disbursement_verdict(disbursement, *, entry, seller_blockers: Callabl
         return Verdict("disbursement.failed", f"The disbursement failed: {disbursement.failure_reason or 'no reason recorded'}.",
                        "Retry the disbursement to the seller's verified bank account.", evidence, retry_can_help=True,
                        task=SuggestedTask("retry-disbursement", disbursement.pk))
+    if entry and (lateness := batch_lateness(batch=entry.batch)):
+        batch = entry.batch
+        return Verdict(
+            "disbursement.batch_overdue",
+            f"Overdue by {lateness.overdue_by()}: the batch {batch.reference} carrying this disbursement is late for "
+            f"its {lateness.awaited}, due {moment(lateness.due, calendar_for(batch.network).time_zone)}.",
+            f"Open batch {batch.reference}: its answer says what is late and who can move it. Tell the seller the "
+            "payment is delayed, without a new date until the batch moves.", evidence)
     if entry and entry.batch.status in (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED):
         arrives = day(batch_expected_clearing_date(batch=entry.batch))
         return Verdict("disbursement.in_batch", f"The disbursement is in batch {entry.batch.reference}; the money "

@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from batches.calendar import calendar_for
 from batches.lateness import ACKNOWLEDGEMENT, SETTLEMENT, SUBMISSION, batch_lateness, batches_overdue
-from batches.models import Batch, Network
+from batches.models import Batch, BatchEntry, Direction, Network
 from batches.pipeline import PipelineStage, batch_pipeline
-from tests.factories import make_batch
+from tests.factories import make_batch, make_batch_entry, make_disbursement
 from tests.opsconsole.explain_helpers import verdict_of
 
 CURRENCY = {Network.BECS: "AUD", Network.ACH: "USD"}
-PROMISE = re.compile(r"(?:processed on|clears on|settles on) \w+day (\d{1,2} \w+ \d{4})")
+PROMISE = re.compile(r"(?:processed on|clears? on|settles on|bank on|expect it on) \w+day (\d{1,2} \w+ \d{4})")
 
 
 def days_near_holidays(network: str) -> list[datetime.date]:
@@ -124,3 +124,22 @@ def test_the_dashboard_counts_overdue_batches_and_links_to_them(client_as):
     assert metric.count == 1 and metric.tone == "danger"
     listed = lead.get(metric.url).context["cl"].result_list
     assert [batch.pk for batch in listed] == [late.pk] and settled.pk not in [batch.pk for batch in listed]
+
+
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=batch_cases())
+def test_a_disbursement_in_a_late_batch_is_overdue_and_promises_no_past_day(case):
+    fields, now = case
+    fields = {**fields, "direction": Direction.CREDIT}
+    calendar = calendar_for(fields["network"])
+    with transaction.atomic(), time_machine.travel(now, tick=False):
+        batch = make_batch(**fields)
+        disbursement = make_disbursement(currency=fields["currency"])
+        make_batch_entry(batch=batch, disbursement=disbursement, status=BatchEntry.Status.PENDING)
+        verdict = verdict_of(disbursement)
+        lateness = batch_lateness(batch=batch, now=now)
+        transaction.set_rollback(True)
+    assert verdict.summary.startswith("Overdue by") == bool(lateness), verdict
+    today = now.astimezone(calendar.time_zone).date()
+    assert all(day >= today for day in promised_days(f"{verdict.summary} {verdict.next_step}")), verdict
