@@ -1,4 +1,5 @@
-"""Sign-ins, failed sign-ins, lockouts and sign-outs go on the trail as they happen."""
+"""Sign-ins, failed sign-ins (at the password or the code step), lockouts and sign-outs go on the
+trail as they happen."""
 
 from axes.helpers import get_cool_off
 from axes.signals import user_locked_out
@@ -11,7 +12,11 @@ from audit.recording import record_event
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def record_login(sender, request, user, **kwargs):
-    record_event(AuditEvent.Action.LOGIN, actor=user, request=request, summary="Signed in")
+    """Once a sign-in is complete: Django's `login()` runs only after the second factor
+    (opsconsole/second_factor/pending.py), with the device that verified it on the person."""
+    device = getattr(user, "otp_device", None)
+    details = {"second_factor": device.name} if device is not None else None
+    record_event(AuditEvent.Action.LOGIN, actor=user, request=request, summary="Signed in", details=details)
 
 
 def refused_by_lockout(request) -> bool:
@@ -22,16 +27,31 @@ def refused_by_lockout(request) -> bool:
     return locked_out and getattr(request, "axes_failures_since_start", None) is None
 
 
+# In the credentials of a failed sign-in at the code step, which code was refused ("authenticator
+# code" or "recovery code", opsconsole/second_factor/lockout.py); a failed password has none. The
+# code step sends Django's `user_login_failed`, so that django-axes counts its failures with the
+# password's, and the failure is recorded here once, as what it is.
+SECOND_FACTOR_CREDENTIAL = "second_factor"
+
+
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def record_failed_login(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))
-    if refused_by_lockout(request):
+    second_factor = credentials.get(SECOND_FACTOR_CREDENTIAL)
+    locked_out = refused_by_lockout(request)
+    if second_factor:
+        action = AuditEvent.Action.SECOND_FACTOR_FAILED
+        details = {"second_factor": second_factor, **({"locked_out": True} if locked_out else {})}
+        summary = (f"{second_factor.capitalize()} refused for {username!r}: locked out after too many failed "
+                   f"sign-ins" if locked_out else f"Wrong {second_factor} for {username!r}")
+    elif locked_out:
+        action = AuditEvent.Action.LOGIN_FAILED
         summary = f"Sign-in refused for {username!r}: locked out after too many failed sign-ins"
         details = {"locked_out": True}
     else:
-        summary, details = f"Wrong username or password for {username!r}", None
-    record_event(AuditEvent.Action.LOGIN_FAILED, outcome=AuditEvent.Outcome.FAILURE, actor_name=username,
-                 request=request, summary=summary, details=details)
+        action, summary, details = AuditEvent.Action.LOGIN_FAILED, f"Wrong username or password for {username!r}", None
+    record_event(action, outcome=AuditEvent.Outcome.FAILURE, actor_name=username, request=request,
+                 summary=summary, details=details)
 
 
 @receiver(user_locked_out, dispatch_uid="audit_locked_out")

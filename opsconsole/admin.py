@@ -5,6 +5,8 @@ from django.contrib.auth.models import Group, User
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.html import format_html
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import display
@@ -12,6 +14,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from opsconsole.models import StaffPlatformAccess, TaskRun
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
+from opsconsole.second_factor.admin import SecondFactorUserAdminMixin
 from opsconsole.tasking.forms import DecisionForm, in_console_style
 from opsconsole.tasking.selectors import (
     task_run_awaits_decision_by, task_run_resumable_by, task_run_waits_for_queue,
@@ -21,6 +24,10 @@ from opsconsole.tasking.views import task_run_decide, task_run_resume_view
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+# django-otp's own screens show every authenticator's key and every recovery code: a person's
+# second factor is seen and reset from their user page instead.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 class PlatformAccessInline(StackedInline):
@@ -35,7 +42,7 @@ class PlatformAccessInline(StackedInline):
 
 
 @admin.register(User)
-class StaffUserAdmin(BaseUserAdmin, ModelAdmin):
+class StaffUserAdmin(SecondFactorUserAdminMixin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm

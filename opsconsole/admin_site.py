@@ -7,6 +7,9 @@ which only the hidden "all applications" panel reads). Together they cost severa
 page. Here both are built on first use, and the sidebar's rendered links are reused from
 opsconsole/sidebar_cache.py, so a page whose links come from there builds neither.
 
+Its pages open only to a session whose sign-in passed the second factor, and its login page is
+the first of the two steps of signing in (opsconsole/second_factor/).
+
 Installed in place of unfold's own app config (settings.INSTALLED_APPS), which makes its site the
 default one before any admin is registered.
 """
@@ -16,10 +19,14 @@ from urllib.parse import urlparse
 from django.apps import AppConfig
 from django.contrib import admin
 from django.contrib.admin import sites
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpResponseRedirect
 from django.urls import get_script_prefix, reverse
+from django.utils.decorators import method_decorator
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext as _
+from django.views.decorators.cache import never_cache
 from unfold.sites import UnfoldAdminSite
 
 
@@ -29,6 +36,40 @@ class ConsoleAdminSite(UnfoldAdminSite):
         # The sidebar links' paths by URL prefix (one, in a deployment), with the navigation
         # they were resolved from: resolving them costs more than the rest of the sidebar's state.
         self._sidebar_link_paths: dict[str, tuple[list, tuple[str, ...]]] = {}
+
+    def has_permission(self, request):
+        """Django's rule (an active staff member), for a session whose sign-in passed the second
+        factor: django-otp's middleware says so (opsconsole/second_factor/). Without it, no one."""
+        is_verified = getattr(request.user, "is_verified", None)
+        return super().has_permission(request) and is_verified is not None and is_verified()
+
+    @method_decorator(never_cache)
+    def login(self, request, extra_context=None):
+        """Django's admin login page, with AdminSite.login's context and template, as the first
+        step of signing in: a right password leads on to the second factor instead of signing
+        the person in (opsconsole/second_factor/views.py)."""
+        # Both need the models, which load after this module (an app config's).
+        from django.contrib.admin.forms import AdminAuthenticationForm
+        from opsconsole.second_factor.views import PasswordStepView
+
+        index_path = reverse("admin:index", current_app=self.name)
+        if request.method == "GET" and self.has_permission(request):
+            return HttpResponseRedirect(index_path)
+        context = {
+            **self.each_context(request),
+            "title": _("Log in"),
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+        }
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            context[REDIRECT_FIELD_NAME] = index_path
+        context.update(extra_context or {})
+        request.current_app = self.name
+        return PasswordStepView.as_view(
+            extra_context=context, authentication_form=self.login_form or AdminAuthenticationForm,
+            template_name=self.login_template or "admin/login.html",
+        )(request)
 
     def get_sidebar_list(self, request):
         """Unfold's sidebar groups, built when a template first reads them."""

@@ -35,6 +35,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "import_export",
+    # The second factor at sign-in: authenticator apps (TOTP) and recovery codes (static tokens).
+    # Before the console's apps, whose admin unregisters their device admins.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "opsconsole",
     "accounts",
     "payments",
@@ -57,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks a session whose sign-in passed the second factor (`request.user.is_verified()`).
+    "django_otp.middleware.OTPMiddleware",
     "opsconsole.permission_loading.PermissionsInOneQueryMiddleware",
     "opsconsole.session_activity.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -116,9 +123,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "opsconsole.signin_lockout.lockout_page"
+# Axes' own list, plus the second step's codes: a failure's request is kept with these masked.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "recovery-code"]
 # Sign-ins are on the audit trail; axes keeps only the failure counts it needs.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
+# The second factor (opsconsole/second_factor/): the name an authenticator app shows beside the
+# person's username. Wrong codes also count towards the lockout above.
+OTP_TOTP_ISSUER = "Ops Console"
 
 # An idle session ends after 15 minutes: a request moves the expiry on when it was last moved more
 # than a minute ago (opsconsole/session_activity.py), so a page does not write the session each

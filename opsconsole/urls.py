@@ -4,6 +4,7 @@ from django.urls import path
 from audit.review_views import audit_review_page
 from apilog.views import platform_api_view
 from opsconsole.search_views import search_page
+from opsconsole.second_factor.views import code_step_page, enrolment_page, recovery_codes_page
 from opsconsole.tasking.views import TaskPage
 from opsconsole.views import healthz
 from support.ticket_action_views import rota_swap_view, ticket_escalate_view, ticket_link_record_view
@@ -13,6 +14,10 @@ from support import views as support_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The sign-in's second step, after the admin's login page (opsconsole/second_factor/).
+    path("login/code/", code_step_page, name="signin-code"),
+    path("login/enrol/", enrolment_page, name="signin-enrol"),
+    path("login/recovery-codes/", admin.site.admin_view(recovery_codes_page), name="signin-recovery-codes"),
     # Before the admin's catch-all patterns; behind its login like every other page.
     path("tasks/<slug:slug>/<str:target_id>/", admin.site.admin_view(TaskPage.as_view()), name="task-page"),
     # Also unfold's own search URL: the view hands the command palette's requests on to it.

@@ -4,6 +4,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opsconsole.roles import ROLES
 
@@ -56,6 +59,28 @@ def make_demo_staff() -> dict[str, User]:
     return people
 
 
+def authenticator_of(person: User) -> TOTPDevice:
+    """`person`'s enrolled authenticator app: the one they have, or a new one with a random key."""
+    return (TOTPDevice.objects.filter(user=person, confirmed=True).first()
+            or TOTPDevice.objects.create(user=person, name="Authenticator app", confirmed=True))
+
+
+def authenticator_code(device: TOTPDevice) -> str:
+    """The code `device`'s app shows now, worked out from its key as the app does (RFC 6238)."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+
+
+def sign_in_verified(client: Client, person: User) -> Client:
+    """Sign `client` in as `person` the way both steps of signing in leave a session: signed in,
+    and verified by their authenticator app (made if they have none). Django's `force_login`,
+    then django-otp's session key naming the device that verified the sign-in."""
+    client.force_login(person)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator_of(person).persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def staff(db):
     """The demo roles by their usernames, plus `nobody` (staff, no role) and `root` (superuser)."""
@@ -64,12 +89,11 @@ def staff(db):
 
 @pytest.fixture
 def client_as(staff):
-    """`client_as("ops")`: a test client logged in as that demo person (see `staff`)."""
+    """`client_as("ops")`: a test client signed in as that demo person (see `staff`), second
+    factor included."""
 
     def logged_in(username: str) -> Client:
-        client = Client()
-        client.force_login(staff[username])
-        return client
+        return sign_in_verified(Client(), staff[username])
 
     return logged_in
 
@@ -99,6 +123,5 @@ def module_clients(module_transaction) -> dict[str, Client]:
     """A logged-in test client for each person of `staff`, shared by a module's tests."""
     clients = {}
     for username, person in make_demo_staff().items():
-        clients[username] = Client()
-        clients[username].force_login(person)
+        clients[username] = sign_in_verified(Client(), person)
     return clients

@@ -13,12 +13,13 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
+from django.contrib.auth.models import User
 from django.db import models
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import BankAccount, Platform
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, authenticator_code, authenticator_of
 from tests.factories import make_payments_world, make_platform
 
 Y, N = True, False
@@ -396,8 +397,15 @@ def test_the_sidebar_in_words(people):
 # (e) Signing in.
 
 
+def sign_in_as_ops(client: Client, login_url: str):
+    """The password at `login_url`, then the code of ops' authenticator at the second step."""
+    password_step = client.post(login_url, {"username": "ops", "password": PASSWORD})
+    ops = User.objects.get(username="ops")
+    return client.post(password_step["Location"], {"code": authenticator_code(authenticator_of(ops))})
+
+
 def test_signing_in_from_the_bare_login_page_lands_on_the_dashboard(people):
-    response = Client().post(reverse("admin:login"), {"username": "ops", "password": PASSWORD})
+    response = sign_in_as_ops(Client(), reverse("admin:login"))
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:index")
 
@@ -407,5 +415,5 @@ def test_signing_in_from_a_page_returns_to_it(people):
     client = Client()
     login_page = client.get(list_url("accounts.customer"))
     assert login_page.status_code == 302
-    response = client.post(login_page["Location"], {"username": "ops", "password": PASSWORD})
+    response = sign_in_as_ops(client, login_page["Location"])
     assert response["Location"] == list_url("accounts.customer")

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from opsconsole.nul_characters import NUL_IN_PARAMETER
 from support.models import RotaSwap, RotaWeek
 from support.rota import SWAP_REASON_TOO_LONG
+from tests.conftest import sign_in_verified
 from tests.factories import make_platform
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +23,7 @@ NUL = "a\x00b"
 @pytest.fixture
 def root(staff) -> Client:
     client = Client(raise_request_exception=False)  # a server error is an answer here, not an exception
-    client.force_login(staff["root"])
-    return client
+    return sign_in_verified(client, staff["root"])
 
 
 def admin_pages() -> list[tuple[str, str]]:

@@ -1,8 +1,22 @@
 """Demo staff: one user per role, plus an administrator. Fictional people."""
 
+from base64 import b32decode
+from binascii import hexlify
+
 from django.contrib.auth.models import Group, User
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opsconsole.roles import ROLES, roles_sync
+from opsconsole.second_factor.services import AUTHENTICATOR_NAME
+
+# The authenticator key of every demo person, the same for all and published in README.md ("Demo
+# logins"): added once to an authenticator app, it signs in as any of them. `manage.py
+# demo_second_factor_code` shows its current code.
+DEMO_AUTHENTICATOR_KEY = "OPSC ONSO LEDE MOSE COND FACT ORKE Y234"
+
+
+def demo_authenticator_key() -> bytes:
+    return b32decode(DEMO_AUTHENTICATOR_KEY.replace(" ", ""))
 
 DEMO_NAMES = {
     "ops": ("Priya", "Raman"),
@@ -28,4 +42,7 @@ def demo_staff_create(*, password: str) -> dict[str, User]:
         username="admin", password=password, email="admin@opsconsole.example.com",
         first_name="Console", last_name="Administrator",
     )
+    for person in people.values():
+        TOTPDevice.objects.create(user=person, name=AUTHENTICATOR_NAME, key=hexlify(demo_authenticator_key()).decode(),
+                                  confirmed=True)
     return people

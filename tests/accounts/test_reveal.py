@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import BankAccount, Customer
 from accounts.services import REVEAL_REASON_TOO_SHORT, REVEALED, customer_change_email
 from audit.models import AuditEvent
+from tests.conftest import sign_in_verified
 from tests.factories import make_bank_account, make_customer, make_platform
 
 PEOPLE = ("ops", "lead", "engineer", "developer", "auditor", "nobody", "root")
@@ -37,9 +38,7 @@ def login(staff):
     """`login("lead")`: a test client for that person, coming from IP_ADDRESS."""
 
     def logged_in(username: str, **client_options) -> Client:
-        client = Client(REMOTE_ADDR=IP_ADDRESS, **client_options)
-        client.force_login(staff[username])
-        return client
+        return sign_in_verified(Client(REMOTE_ADDR=IP_ADDRESS, **client_options), staff[username])
 
     return logged_in
 

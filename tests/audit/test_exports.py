@@ -15,6 +15,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from audit.recording import record_event
 from support.models import Bug, Ticket, TicketMessage
+from tests.conftest import sign_in_verified
 from tests.support.test_tickets import new_ticket
 
 AUDIT_EXPORT = reverse("admin:audit_auditevent_export")
@@ -32,9 +33,7 @@ def events(db):
 
 
 def signed_in(staff, username: str) -> Client:
-    client = Client(REMOTE_ADDR=ADDRESS)
-    client.force_login(staff[username])
-    return client
+    return sign_in_verified(Client(REMOTE_ADDR=ADDRESS), staff[username])
 
 
 def exports() -> list[AuditEvent]:

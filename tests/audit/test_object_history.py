@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from support.models import TicketLink, TicketMessage
 from support.resources import NOTE_ALREADY_RECORDED, TicketMessageResource
+from tests.conftest import sign_in_verified
 from tests.factories import make_customer
 from tests.support.test_tickets import new_ticket
 
@@ -38,8 +39,7 @@ def test_every_record_that_can_change_keeps_its_history():
 def test_a_ticket_link_keeps_who_made_it_and_its_removal(staff):
     ticket = new_ticket()
     make_customer(email="linked@example.com")
-    client = Client()
-    client.force_login(staff["engineer"])
+    client = sign_in_verified(Client(), staff["engineer"])
     client.post(reverse("support-ticket-link-record", args=[ticket.pk]), {"query": "linked@example.com"})
     link = TicketLink.objects.get(ticket=ticket)
     link_id = link.pk

@@ -10,7 +10,7 @@ from audit.models import AppendOnlyError, AuditEvent
 from audit.recording import record_event
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, authenticator_code, authenticator_of
 from tests.factories import make_customer
 
 
@@ -53,6 +53,7 @@ def test_sign_ins_and_failed_sign_ins_are_recorded_with_the_address(staff):
     client = Client(REMOTE_ADDR="198.51.100.7")
     client.post("/login/", {"username": "ops", "password": "wrong-password"})
     client.post("/login/", {"username": "ops", "password": PASSWORD})
+    client.post("/login/code/", {"code": authenticator_code(authenticator_of(staff["ops"]))})
     failed, succeeded = AuditEvent.objects.filter(action__startswith="auth.").order_by("id")
     assert (failed.action, failed.outcome, failed.actor_name, failed.ip_address) == (
         AuditEvent.Action.LOGIN_FAILED, "failure", "ops", "198.51.100.7")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import PASSWORD, require_service
+from tests.conftest import PASSWORD, authenticator_code, authenticator_of, require_service
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,16 +41,21 @@ def page(browser: Browser) -> Page:
 @pytest.fixture
 def login(staff):
     """`login(page, live_server, "ops")`: opens the console, which sends a stranger to its login
-    form, and signs in there as that demo person (see `staff`); with the right password, waits
-    for the dashboard."""
+    form, and signs in there as that demo person (see `staff`); with the right password, types
+    the code their authenticator app shows now (worked out from its key; the person gets one if
+    they have none) at the second step, and waits for the dashboard."""
 
     def log_in(page: Page, live_server, username: str, *, password: str = PASSWORD) -> None:
+        authenticator = authenticator_of(staff[username])
         page.goto(f"{live_server.url}/")
         expect(page).to_have_url(f"{live_server.url}/login/?next=/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         if password == PASSWORD:
+            expect(page).to_have_url(f"{live_server.url}/login/code/?next=%2F")
+            page.get_by_label("Code from your authenticator app").fill(authenticator_code(authenticator))
+            page.get_by_role("button", name="Sign in", exact=True).click()
             expect(page).to_have_url(f"{live_server.url}/")
 
     return log_in

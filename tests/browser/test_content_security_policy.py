@@ -1,5 +1,6 @@
 """The content security policy in a real browser: the console's main pages, the command palette,
-the sign-in and lockout pages all work under it, with no violation reported."""
+the sign-in pages (the second step's included) and the lockout page all work under it, with no
+violation reported."""
 
 import re
 
@@ -10,6 +11,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Customer
 from support.models import TicketMessage
 from support.services import ticket_add_message
+from tests.conftest import PASSWORD
 from tests.factories import make_batch, make_customer, make_item
 from tests.support.test_tickets import new_ticket
 
@@ -102,6 +104,20 @@ def test_the_task_preview_and_the_command_palette_run_under_the_policy(watched_p
     expect(palette).to_be_focused()
     palette.press_sequentially("B-70211")
     expect(page.locator("#command-results").get_by_role("link", name=re.compile(r"Batch B-70211"))).to_be_visible()
+    assert violations(page) == []
+
+
+def test_the_second_steps_pages_run_under_the_policy(watched_page, live_server, staff):
+    """Enrolment draws its QR code in the page (an inline SVG), with nothing for the policy to allow."""
+    page = watched_page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("lead")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("img", name="QR code of the key for lead")).to_be_visible()
+    assert violations(page) == []
+    page.goto(f"{live_server.url}/login/code/")  # back to the code step, which sends to enrolment again
+    expect(page.locator("#authenticator-key")).to_be_visible()
     assert violations(page) == []
 
 

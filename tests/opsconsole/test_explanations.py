@@ -16,6 +16,7 @@ from batches.models import Batch
 from opsconsole.demo import scenarios
 from opsconsole.explaining.selectors import explanation_models, object_explain
 from payments.models import Callback, Disbursement, Item
+from tests.conftest import sign_in_verified
 from tests.opsconsole.explain_helpers import FRIDAY_MORNING, verdict_of
 
 # The demo is anchored to Friday 27 November 2026, as are these verdicts.
@@ -99,8 +100,7 @@ def test_the_command_refuses_bad_input(db, arguments, message):
 
 def page_as(username: str, url: str) -> str:
     """As a demo user the seed created."""
-    client = Client()
-    client.force_login(User.objects.get(username=username))
+    client = sign_in_verified(Client(), User.objects.get(username=username))
     return client.get(url).content.decode()
 
 

@@ -22,11 +22,12 @@ from audit.models import AuditEvent
 from opsconsole.password_rules import CONTAINS_USERNAME
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, authenticator_code, authenticator_of, sign_in_verified
 from tests.factories import make_customer
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 LOGIN_URL = reverse("admin:login")
+CODE_STEP_URL = reverse("signin-code")
 DASHBOARD_URL = reverse("admin:index")
 HOME, ELSEWHERE = "203.0.113.10", "198.51.100.20"
 MONDAY_MORNING = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -37,8 +38,14 @@ def sign_in(client: Client, username: str, password: str):
     return client.post(LOGIN_URL, {"username": username, "password": password})
 
 
-def signed_in(response) -> bool:
-    return response.status_code == 302 and response["Location"] == DASHBOARD_URL
+def password_accepted(response) -> bool:
+    """The password step passed: on to the second factor (tests/opsconsole/test_second_factor.py)."""
+    return response.status_code == 302 and response["Location"].startswith(CODE_STEP_URL)
+
+
+def complete_sign_in(client: Client, person):
+    sign_in(client, person.get_username(), PASSWORD)
+    return client.post(CODE_STEP_URL, {"code": authenticator_code(authenticator_of(person))})
 
 
 def fail_until_locked(client: Client, username: str = "ops") -> list:
@@ -68,8 +75,8 @@ def test_five_failures_lock_the_username_at_that_address_with_a_clear_page(staff
 
 def test_the_lockout_is_for_that_username_and_address_together(staff):
     fail_until_locked(Client(REMOTE_ADDR=HOME))
-    assert signed_in(sign_in(Client(REMOTE_ADDR=ELSEWHERE), "ops", PASSWORD))
-    assert signed_in(sign_in(Client(REMOTE_ADDR=HOME), "lead", PASSWORD))
+    assert password_accepted(sign_in(Client(REMOTE_ADDR=ELSEWHERE), "ops", PASSWORD))
+    assert password_accepted(sign_in(Client(REMOTE_ADDR=HOME), "lead", PASSWORD))
 
 
 def test_the_lockout_ends_after_15_minutes(staff):
@@ -79,14 +86,14 @@ def test_the_lockout_ends_after_15_minutes(staff):
         clock.shift(datetime.timedelta(minutes=14))
         assert sign_in(client, "ops", PASSWORD).status_code == 429
         clock.shift(datetime.timedelta(minutes=2))
-        assert signed_in(sign_in(client, "ops", PASSWORD))
+        assert password_accepted(sign_in(client, "ops", PASSWORD))
 
 
 def test_a_successful_sign_in_clears_earlier_failures(staff):
     client = Client(REMOTE_ADDR=HOME)
     for _ in range(4):
         sign_in(client, "ops", "not-the-password")
-    assert signed_in(sign_in(client, "ops", PASSWORD))
+    assert complete_sign_in(client, staff["ops"])["Location"] == DASHBOARD_URL
     client.logout()
     for _ in range(4):
         assert sign_in(client, "ops", "not-the-password").status_code == 200
@@ -129,7 +136,7 @@ def test_an_unreadable_limit_stops_start_up_naming_the_setting(variable, value):
 def test_a_session_idle_for_16_minutes_is_sent_to_the_login_page(staff):
     client = Client()
     with time_machine.travel(MONDAY_MORNING, tick=False) as clock:
-        client.force_login(staff["ops"])
+        sign_in_verified(client, staff["ops"])
         assert client.get(DASHBOARD_URL).status_code == 200
         clock.shift(datetime.timedelta(minutes=16))
         response = client.get(DASHBOARD_URL)
@@ -140,7 +147,7 @@ def test_a_session_idle_for_16_minutes_is_sent_to_the_login_page(staff):
 def test_a_session_in_use_stays_open_past_15_minutes(staff):
     client = Client()
     with time_machine.travel(MONDAY_MORNING, tick=False) as clock:
-        client.force_login(staff["ops"])
+        sign_in_verified(client, staff["ops"])
         for _ in range(4):  # a request every 7 minutes: 28 minutes in all
             clock.shift(datetime.timedelta(minutes=7))
             assert client.get(DASHBOARD_URL).status_code == 200
@@ -149,7 +156,7 @@ def test_a_session_in_use_stays_open_past_15_minutes(staff):
 
 
 def test_the_session_cookie_ends_with_the_browser(staff):
-    response = sign_in(Client(), "ops", PASSWORD)
+    response = complete_sign_in(Client(), staff["ops"])
     cookie = response.cookies["sessionid"]
     assert cookie["max-age"] == "" and cookie["expires"] == ""
     assert cookie["httponly"]
@@ -169,9 +176,7 @@ def customer(db):
 
 
 def strict_client(person) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(person)
-    return client
+    return sign_in_verified(Client(enforce_csrf_checks=True), person)
 
 
 def csrf_token(client: Client, url: str) -> str:
@@ -285,6 +290,16 @@ def test_the_login_and_lockout_pages_carry_it_too(staff):
     assert directives(client.get(LOGIN_URL)["Content-Security-Policy"]) == CONSOLE_POLICY
     lockout_page = fail_until_locked(client)[-1]
     assert directives(lockout_page["Content-Security-Policy"]) == CONSOLE_POLICY
+
+
+def test_the_second_steps_pages_carry_it_too(staff):
+    enrolling = Client()
+    sign_in(enrolling, "lead", PASSWORD)  # no authenticator yet: the enrolment page, with its QR code
+    assert directives(enrolling.get(reverse("signin-enrol"))["Content-Security-Policy"]) == CONSOLE_POLICY
+    authenticator_of(staff["ops"])
+    client = Client()
+    sign_in(client, "ops", PASSWORD)
+    assert directives(client.get(CODE_STEP_URL)["Content-Security-Policy"]) == CONSOLE_POLICY
 
 
 # Run in its own interpreter: settings are read once, at start-up, from the environment.

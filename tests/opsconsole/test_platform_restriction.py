@@ -32,7 +32,7 @@ from opsconsole.tasking.services import Origin, task_run_approve, task_run_reque
 from payments.models import ItemState
 from support.models import Ticket, TicketKind
 from support.services import ticket_create
-from tests.conftest import make_staff
+from tests.conftest import make_staff, sign_in_verified
 from tests.factories import (
     PaymentsWorld, make_batch, make_batch_entry, make_item, make_payments_world, make_platform,
 )
@@ -84,9 +84,7 @@ def person(username: str) -> User:
 
 
 def client_for(username: str) -> Client:
-    client = Client()
-    client.force_login(person(username))
-    return client
+    return sign_in_verified(Client(), person(username))
 
 
 def object_url(obj: models.Model, view: str = "change") -> str:

@@ -12,7 +12,7 @@ from accounts.models import Customer
 from opsconsole.models import StaffPlatformAccess
 from opsconsole.roles import OPS_LEAD
 from payments.models import PaymentMethod
-from tests.conftest import make_staff
+from tests.conftest import make_staff, sign_in_verified
 from tests.factories import (
     make_bank_account, make_batch, make_batch_entry, make_charge, make_customer, make_disbursement, make_item,
     make_payout_hold,
@@ -92,9 +92,7 @@ def test_a_table_shows_only_the_rows_of_the_persons_platforms(client_as, db):
     url = reverse("admin:batches_batch_change", args=[batch.pk])
 
     assert pks(tables(client_as("lead").get(url))["entries"].records) == [their_entry.pk, our_entry.pk]
-    client = Client()
-    client.force_login(limited)
-    response = client.get(url)
+    response = sign_in_verified(Client(), limited).get(url)
     assert pks(tables(response)["entries"].records) == [our_entry.pk]
     assert their_entry.trace_number not in response.content.decode()
 

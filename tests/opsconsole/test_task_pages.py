@@ -17,6 +17,7 @@ from opsconsole.models import TaskRun
 from opsconsole.tasking.admin import PICK_ONE
 from opsconsole.tasking.registry import registry
 from opsconsole.tasking.services import NO_SELF_APPROVAL, REASON_REQUIRED
+from tests.conftest import sign_in_verified
 from tests.factories import make_customer
 from tests.opsconsole.task_examples import TASK_EXAMPLES
 
@@ -30,9 +31,7 @@ def login(staff):
     """`login("ops")`: a client logged in as that demo person, from a known address and browser."""
 
     def client_for(username: str) -> Client:
-        client = Client(REMOTE_ADDR=IP_ADDRESS, HTTP_USER_AGENT=USER_AGENT)
-        client.force_login(staff[username])
-        return client
+        return sign_in_verified(Client(REMOTE_ADDR=IP_ADDRESS, HTTP_USER_AGENT=USER_AGENT), staff[username])
 
     return client_for
 

@@ -9,7 +9,7 @@ from accounts.models import Platform
 from opsconsole.demo.api_traffic import api_traffic_create
 from opsconsole.demo.builder import DemoBuilder, demo_today
 from opsconsole.demo.scenarios import SCENARIOS, DemoWorld
-from opsconsole.demo.staff import demo_staff_create
+from opsconsole.demo.staff import DEMO_AUTHENTICATOR_KEY, demo_staff_create
 from opsconsole.demo.support import support_demo_create
 from opsconsole.demo.volume import volume_create
 
@@ -62,4 +62,8 @@ class Command(BaseCommand):
             f"Seeded {len(SCENARIOS)} scenarios, {items} everyday items and {api_requests} API requests."))
         self.stdout.write(
             f"Demo logins (password {settings.DEMO_PASSWORD!r}): " + ", ".join(sorted(staff))
+        )
+        self.stdout.write(
+            f"Their second factor: authenticator key {DEMO_AUTHENTICATOR_KEY} (add it to an authenticator app), "
+            f"or `python manage.py demo_second_factor_code` for the current code."
         )
