@@ -140,6 +140,12 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"
+# Moments on every list and page name their zone (opsconsole/formats/).
+FORMAT_MODULE_PATH = ["opsconsole.formats"]
+# The first is how CSV and spreadsheet exports write a moment (django-import-export reads this
+# setting): in the console's zone with its UTC offset, so the export says which moment it was.
+DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M",
+                          "%Y-%m-%d"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -48,6 +48,14 @@ LINK_CLASS = " ".join(LINK_CLASSES)
 CHECKBOX_CLASS = " ".join(CHECKBOX_CLASSES)
 
 
+def moment_html(display: MomentDisplay, moment: datetime.datetime) -> str:
+    """A moment in the console's zone, named, and in UTC on hover; escaped."""
+    shown = html.escape(display(moment))
+    if moment.tzinfo is None:
+        return shown
+    return f'<time title="{moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC">{shown}</time>'
+
+
 class FieldColumn:
     """A column showing one of the model's own fields, read as unfold's `items_for_result` reads
     it, with what depends only on the field (its choices' labels, its kind of value, whether it
@@ -67,7 +75,7 @@ class FieldColumn:
         elif isinstance(field, models.BooleanField):
             self.show = self._boolean
         elif isinstance(field, models.DateTimeField):
-            self.show = self._with_format(moments)
+            self.show = self._moment(moments)
         elif isinstance(field, models.DateField):
             self.show = self._with_format(days)
         elif isinstance(field, models.CharField | models.TextField):
@@ -99,6 +107,11 @@ class FieldColumn:
     def _with_format(self, display):
         def show(value) -> str:
             return self.empty if value is None or value == "" else html.escape(display(value))
+        return show
+
+    def _moment(self, display):
+        def show(value) -> str:
+            return self.empty if value is None else moment_html(display, value)
         return show
 
     def _text(self, value) -> str:
@@ -146,7 +159,7 @@ class ComputedColumn:
         if shape.header:
             return display_for_header(value, shape.empty)
         if isinstance(value, datetime.datetime) and not shape.boolean:
-            return self.moments(value)
+            return mark_safe(moment_html(self.moments, value))
         return display_for_value(value, shape.empty, shape.boolean)
 
 
