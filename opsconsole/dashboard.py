@@ -28,7 +28,7 @@ from opsconsole.admin_urls import record_admin_url
 from payments.models import Callback, Disbursement, Item, ItemState
 from payments.selectors import (
     CALLBACK_FAILURE_STATUSES, callback_endpoints_failing, disbursements_count_by_status, disbursements_latest,
-    items_count_in_state, items_pending_clocks, items_waiting_longest,
+    disbursements_overdue, items_count_in_state, items_pending_clocks, items_waiting_longest,
 )
 
 # Failed batches and failing callbacks are counted over this many days back from today.
@@ -126,6 +126,7 @@ class OpsDashboard:
     recent_disbursements: list[ProblemDisbursement] | None = None
     failing_endpoints: list[FailingEndpoint] | None = None
     audit_trail: AuditTrailStatus | None = None
+    overdue_batch_ids: list[int] | None = None  # batches/lateness.py, worked out once for every part
 
     @property
     def is_empty(self) -> bool:
@@ -146,7 +147,7 @@ def ops_dashboard(*, user, now: datetime.datetime | None = None) -> OpsDashboard
     if user.has_perm("payments.view_item"):
         _add_waiting_items(dashboard, now, user)
     if user.has_perm("payments.view_disbursement"):
-        _add_disbursements(dashboard, user)
+        _add_disbursements(dashboard, user, now)
     if user.has_perm("payments.view_callback"):
         _add_failing_endpoints(dashboard, user)
     if user.has_perm("audit.view_auditverification"):
@@ -158,7 +159,7 @@ def audit_trail_status(*, now: datetime.datetime) -> AuditTrailStatus:
     latest = audit_verification_latest()
     if latest is None:
         return AuditTrailStatus("The audit trail has never been verified: the hourly check has not run.", alert=True)
-    checked_at = f"{timezone.localtime(latest.checked_at):%a %d %b %Y, %H:%M}"
+    checked_at = f"{timezone.localtime(latest.checked_at):%a %d %b %Y, %H:%M %Z}"
     if not latest.intact:
         return AuditTrailStatus(f"{latest.message} (found {checked_at}).", alert=True)
     if now - latest.checked_at > AUDIT_VERIFICATION_DUE_WITHIN:
@@ -202,7 +203,8 @@ def _add_batches(dashboard: OpsDashboard, now: datetime.datetime) -> None:
         ]
         total = Metric("All", sum(metric.count for metric in by_status), changelist_url(Batch, **filters))
         dashboard.batch_days.append(BatchDay(network, Network(network).label, day, when, note, by_status, total))
-    overdue = len(batches_overdue(now=now, up_to=COUNT_UP_TO))
+    dashboard.overdue_batch_ids = [batch.pk for batch in batches_overdue(now=now)]
+    overdue = len(dashboard.overdue_batch_ids)
     dashboard.headline.append(Metric(
         "Overdue batches", overdue, changelist_url(Batch, overdue="yes"), "danger" if overdue else "success"))
     failed = batches_count_in_status_since(status=Batch.Status.FAILED, since=dashboard.since)
@@ -231,13 +233,19 @@ def _add_waiting_items(dashboard: OpsDashboard, now: datetime.datetime, user) ->
     dashboard.headline.append(dashboard.waiting_count)
 
 
-def _add_disbursements(dashboard: OpsDashboard, user) -> None:
+def _add_disbursements(dashboard: OpsDashboard, user, now: datetime.datetime) -> None:
     counts = disbursements_count_by_status(statuses=DISBURSEMENT_PROBLEMS, up_to=COUNT_UP_TO, visible_to=user)
     dashboard.disbursement_counts = [
         Metric(DISBURSEMENT_PROBLEM_LABELS[status], counts[status],
                changelist_url(Disbursement, status__exact=status), "danger" if counts[status] else "success")
         for status in DISBURSEMENT_PROBLEMS
     ]
+    if dashboard.overdue_batch_ids is None:  # someone who sees disbursements but not batches
+        dashboard.overdue_batch_ids = [batch.pk for batch in batches_overdue(now=now)]
+    overdue = disbursements_overdue(batch_ids=dashboard.overdue_batch_ids, visible_to=user).count()
+    dashboard.disbursement_counts.append(Metric(
+        "Overdue disbursements", overdue, changelist_url(Disbursement, overdue="yes"),
+        "danger" if overdue else "success"))
     dashboard.headline += dashboard.disbursement_counts
     dashboard.recent_disbursements = [
         ProblemDisbursement(disbursement, record_admin_url(disbursement))

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from batches.lateness import batches_overdue
 from batches.models import BatchEntry
 from opsconsole.choice_filters import HttpStatusClassFilter, fixed_choices_filter
 from opsconsole.date_filters import LocalDateRangeFilter
@@ -9,7 +10,7 @@ from opsconsole.reference_codes import card_responses
 from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemState, ItemStateChange, Transaction,
 )
-from payments.selectors import item_timeline, item_timeline_kinds_visible_to
+from payments.selectors import disbursements_overdue, item_timeline, item_timeline_kinds_visible_to
 
 ResponseCodeFilter = fixed_choices_filter(
     "response_code", "response code",
@@ -158,12 +159,28 @@ class ChargeAdmin(ReadOnlyModelAdmin):
     amount_display = money("amount", description="amount")
 
 
+class OverdueDisbursementFilter(admin.SimpleListFilter):
+    """Disbursements a late batch carries, by the rule their answers follow (batches/lateness.py)."""
+
+    title = "lateness"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        late = disbursements_overdue(batch_ids=[batch.pk for batch in batches_overdue()])
+        return queryset.filter(pk__in=late.values("pk"))
+
+
 @admin.register(Disbursement)
 class DisbursementAdmin(ReadOnlyModelAdmin):
     platform_field = "seller__platform"
     list_seek_key = ("-created_at", "-id")  # disbursement_created_idx; by status, disbursement_status_idx
     list_display = ("reference", "seller", "status", "amount_display", "created_at", "paid_at")
-    list_filter = ("status", "currency", ("created_at", LocalDateRangeFilter))
+    list_filter = ("status", "currency", ("created_at", LocalDateRangeFilter), OverdueDisbursementFilter)
     list_filter_submit = True
     list_select_related = ("seller",)
     search_fields = ("reference__exact", "=seller__email")

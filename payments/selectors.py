@@ -391,6 +391,14 @@ def items_waiting_longest(*, state: str = ItemState.PAYMENT_PENDING, platform=No
     return items.select_related("platform").order_by("state_changed_at")[:limit]
 
 
+def disbursements_overdue(*, batch_ids, visible_to=None) -> QuerySet:
+    """Disbursements not yet paid that a late batch carries (`batch_ids`: batches/lateness.py's
+    `batches_overdue`), as their answers say."""
+    carried = Disbursement.objects.filter(batch_entries__batch_id__in=batch_ids).exclude(
+        status=Disbursement.Status.PAID)
+    return _visible(Disbursement.objects.filter(pk__in=carried.values("pk")), visible_to)
+
+
 def items_pending_clocks(*, items: list[Item]) -> dict[int, PendingClock | None]:
     """Each item's pending clock (payments/pending_clocks.py), in two queries whatever the number
     of items: their charges, and the batch entries of those charges."""

@@ -15,6 +15,7 @@ from batches.calendar import calendar_for
 from batches.lateness import ACKNOWLEDGEMENT, SETTLEMENT, SUBMISSION, batch_lateness, batches_overdue
 from batches.models import Batch, BatchEntry, Direction, Network
 from batches.pipeline import PipelineStage, batch_pipeline
+from payments.models import Disbursement
 from tests.factories import make_batch, make_batch_entry, make_disbursement
 from tests.opsconsole.explain_helpers import verdict_of
 
@@ -143,3 +144,19 @@ def test_a_disbursement_in_a_late_batch_is_overdue_and_promises_no_past_day(case
     assert verdict.summary.startswith("Overdue by") == bool(lateness), verdict
     today = now.astimezone(calendar.time_zone).date()
     assert all(day >= today for day in promised_days(f"{verdict.summary} {verdict.next_step}")), verdict
+
+
+def test_the_dashboard_counts_disbursements_in_late_batches_and_links_to_them(client_as):
+    calendar = calendar_for(Network.BECS)
+    yesterday = calendar.previous_business_day(datetime.date.today() - datetime.timedelta(days=1))
+    late = make_batch(processing_date=yesterday, cutoff_at=calendar.cutoff_on(yesterday), status=Batch.Status.OPEN,
+                      submitted_at=None)
+    waiting, paid = make_disbursement(), make_disbursement(status=Disbursement.Status.PAID)
+    for disbursement in (waiting, paid):
+        make_batch_entry(batch=late, disbursement=disbursement, status=BatchEntry.Status.PENDING)
+    make_batch_entry(batch=make_batch(status=Batch.Status.SETTLED), disbursement=make_disbursement())
+    ops = client_as("ops")
+    dashboard = ops.get("/").context["ops_dashboard"]
+    metric = next(metric for metric in dashboard.headline if metric.label == "Overdue disbursements")
+    assert metric.count == 1
+    assert [row.pk for row in ops.get(metric.url).context["cl"].result_list] == [waiting.pk]

@@ -117,6 +117,7 @@ def test_failed_and_returned_disbursements_with_the_latest(operations, staff):
     assert [(metric.label, metric.count, metric.url) for metric in dashboard.disbursement_counts] == [
         ("Failed disbursements", 2, f"{changelist}?status__exact=failed"),
         ("Returned disbursements", 1, f"{changelist}?status__exact=returned"),
+        ("Overdue disbursements", 0, f"{changelist}?overdue=yes"),
     ]
     failed, failed_earlier, returned = operations["disbursements"]
     assert [problem.disbursement for problem in dashboard.recent_disbursements] == [returned, failed, failed_earlier]
@@ -143,9 +144,9 @@ def test_each_person_sees_only_the_parts_they_may_open(operations, staff):
         return [metric.label.split(" since")[0] for metric in dashboard.headline]
 
     everything = ["Overdue batches", "Failed batches", "Items in payment pending", "Failed disbursements",
-                  "Returned disbursements", "Failing callbacks"]
+                  "Returned disbursements", "Overdue disbursements", "Failing callbacks"]
     assert parts("root") == parts("lead") == parts("engineer") == everything
-    assert parts("ops") == everything[:5]  # callbacks are technical records
+    assert parts("ops") == everything[:6]  # callbacks are technical records
     assert parts("auditor") == everything[:3]  # batches and items, nothing behind them
     assert parts("nobody") == []
     auditor = ops_dashboard(user=staff["auditor"], now=NOW)
@@ -165,15 +166,16 @@ def test_the_dashboard_runs_as_many_queries_for_many_rows_as_for_few(operations,
         make_item(state=ItemState.PAYMENT_PENDING, state_changed_at=NOW - 90 * HOUR)
         make_disbursement(status=Disbursement.Status.RETURNED, created_at=NOW - HOUR)
         make_callback(platform=make_platform(), status=Callback.Status.ABANDONED, deliveries=0, created_at=NOW - HOUR)
-    # One statement per part, the overdue batches' candidates, and the waiting items' charges and entries.
-    assert queries() == few <= 13
+    # One statement per part, the overdue batches' candidates and their disbursements, and the
+    # waiting items' charges and entries.
+    assert queries() == few <= 14
 
 
 def test_counts_over_whole_tables_stop_at_a_bound(operations, staff, monkeypatch):
     monkeypatch.setattr("opsconsole.dashboard.COUNT_UP_TO", 3)
     dashboard = ops_dashboard(user=staff["ops"], now=NOW)
     assert (dashboard.waiting_count.count, dashboard.waiting_count.shown) == (4, "3+")  # 12 waiting
-    assert [metric.shown for metric in dashboard.disbursement_counts] == ["2", "1"]
+    assert [metric.shown for metric in dashboard.disbursement_counts] == ["2", "1", "0"]
 
 
 # Over HTTP: the front page, its numbers, and the lists they open.
