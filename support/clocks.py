@@ -198,7 +198,7 @@ def ticket_clocks_shown(*, ticket: Ticket, now: datetime.datetime | None = None)
         return []
     return [
         ShownClock(name, str(clock.state), CLOCK_LABELS[clock.state],
-                   clock.due_at.astimezone(SUPPORT_CALENDAR.time_zone).strftime("%a %d %b, %H:%M"),
+                   clock.due_at.astimezone(SUPPORT_CALENDAR.time_zone).strftime("%a %d %b, %H:%M %Z"),
                    round(clock.remaining_seconds / 3600, 1))
         for name, clock in (("First response", clocks.first_response), ("Resolution", clocks.resolution))
     ]
