@@ -19,6 +19,7 @@ run: export DJANGO_DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
+	-$(BIN)/python manage.py verify_audit  # the first check; a failure is shown, and the dashboard shows it too
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from batches.calendar import calendar_for
 from batches.lateness import batches_overdue
 from batches.models import Batch, Network
+from audit.models import AuditEvent
 from audit.verification import audit_verification_latest
 from batches.selectors import batches_count_by_day_and_status, batches_count_in_status_since
 from opsconsole.admin_urls import record_admin_url
@@ -158,6 +159,11 @@ def ops_dashboard(*, user, now: datetime.datetime | None = None) -> OpsDashboard
 def audit_trail_status(*, now: datetime.datetime) -> AuditTrailStatus:
     latest = audit_verification_latest()
     if latest is None:
+        first_recorded = AuditEvent.objects.order_by("id").values_list("occurred_at", flat=True).first()
+        if first_recorded is None or now - first_recorded <= AUDIT_VERIFICATION_DUE_WITHIN:
+            due = (first_recorded or now) + AUDIT_VERIFICATION_DUE_WITHIN
+            return AuditTrailStatus(f"The audit trail has not been checked yet: its first check is due by "
+                                    f"{timezone.localtime(due):%a %d %b %Y, %H:%M %Z}.", alert=False)
         return AuditTrailStatus("The audit trail has never been verified: the hourly check has not run.", alert=True)
     checked_at = f"{timezone.localtime(latest.checked_at):%a %d %b %Y, %H:%M %Z}"
     if not latest.intact:

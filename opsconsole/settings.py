@@ -218,6 +218,9 @@ CELERY_BEAT_SCHEDULE = {
 TASK_RUNNER = env.str("TASK_RUNNER", default="celery" if REDIS_URL else "thread")
 if TASK_RUNNER not in {"celery", "thread", "inline"}:
     raise ImproperlyConfigured(f"TASK_RUNNER must be celery, thread or inline, not {TASK_RUNNER!r}.")
+# Without a broker there is no beat: the serving process runs the schedule above itself
+# (opsconsole/periodic_jobs.py), so SLA states, the sweep and the audit walk keep up.
+PERIODIC_JOBS_IN_PROCESS = env_flag("PERIODIC_JOBS_IN_PROCESS", default=not REDIS_URL)
 # A background run whose worker has not reported for this long is taken over by the sweep.
 TASK_RUN_STALE_AFTER_SECONDS = env.int("TASK_RUN_STALE_AFTER_SECONDS", default=120)
 # A queued run no worker has picked up this long after it was requested is dispatched again.

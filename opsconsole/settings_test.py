@@ -21,3 +21,5 @@ STORAGES = {
 TASK_RUNNER = os.environ.get("TASK_RUNNER", "inline")
 # Outside the project: a test that writes an archive or a checkpoint names its own directory.
 AUDIT_ARCHIVE_DIR = Path(tempfile.gettempdir()) / f"opsconsole-test-audit-archive-{os.getpid()}"  # noqa: F405
+# Tests run the periodic jobs themselves, when they mean to.
+PERIODIC_JOBS_IN_PROCESS = False

@@ -7,6 +7,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsconsole.settings")
 
 application = get_wsgi_application()
 
+# Beat's schedule, in this process, where there is no broker and so no beat (`make run`).
+from opsconsole.periodic_jobs import periodic_jobs_start  # noqa: E402 (needs the application's settings)
+
+periodic_jobs_start()
+
 # What is loaded by now (Django, the apps, their models and admin) lives as long as the process.
 # Frozen, the collector stops walking it on every full collection: on a page that makes thousands
 # of objects those walks happened every few requests and cost ~70 ms each.
