@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
@@ -13,14 +14,14 @@ from opsconsole.readonly_admin import PlatformScopedInlineMixin, PlatformScopedM
 from support.bugs import (
     SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_mark_fixed, bug_slo_status,
 )
-from support.clocks import ticket_clocks_shown, ticket_set_status
+from support.clocks import ticket_clocks_shown, ticket_set_status, ticket_status_problem
 from support.triage import ticket_workers
 from support.knowledge import articles_offered, ticket_articles_used
 from support.links import ticket_link_target_problem
 from support.models import Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage
 from support.resources import BugResource, TicketMessageResource, TicketResource
 from support.selectors import ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs
-from support.services import bug_fix_due_at, ticket_create
+from support.services import bug_fix_due_at, ticket_add_message, ticket_create
 
 
 class SupportAdmin(PlatformScopedMixin, CheckedHistoryAdmin, ModelAdmin):
@@ -82,9 +83,23 @@ class TicketLinkInline(TabularInline):
         return super().get_formset(request, obj, **{**kwargs, "form": LinkForm})
 
 
+class TicketForm(forms.ModelForm):
+    """A status the ticket cannot move to is refused with the rest of the form, before anything
+    is saved: the other edits are not kept beside an error."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "status" in self.changed_data and cleaned.get("status"):
+            bug = cleaned["bug"] if "bug" in self.fields else self.instance.bug
+            if problem := ticket_status_problem(status=cleaned["status"], bug_id=bug.pk if bug else None):
+                self.add_error("status", problem)
+        return cleaned
+
+
 @admin.register(Ticket)
 class TicketAdmin(CsvAdmin):
     platform_field = "platform"  # a ticket about no platform is everyone's
+    form = TicketForm
     resource_classes = [TicketResource]
     list_display = ("reference", "subject", "kind", "priority", "status", "assignee", "platform",
                     "first_response_sla", "resolution_sla", "created_at")
@@ -148,10 +163,14 @@ class TicketAdmin(CsvAdmin):
             self.message_user(request, f"The status was not changed: {refusal.message}", messages.ERROR)
 
     def save_formset(self, request, form, formset, change):
-        for message in formset.save(commit=False):
-            if isinstance(message, TicketMessage) and not message.author_id:
-                message.author = request.user
-            message.save()
+        """A reply or note goes through `ticket_add_message`, which stops the first-response
+        clock at a ticket's first reply; other inlines save as they are."""
+        for record in formset.save(commit=False):
+            if isinstance(record, TicketMessage):
+                ticket_add_message(ticket=form.instance, author=request.user, visibility=record.visibility,
+                                   body=record.body)
+            else:
+                record.save()
         formset.save_m2m()
 
 

@@ -142,6 +142,16 @@ def ticket_resume(*, ticket: Ticket, at: datetime.datetime | None = None) -> Tic
 
 
 @transaction.atomic
+def ticket_status_problem(*, status: str, bug_id: int | None) -> str | None:
+    """Why a ticket linked to `bug_id` (or to none) cannot move to `status`, or None when it can:
+    asked before anything is saved, and again by `ticket_set_status`."""
+    if status not in Ticket.Status.values:
+        return UNKNOWN_STATUS.format(status=status)
+    if status == Ticket.Status.WAITING_ON_BUG and bug_id is None:
+        return WAITING_ON_BUG_NEEDS_A_BUG
+    return None
+
+
 def ticket_set_status(*, ticket: Ticket, status: str, by, now: datetime.datetime | None = None,
                       resolution: str = "") -> Ticket:
     """Move the ticket to `status`, keeping its clocks right.
@@ -151,10 +161,8 @@ def ticket_set_status(*, ticket: Ticket, status: str, by, now: datetime.datetime
     stopped clocks' final standing; back out of them (reopened) `resolved_at` and the resolution
     are cleared. Waiting on bug needs the bug linked first. The same status again changes nothing.
     """
-    if status not in Ticket.Status.values:
-        raise OpsError(UNKNOWN_STATUS.format(status=status), field="status")
-    if status == Ticket.Status.WAITING_ON_BUG and ticket.bug_id is None:
-        raise OpsError(WAITING_ON_BUG_NEEDS_A_BUG, field="status")
+    if problem := ticket_status_problem(status=status, bug_id=ticket.bug_id):
+        raise OpsError(problem, field="status")
     if status == ticket.status:
         return ticket
     now = now or timezone.now()

@@ -115,3 +115,34 @@ def test_a_status_change_on_the_ticket_page_keeps_the_clocks(client_as):
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.WAITING_ON_REQUESTER
     assert ticket.pauses.filter(ended_at=None).count() == 1
+
+
+def ticket_form(ticket, **changes) -> dict:
+    form = {field: getattr(ticket, field) for field in ("kind", "priority", "subject", "description",
+                                                         "requester_name", "requester_email", "status")}
+    form.update({"resolution": "", "decline_reason": "", "links-TOTAL_FORMS": "0", "links-INITIAL_FORMS": "0",
+                 "messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0"})
+    return {**form, **changes}
+
+
+def test_a_reply_typed_on_the_ticket_page_stops_the_first_response_clock(client_as, staff):
+    ticket = new_ticket(status=Ticket.Status.IN_PROGRESS)
+    assert ticket.first_responded_at is None
+    response = client_as("engineer").post(reverse("admin:support_ticket_change", args=[ticket.pk]), ticket_form(
+        ticket, **{"messages-TOTAL_FORMS": "1", "messages-0-visibility": "reply",
+                   "messages-0-body": "We found it: the fee id changed."}))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ticket.refresh_from_db()
+    reply = ticket.messages.get()
+    assert (reply.author, reply.visibility) == (staff["engineer"], "reply")
+    assert ticket.first_responded_at == reply.created_at
+
+
+def test_a_refused_status_change_saves_nothing_and_names_the_field(client_as):
+    ticket = new_ticket(status=Ticket.Status.IN_PROGRESS, subject="Card declined")
+    response = client_as("engineer").post(reverse("admin:support_ticket_change", args=[ticket.pk]), ticket_form(
+        ticket, status=Ticket.Status.WAITING_ON_BUG, subject="Edited beside a refused status"))
+    assert response.status_code == 200
+    assert "Link the bug the ticket waits on" in " ".join(response.context["adminform"].form.errors["status"])
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.subject) == (Ticket.Status.IN_PROGRESS, "Card declined")
