@@ -26,6 +26,11 @@ def item_seller_fee_active(*, item: Item, item_fee_id: int) -> ItemFee | None:
     return item.item_fees.filter(pk=item_fee_id, payer=Payer.SELLER, removed_at=None).select_related("fee").first()
 
 
+def item_seller_fees_active(*, item: Item) -> list[ItemFee]:
+    """The seller fees still charged on the item, oldest first: those a person may remove."""
+    return list(item.item_fees.filter(payer=Payer.SELLER, removed_at=None).select_related("fee").order_by("id"))
+
+
 def item_has_disbursement(*, item: Item) -> bool:
     return item.disbursements.exclude(status="failed").exists()
 

@@ -85,6 +85,12 @@ class OpsTask:
         """The dotted name for `user.has_perm`: the task's own permission, on its model's app."""
         return f"{cls.model._meta.app_label}.{cls.permission_codename()}"
 
+    def params_form(self, target, **kwargs) -> forms.Form:
+        """The parameters' form as the task page shows it for `target` (`kwargs` as a form takes
+        them). A task may offer the target's own choices here (the item's fees) where the
+        parameter is an id; the submitted values are validated by `form_class` all the same."""
+        return self.form_class(**kwargs)
+
     def requires_approval(self, target, params: dict) -> bool:
         """Whether this run waits for a second person. High-risk tasks always do; a task may
         also ask for approval above a threshold of its own (a large fee, a large batch)."""

@@ -71,7 +71,7 @@ class TaskPage(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
-        return self.parameters_step(self.task.form_class(initial=request.GET.dict()))
+        return self.parameters_step(self.task.params_form(self.target, initial=request.GET.dict()))
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("step") == CONFIRM:
@@ -84,7 +84,7 @@ class TaskPage(View):
         return self.render(step=PARAMETERS, params_form=params_form)
 
     def preview_step(self, request, request_form=None, refusal: OpsError | None = None, in_progress=None):
-        params_form = self.task.form_class(data=request.POST)
+        params_form = self.task.params_form(self.target, data=request.POST)
         try:
             preview = task_preview(slug=self.task.slug, target_id=self.target_id,
                                    raw_params=self.raw_params(request), user=request.user)

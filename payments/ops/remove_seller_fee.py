@@ -5,7 +5,9 @@ from opsconsole.money import format_minor_units
 from opsconsole.tasking.base import FieldChange, OpsTask
 from opsconsole.tasking.registry import register
 from payments.models import Item
-from payments.selectors import FEES_FINAL_STATES, item_has_disbursement, item_seller_fee_active
+from payments.selectors import (
+    FEES_FINAL_STATES, item_has_disbursement, item_seller_fee_active, item_seller_fees_active,
+)
 from payments.services import item_fee_remove
 
 # Removing more than this much fee (in minor units) needs a second person's approval.
@@ -13,8 +15,8 @@ APPROVAL_THRESHOLD = 10_000
 
 
 class RemoveSellerFeeForm(forms.Form):
-    item_fee = forms.IntegerField(label="Fee on the item (id)", min_value=1,
-                                  help_text="The id of the seller fee, as listed on the item's page.")
+    item_fee = forms.IntegerField(label="Seller fee", min_value=1,
+                                  help_text="The fee on the item to remove (on the command line: its id).")
 
 
 @register
@@ -26,6 +28,17 @@ class RemoveSellerFee(OpsTask):
     # One change to an item at a time: its state and its fees move together.
     conflict_group = "item"
     form_class = RemoveSellerFeeForm
+
+    def params_form(self, item, **kwargs):
+        """The item's seller fees still charged, to choose from by name and amount."""
+        form = super().params_form(item, **kwargs)
+        fees = item_seller_fees_active(item=item)
+        form.fields["item_fee"] = forms.TypedChoiceField(
+            label="Seller fee", coerce=int,
+            choices=[("", "Choose the fee to remove" if fees else "This item has no seller fee to remove")]
+            + [(fee.pk, f"{fee.fee} — {format_minor_units(fee.amount, item.currency)}") for fee in fees],
+            help_text=f"The seller fees still charged on {item.external_id}.")
+        return form
 
     def requires_approval(self, item, params):
         item_fee = item_seller_fee_active(item=item, item_fee_id=params["item_fee"])

@@ -1,13 +1,16 @@
 """Running tasks in a real browser: the whole change-email walk, a lead approving a high-risk
 request from another session, and a run page whose progress bar moves on its own."""
 
+import re
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request
 from payments.models import ItemState
-from tests.factories import make_customer, make_item
+from tests.factories import make_customer, make_fee, make_item, make_item_fee
 
 pytestmark = pytest.mark.browser
 
@@ -77,3 +80,23 @@ def test_the_run_page_shows_progress_as_it_moves(page, live_server, login, staff
     expect(page.locator("#run-summary")).to_contain_text("300 of 400", timeout=10_000)
     TaskRun.objects.filter(pk=run.pk).update(status=TaskRun.Status.SUCCEEDED, progress_done=400, outcome="All done")
     expect(page.locator("#run-summary")).to_contain_text("All done", timeout=10_000)
+
+
+def test_ops_removes_a_seller_fee_by_choosing_it_from_the_items_fees(page, live_server, login, transactional_db):
+    item = make_item(seller_fee_amount=0)
+    waived = make_item_fee(item=item, fee=make_fee(platform=item.platform, name="Listing fee"), amount=700)
+    make_item_fee(item=item, fee=make_fee(platform=item.platform, name="Old fee"), amount=300,
+                  removed_at=timezone.now())
+    item.seller_fee_amount = 700
+    item.save()
+    login(page, live_server, "ops")
+    page.goto(f"{live_server.url}/tasks/remove-seller-fee/{item.pk}/")
+    choice = page.get_by_label("Seller fee")
+    expect(choice.locator("option")).to_have_text(["Choose the fee to remove", re.compile(r"Listing fee — .*7\.00")])
+    choice.select_option(label=choice.locator("option").nth(1).inner_text())
+    page.get_by_role("button", name="Preview the change").click()
+    page.get_by_label("Reason").fill("Goodwill after a late delivery")
+    page.get_by_role("button", name="Confirm and run").click()
+    expect(page.locator("#run-summary")).to_contain_text("Removed Listing fee")
+    waived.refresh_from_db()
+    assert waived.removed_at is not None
