@@ -18,7 +18,8 @@ index on a table of millions of rows — never a scan:
 Only when none of these finds anything, a query of three characters or more that is not just
 digits is taken as part of an email: `UPPER(email) LIKE UPPER('%…%')`, which on PostgreSQL the
 trigram index `customer_email_upper_trgm_idx` serves (accounts migration 0002). Three characters,
-because a trigram index cannot narrow a shorter pattern down.
+because a trigram index cannot narrow a shorter pattern down. Then too, any query is looked for
+in platforms' names and client ids, by trigram indexes of the same kind (accounts migration 0005).
 
 A person sees only the kinds they may view (`app.view_model`); the others are not even queried.
 A person limited to some platforms finds only their platforms' objects: each look-up joins to the
@@ -198,6 +199,9 @@ def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
     if not is_number and not has_space:
         partial.append(Lookup(CUSTOMER, "part of email", Q(email__icontains=QUERY_TEXT),
                               permission=VIEW_CUSTOMER_CONTACT))
+    # Any part of a platform's name or client id (trigram indexes, accounts migration 0005).
+    partial += [Lookup(PLATFORM, "part of name", Q(name__icontains=QUERY_TEXT)),
+                Lookup(PLATFORM, "part of client id", Q(client_id__icontains=QUERY_TEXT))]
     return exact, partial
 
 

@@ -114,6 +114,16 @@ def test_partial_email_is_only_asked_when_nothing_matches_exactly(findable, staf
     assert {match.matched_by for match in partial} == {"part of email"}
 
 
+PLATFORM_PARTS = {("platform", "part of name"), ("platform", "part of client id")}
+
+
+def test_a_platform_is_found_by_any_part_of_its_name_or_client_id(findable, staff):
+    for query in ("ceramics", "Bazaar", "zaar", "bazaar-prod", "AMICS-BAZ"):
+        matches = console_search(query=query, user=staff["ops"])
+        assert findable["platform"] in [match.object for match in matches], query
+    assert console_search(query="Ceramics Bazaar", user=staff["ops"])[0].matched_by == "name"
+
+
 def test_the_shape_of_the_query_decides_the_look_ups():
     def asked(query):
         exact, partial = search_lookups(query)
@@ -124,19 +134,19 @@ def test_the_shape_of_the_query_decides_the_look_ups():
     digits_exact, digits_partial = asked("4242")
     assert ("charge", "card last four") in digits_exact
     assert ("batch", "id") in digits_exact and ("customer", "id") in digits_exact
-    assert digits_partial == set()
+    assert digits_partial == PLATFORM_PARTS
     assert ("platform", "name") not in digits_exact
     assert ("charge", "card last four") not in asked("42424")[0]
 
     email_exact, email_partial = asked("maria@example.com")
     assert email_exact == {("customer", "email")}
-    assert email_partial == {("customer", "part of email")}
+    assert email_partial == {("customer", "part of email"), *PLATFORM_PARTS}
 
     reference_exact, _ = asked("B-1042")
     assert ("batch", "reference") in reference_exact
     assert not any(matched_by == "id" for _, matched_by in reference_exact)
 
-    assert asked("Bazaar Market") == ({("platform", "name")}, set())
+    assert asked("Bazaar Market") == ({("platform", "name")}, PLATFORM_PARTS)
     assert asked("") == (set(), set())
     assert asked("ab") == (set(), set())
 
@@ -333,9 +343,10 @@ def test_every_look_up_is_served_by_an_index(postgresql, findable, staff, query)
 # --- Cost ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("query", "statements"), [
-    ("12345", 1), ("B-98321", 1), ("maria.rossi@ceramics.example.com", 1), ("7319", 1),
-    # Nothing matches exactly: then part of an email, in a second query.
-    ("rossi@ceram", 2),
+    ("B-98321", 1), ("maria.rossi@ceramics.example.com", 1), ("7319", 1),
+    # Nothing matches exactly: then part of an email or of a platform's name or client id, in a
+    # second query.
+    ("rossi@ceram", 2), ("12345", 2),
 ])
 def test_a_search_is_one_query_however_many_kinds_and_keys_it_asks(findable, staff, query, statements):
     with CaptureQueriesContext(connection) as queries:
