@@ -274,7 +274,7 @@ def test_the_dashboard_alerts_the_lead_to_a_broken_chain_and_not_someone_without
 
 
 def test_the_dashboard_alerts_when_the_chain_has_not_been_verified_for_two_hours(staff):
-    assert ops_dashboard(user=staff["lead"]).audit_trail.message.startswith("The audit trail has never been verified")
+    assert ops_dashboard(user=staff["lead"]).audit_trail.message.startswith("The audit trail has not been checked yet")
     three_hours_ago = timezone.now() - datetime.timedelta(hours=3)
     with time_machine.travel(three_hours_ago):
         record_exports(1)
