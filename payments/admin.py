@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from batches.lateness import batches_overdue
+from batches.admin import OverdueFilter
 from batches.models import BatchEntry
 from opsconsole.choice_filters import HttpStatusClassFilter, fixed_choices_filter
 from opsconsole.date_filters import LocalDateRangeFilter
@@ -159,20 +159,11 @@ class ChargeAdmin(ReadOnlyModelAdmin):
     amount_display = money("amount", description="amount")
 
 
-class OverdueDisbursementFilter(admin.SimpleListFilter):
+class OverdueDisbursementFilter(OverdueFilter):
     """Disbursements a late batch carries, by the rule their answers follow (batches/lateness.py)."""
 
-    title = "lateness"
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Overdue")]
-
-    def queryset(self, request, queryset):
-        if self.value() != "yes":
-            return queryset
-        late = disbursements_overdue(batch_ids=[batch.pk for batch in batches_overdue()])
-        return queryset.filter(pk__in=late.values("pk"))
+    def late_keys(self, late_batch_ids: list[int]):
+        return disbursements_overdue(batch_ids=late_batch_ids).values("pk")
 
 
 @admin.register(Disbursement)
