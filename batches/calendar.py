@@ -51,6 +51,10 @@ class NetworkCalendar:
     def cutoff_on(self, day: datetime.date) -> datetime.datetime:
         return datetime.datetime.combine(day, self.cutoff, tzinfo=self.time_zone)
 
+    def end_of(self, day: datetime.date) -> datetime.datetime:
+        """The first instant after `day`, in the network's zone: a deadline "by the end of" it."""
+        return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=self.time_zone)
+
     def next_holiday_on_weekday(self, after: datetime.date) -> datetime.date:
         """The first holiday on or after `after` that falls on a weekday (a day the bank is shut
         that would otherwise be open)."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from batches.calendar import calendar_for
 from batches.models import Batch
-from batches.selectors import STUCK_AFTER, batch_expected_clearing_date
+from batches.selectors import STUCK_AFTER, batch_expected_clearing_date, batch_is_stuck
 from opsconsole.explaining.times import span
 
 SUBMISSION = "submission"
@@ -45,9 +45,7 @@ def batch_submission_due(*, batch: Batch) -> datetime.datetime:
 
 def batch_settlement_due(*, batch: Batch) -> datetime.datetime:
     """The end of the expected clearing day, in the network's zone."""
-    calendar = calendar_for(batch.network)
-    next_day = batch_expected_clearing_date(batch=batch) + datetime.timedelta(days=1)
-    return datetime.datetime.combine(next_day, datetime.time(0), tzinfo=calendar.time_zone)
+    return calendar_for(batch.network).end_of(batch_expected_clearing_date(batch=batch))
 
 
 def batch_lateness(*, batch: Batch, now: datetime.datetime | None = None) -> BatchLateness | None:
@@ -59,10 +57,8 @@ def batch_lateness(*, batch: Batch, now: datetime.datetime | None = None) -> Bat
     if batch.submitted_at is None:
         due = batch_submission_due(batch=batch)
         return BatchLateness(SUBMISSION, due) if now > due else None
-    if batch.acknowledged_at is None and batch.status == Batch.Status.SUBMITTED:
-        due = batch.submitted_at + STUCK_AFTER
-        if now > due:
-            return BatchLateness(ACKNOWLEDGEMENT, due)
+    if batch_is_stuck(batch=batch, now=now):
+        return BatchLateness(ACKNOWLEDGEMENT, batch.submitted_at + STUCK_AFTER)
     due = batch_settlement_due(batch=batch)  # the end of a day: late from its first instant on
     return BatchLateness(SETTLEMENT, due) if now >= due else None
 

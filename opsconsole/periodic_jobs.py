@@ -27,6 +27,9 @@ class InProcessSchedule(threading.Thread):
         self.runs: dict[str, int] = dict.fromkeys(self.jobs, 0)
 
     def run(self) -> None:
+        from opsconsole.celery import app
+
+        app.autodiscover_tasks(force=True)  # the apps' tasks modules, as a worker loads them
         due = dict.fromkeys(self.jobs, time.monotonic())
         while not self.stopped.is_set():
             for name, (task_name, interval) in self.jobs.items():
@@ -46,7 +49,6 @@ def periodic_job_run(task_name: str) -> None:
     from opsconsole.celery import app
 
     try:
-        app.autodiscover_tasks(force=True)  # the apps' tasks modules, as a worker loads them
         result = app.tasks[task_name].apply()
     except Exception:
         logger.exception("Periodic job %s could not run", task_name)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from batches.calendar import business_days_after, calendar_for, network_for
+from batches.lateness import batch_settlement_due
 from batches.models import Batch
-from batches.selectors import batch_expected_clearing_date
 from opsconsole.explaining.times import span
 from payments.models import Charge, PaymentMethod
 
@@ -56,18 +56,12 @@ def bank_transfer_clock(*, chosen_at: datetime.datetime, currency: str) -> Pendi
     calendar = calendar_for(network_for(currency))
     chosen_day = timezone.localtime(chosen_at, calendar.time_zone).date()
     last_day = business_days_after(calendar, chosen_day, BANK_TRANSFER_BUSINESS_DAYS)
-    return PendingClock("the buyer's bank transfer", chosen_at, end_of_day(last_day, calendar.time_zone))
+    return PendingClock("the buyer's bank transfer", chosen_at, calendar.end_of(last_day))
 
 
 def direct_debit_clock(*, started_at: datetime.datetime, batch: Batch) -> PendingClock:
-    """Due at the end of the day its batch's funds clear, in the network's zone."""
-    calendar = calendar_for(batch.network)
-    return PendingClock("the direct debit's funds to clear", started_at,
-                        end_of_day(batch_expected_clearing_date(batch=batch), calendar.time_zone))
-
-
-def end_of_day(day: datetime.date, zone: datetime.tzinfo) -> datetime.datetime:
-    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone)
+    """Due when its batch is due to settle (batches/lateness.py): the end of the clearing day."""
+    return PendingClock("the direct debit's funds to clear", started_at, batch_settlement_due(batch=batch))
 
 
 def item_pending_clock(*, item, charge, entry) -> PendingClock | None:
