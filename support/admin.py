@@ -87,6 +87,12 @@ class TicketForm(forms.ModelForm):
     """A status the ticket cannot move to is refused with the rest of the form, before anything
     is saved: the other edits are not kept beside an error."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a ticket imported from an export without emails (Jira's) may go on without one.
+        if "requester_email" in self.fields:
+            self.fields["requester_email"].required = not self.instance.pk or bool(self.instance.requester_email)
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and "status" in self.changed_data and cleaned.get("status"):

@@ -28,7 +28,27 @@ class Priority(models.TextChoices):
     LOW = "low", "Low"
 
 
-class Bug(models.Model):
+class TrackerSource(models.TextChoices):
+    """The tracker a ticket or bug was imported from; blank for one made in the console."""
+
+    ZENDESK = "zendesk", "Zendesk"
+    JIRA = "jira", "Jira"
+
+
+class ImportedFromTracker(models.Model):
+    """Where a record imported from another tracker came from: importing the same export again
+    finds it by its source and id and updates it instead of adding a second one."""
+
+    source = models.CharField(max_length=16, choices=TrackerSource.choices, blank=True)
+    source_id = models.CharField("Id in the source tracker", max_length=64, blank=True)
+    source_reference = models.CharField("Reference in the source tracker", max_length=64, blank=True,
+                                        help_text="The key people quoted there, such as SUP-123 in Jira.")
+
+    class Meta:
+        abstract = True
+
+
+class Bug(ImportedFromTracker):
     """A bug found in support, kept in the support team's own queue, not the product backlog."""
 
     class Severity(models.TextChoices):
@@ -52,7 +72,7 @@ class Bug(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="owned_bugs")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)  # an imported bug keeps its own time
     fix_due_at = models.DateTimeField(help_text="From the severity's fix-time target.")
     fixed_at = models.DateTimeField(null=True, blank=True)
     articles = models.ManyToManyField("Article", blank=True, related_name="bugs",
@@ -62,12 +82,14 @@ class Bug(models.Model):
     class Meta:
         ordering = ["status", "severity", "fix_due_at"]
         indexes = [models.Index(fields=["status", "severity"], name="bug_status_severity_idx")]
+        constraints = [models.UniqueConstraint(fields=["source", "source_id"], condition=~models.Q(source_id=""),
+                                               name="bug_source_id_unique")]
 
     def __str__(self):
         return f"BUG-{self.pk}: {self.title}"
 
 
-class Ticket(models.Model):
+class Ticket(ImportedFromTracker):
     class Status(models.TextChoices):
         NEW = "new", "New"
         TRIAGED = "triaged", "Triaged"
@@ -98,7 +120,9 @@ class Ticket(models.Model):
     subject = models.CharField(max_length=200)
     description = models.TextField()
     requester_name = models.CharField(max_length=120)
-    requester_email = models.EmailField()
+    # Blank only for a ticket imported from a tracker whose export names no email (Jira's); the
+    # ticket form asks for one.
+    requester_email = models.EmailField(blank=True)
     requester_staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="requested_tickets", help_text="When a colleague asked.")
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
@@ -125,6 +149,8 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["resolution_sla", "status"], name="ticket_sla_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["source", "source_id"], condition=~models.Q(source_id=""),
+                                               name="ticket_source_id_unique")]
 
     def __str__(self):
         return f"{self.reference}: {self.subject}"
@@ -263,3 +289,62 @@ class RotaSwap(models.Model):
     reason = models.CharField(max_length=200)
     swapped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     swapped_at = models.DateTimeField(auto_now_add=True)
+
+
+class TrackerImport(models.Model):
+    """An export of another tracker on its way in: the file's text, which column is which, how its
+    values read in the console, and what became of each row (`TrackerImportRow`). Seen and
+    imported only by the person who uploaded it; imported by the `import-tracker-file` task."""
+
+    class Into(models.TextChoices):
+        TICKETS = "tickets", "Tickets"
+        BUGS = "bugs", "Bugs"
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", "Columns being matched"
+        CHECKED = "checked", "Checked, waiting to be imported"
+        IMPORTED = "imported", "Imported"
+
+    into = models.CharField(max_length=8, choices=Into.choices)
+    source = models.CharField(max_length=16, choices=TrackerSource.choices, blank=True,
+                              help_text="The tracker whose export this is, recognised by its columns.")
+    file_name = models.CharField(max_length=255)
+    encoding = models.CharField(max_length=32, help_text="How the file's bytes were read.")
+    text = models.TextField()
+    headers = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(default=0)
+    mapping = models.JSONField(default=dict, help_text="Columns, value maps and defaults, as last confirmed.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.MAPPING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import of {self.file_name} into {self.get_into_display().lower()}"
+
+
+class TrackerImportRow(models.Model):
+    """One row of an import as checked: the file's cells, the values they give in the console, the
+    problems that keep it out, and, once imported, the record it created or changed."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "To import"
+        REJECTED = "rejected", "Rejected"
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        UNCHANGED = "unchanged", "Unchanged"
+        LEFT_OUT = "left_out", "Left out"
+
+    tracker_import = models.ForeignKey(TrackerImport, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField(help_text="Its row in the file, counting the column names as row 1.")
+    cells = models.JSONField(default=list)
+    values = models.JSONField(default=dict)
+    problems = models.JSONField(default=list, help_text="[column, problem] pairs.")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    record_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["tracker_import", "number"], name="tracker_import_row_unique")]
