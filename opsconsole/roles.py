@@ -73,8 +73,9 @@ EVERYDAY_TASKS = frozenset({
     "payments.run_remove_seller_fee", "batches.run_reprocess_batch", "payments.run_retry_disbursement",
     "payments.run_cancel_item", "payments.run_release_risk_hold",
 })
-# Callbacks are technical records: resending one is for the people who can see them.
-TECHNICAL_TASKS = frozenset({"payments.run_resend_callback"})
+# Callbacks are technical records: resending them, one or a platform's failing ones together, is
+# for the people who can see them.
+TECHNICAL_TASKS = frozenset({"payments.run_resend_callback", "accounts.run_resend_failing_callbacks"})
 
 OPS_AGENT = Role(
     "Ops agent", "ops",

@@ -279,6 +279,10 @@ class Callback(models.Model):
         indexes = [
             models.Index(fields=["platform", "created_at"], name="callback_platform_idx"),
             models.Index(fields=["status", "created_at"], name="callback_status_idx"),
+            # A platform's failing callbacks, counted on its page and resent together in id order:
+            # a few rows among millions (payments/ops/resend_failing_callbacks.py).
+            models.Index(fields=["platform", "id"], condition=models.Q(status__in=["failing", "abandoned"]),
+                         name="callback_failing_idx"),
         ]
 
     def __str__(self):

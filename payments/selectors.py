@@ -478,3 +478,71 @@ def callback_endpoints_failing(*, since: datetime.datetime, limit: int | None = 
             platform_id, platform_name, {status: 0 for status in CALLBACK_FAILURE_STATUSES}))
         endpoint.counts[status] = count
     return sorted(endpoints.values(), key=lambda endpoint: (-endpoint.total, endpoint.platform_name))[:limit]
+
+
+# A platform's failing callbacks, resent together (payments/ops/resend_failing_callbacks.py) ------
+
+# Why a selected callback is left alone, by its status.
+CALLBACK_NOT_RESENT_BECAUSE = {
+    Callback.Status.PENDING: "already pending",
+    Callback.Status.DELIVERED: "delivered since",
+}
+
+
+def platform_callbacks_failing(*, platform) -> QuerySet:
+    """The platform's failing and abandoned callbacks in id order (the partial index
+    callback_failing_idx holds just these)."""
+    return Callback.objects.filter(platform=platform, status__in=CALLBACK_FAILURE_STATUSES).order_by("id")
+
+
+def platform_callbacks_failing_up_to(*, platform, limit: int) -> int:
+    """How many failing callbacks the platform has, counting at most `limit` + 1 of them: a page
+    says "more than `limit`" rather than count a whole backlog."""
+    return len(platform_callbacks_failing(platform=platform).values_list("id", flat=True)[:limit + 1])
+
+
+@dataclass(frozen=True)
+class CallbackSelection:
+    """Selected callbacks sorted by what resending them would do: every list is of ids, in order."""
+
+    failing: list[int]
+    not_resent: dict[str, list[int]]  # status (a key of CALLBACK_NOT_RESENT_BECAUSE) → ids
+    of_other_platforms: list[int]
+    missing: list[int]
+
+
+def callbacks_selected(*, platform, callback_ids: Collection[int]) -> CallbackSelection:
+    """Where each of `callback_ids` stands for resending `platform`'s callbacks. One query."""
+    rows = Callback.objects.filter(pk__in=callback_ids).order_by("id").values_list("id", "platform_id", "status")
+    failing, not_resent, of_other_platforms, found = [], {}, [], set()
+    for callback_id, platform_id, status in rows:
+        found.add(callback_id)
+        if platform_id != platform.pk:
+            of_other_platforms.append(callback_id)
+        elif status in CALLBACK_FAILURE_STATUSES:
+            failing.append(callback_id)
+        else:
+            not_resent.setdefault(status, []).append(callback_id)
+    missing = sorted(set(callback_ids) - found)
+    return CallbackSelection(failing, not_resent, of_other_platforms, missing)
+
+
+def callbacks_to_resend_locked(*, platform, callback_ids: Collection[int] | None = None, after_id: int = 0,
+                               up_to_id: int | None = None, limit: int) -> list[tuple[int, str]]:
+    """(id, status) of the next `limit` callbacks of the platform after `after_id`, in id order,
+    their rows locked until the transaction ends: the selected ones (`callback_ids`) whatever their
+    status, or else its failing ones up to `up_to_id`. What is read is what gets written."""
+    if callback_ids is not None:
+        callbacks = Callback.objects.filter(platform=platform, pk__in=callback_ids)
+    else:
+        callbacks = platform_callbacks_failing(platform=platform)
+        if up_to_id is not None:
+            callbacks = callbacks.filter(pk__lte=up_to_id)
+    callbacks = callbacks.filter(pk__gt=after_id).order_by("id").select_for_update(of=("self",))
+    return list(callbacks.values_list("id", "status")[:limit])
+
+
+def platform_callback_newest_failing_id(*, platform) -> int:
+    """The id of the platform's newest failing callback (0 for none): where a resend of all its
+    failing callbacks stops, so callbacks that fail after it started are not part of it."""
+    return platform_callbacks_failing(platform=platform).order_by("-id").values_list("id", flat=True).first() or 0

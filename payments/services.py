@@ -1,6 +1,8 @@
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import BankAccount
+from opsconsole.bulk_history import CHANGED, history_rows_write
 from payments.models import Callback, Disbursement, Item, ItemFee, ItemStateChange
 
 
@@ -36,3 +38,16 @@ def callback_queue_for_redelivery(*, callback: Callback) -> Callback:
     callback.status = Callback.Status.PENDING
     callback.save(update_fields=["status"])
     return callback
+
+
+def callbacks_queue_for_redelivery(*, callback_ids: list[int], user, change_reason: str) -> int:
+    """`callback_queue_for_redelivery` for many callbacks at once, each with a history row by
+    `user` for `change_reason`: two statements however many there are. The callbacks must be
+    locked and still failing or abandoned. Returns how many were queued."""
+    if not callback_ids:
+        return 0
+    queued = Callback.objects.filter(pk__in=callback_ids)
+    with transaction.atomic(savepoint=False):
+        count = queued.update(status=Callback.Status.PENDING)
+        history_rows_write(queued, history_type=CHANGED, user=user, change_reason=change_reason)
+    return count

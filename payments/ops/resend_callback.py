@@ -4,6 +4,15 @@ from opsconsole.tasking.registry import register
 from payments.models import Callback
 from payments.services import callback_queue_for_redelivery
 
+CALLBACKS_OFF = "{platform} has callbacks turned off or no callback URL: set one first."
+
+
+def refuse_unless_platform_takes_callbacks(platform) -> None:
+    """Raise OpsError when the platform would be sent nothing: the rule, in the same words, for
+    resending one callback and for resending a platform's failing callbacks together."""
+    if not (platform.callbacks_enabled and platform.callback_url):
+        raise OpsError(CALLBACKS_OFF.format(platform=platform.name))
+
 
 @register
 class ResendCallback(OpsTask):
@@ -13,9 +22,7 @@ class ResendCallback(OpsTask):
     model = Callback
 
     def validate(self, callback, params):
-        platform = callback.platform
-        if not (platform.callbacks_enabled and platform.callback_url):
-            raise OpsError(f"{platform.name} has callbacks turned off or no callback URL: set one first.")
+        refuse_unless_platform_takes_callbacks(callback.platform)
         if callback.status == Callback.Status.PENDING:
             raise OpsError(f"Callback #{callback.pk} is already waiting to be delivered.")
 

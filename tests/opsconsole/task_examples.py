@@ -12,7 +12,7 @@ from batches.models import Batch, BatchEntry
 from payments.models import Callback, Disbursement, ItemState
 from tests.factories import (
     make_batch, make_batch_entry, make_callback, make_customer, make_disbursement, make_item, make_item_fee,
-    make_payout_hold,
+    make_payout_hold, make_platform,
 )
 
 
@@ -41,6 +41,13 @@ def failed_batch():
     for _ in range(3):
         make_batch_entry(batch=batch, status=BatchEntry.Status.PENDING)
     return batch
+
+
+def platform_with_failing_callbacks():
+    platform = make_platform()
+    for status in (Callback.Status.FAILING, Callback.Status.ABANDONED):
+        make_callback(platform=platform, status=status)
+    return platform
 
 
 TASK_EXAMPLES: dict[str, TaskExample] = {
@@ -76,6 +83,12 @@ TASK_EXAMPLES: dict[str, TaskExample] = {
     ),
     "retry-disbursement": TaskExample(make_target=lambda: make_disbursement(status=Disbursement.Status.FAILED)),
     "resend-callback": TaskExample(make_target=lambda: make_callback(status=Callback.Status.FAILING)),
+    "resend-failing-callbacks": TaskExample(
+        make_target=platform_with_failing_callbacks,
+        good_params=lambda platform: {"which": "all_failing", "callback_ids": ""},
+        bad_params={"which": "selected", "callback_ids": "12, twelve"},
+        bad_field="callback_ids",
+    ),
     "release-risk-hold": TaskExample(make_target=lambda: make_item(state=ItemState.PAYMENT_HELD)),
     "cancel-item": TaskExample(make_target=lambda: make_item(state=ItemState.PAYMENT_REQUIRED)),
 }
