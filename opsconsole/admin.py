@@ -13,8 +13,10 @@ from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from opsconsole.models import StaffPlatformAccess, TaskRun
+from opsconsole.people import person_column
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
 from opsconsole.second_factor.admin import SecondFactorUserAdminMixin
+from opsconsole.tasking.base import diff_rows
 from opsconsole.tasking.forms import DecisionForm, in_console_style
 from opsconsole.tasking.selectors import (
     task_run_awaits_decision_by, task_run_resumable_by, task_run_waits_for_queue,
@@ -84,31 +86,48 @@ RUN_STATUS_LABELS = {
 }
 
 
+RUN_DETAILS_HEADING = "Details"
+# How the run was carried out, for whoever investigates one: not what a person asks of a run.
+RUN_DETAILS = ("task_slug", "source", "ip_address", "user_agent", "params", "idempotency_key", "started_at",
+               "finished_at", "dispatched_at", "heartbeat_at", "attempts", "chunks_committed", "checkpoint", "tally")
+
+
 @admin.register(TaskRun)
 class TaskRunAdmin(ReadOnlyModelAdmin):
     """The audit trail of task runs, read-only for everyone; an approver decides waiting runs
     from a run's page (`task_run_decide`)."""
 
     platform_field = "platform"  # the target's platform, recorded with the run
-    list_display = ("run_number", "status_label", "task", "target_link", "requested_by", "approver",
+    list_display = ("run_number", "status_label", "task", "target_link", "requested_by_name", "approver_name",
                     "requested_at", "duration")
     list_filter = ("status", "task_slug", "source")
     list_select_related = ("requested_by", "approver", "target_type")
     detail_select_related = ("requested_by", "approver", "target_type", "blocked_by")
     search_fields = ("=target_id", "=ticket_reference")
-    search_help_text = "An exact target id or ticket reference."
-    fieldsets = (
-        ("Request", {"fields": ("status", "task_title", "task_slug", "target_link", "requested_by",
-                                "requested_at", "source", "ip_address", "user_agent")}),
-        ("What and why", {"fields": ("params", "reason", "ticket_reference", "diff_table")}),
-        ("Outcome", {"fields": ("outcome", "blocked_by_link", "approver", "decided_at", "approval_comment",
-                                "started_at", "finished_at", "duration", "idempotency_key")}),
-        ("Background work", {"fields": ("progress", "tally", "chunks_committed", "checkpoint", "attempts",
-                                        "dispatched_at", "heartbeat_at")}),
-    )
-    readonly_fields = ("run_number", "status_label", "task", "target_link", "diff_table", "blocked_by_link",
-                       "duration", "progress")
+    search_help_text = "An exact target ID or ticket reference."
+    readonly_fields = ("run_number", "status_label", "task", "target_link", "requested_by_name", "approver_name",
+                       "diff_table", "blocked_by_link", "duration", "progress")
     change_form_outer_before_template = "opsconsole/tasking/run_summary.html"
+
+    requested_by_name = person_column("requested_by", description="requested by")
+    approver_name = person_column("approver", description="approver")
+
+    def get_fieldsets(self, request, obj=None):
+        """What a person reads first: what ran, on what, asked by whom and why, what came of it,
+        what it changed, how far it got and who decided it; the machinery behind it (where the
+        request came from, the raw parameters, the idempotency key, checkpoint and heartbeat) under
+        a closed "Details"."""
+        essentials = ["status_label", "task", "target_link", "requested_by_name", "requested_at", "reason",
+                      "ticket_reference", "outcome", "diff_table"]
+        if obj is not None and obj.progress_total:
+            essentials.append("progress")
+        if obj is not None and obj.approver_id:
+            essentials += ["approver_name", "decided_at", "approval_comment"]
+        if obj is not None and obj.blocked_by_id:
+            essentials.append("blocked_by_link")
+        essentials.append("duration")
+        return ((None, {"fields": essentials}),
+                (RUN_DETAILS_HEADING, {"classes": ("collapse",), "fields": RUN_DETAILS}))
 
     def has_view_permission(self, request, obj=None):
         """Whoever asked for a run may see it, with or without the audit trail's permission."""
@@ -151,10 +170,13 @@ class TaskRunAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description="changes")
     def diff_table(self, run):
-        applied = render_to_string("opsconsole/tasking/diff_table.html", {"changes": run.diff})
+        target_model = run.target_type.model_class() if run.target_type_id else None
+        applied = render_to_string("opsconsole/tasking/diff_table.html",
+                                   {"changes": diff_rows(run.diff, target_model)})
         if not run.preview_differs:
             return applied
-        confirmed = render_to_string("opsconsole/tasking/diff_table.html", {"changes": run.previewed_diff})
+        confirmed = render_to_string("opsconsole/tasking/diff_table.html",
+                                     {"changes": diff_rows(run.previewed_diff, target_model)})
         return format_html(
             '<p class="mb-2 font-medium">Worked out when it ran, with the record locked:</p>{}'
             '<p class="mb-2 mt-4 font-medium" data-previewed-diff>The preview the requester confirmed (the record '

@@ -34,8 +34,8 @@ class TaskRun(models.Model):
     # Runs of one group exclude each other on one target (`OpsTask.conflict_group`).
     conflict_group = models.CharField(max_length=64, blank=True)
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
-    target_id = models.CharField(max_length=64, blank=True)
-    target_repr = models.CharField(max_length=255, blank=True)
+    target_id = models.CharField("target ID", max_length=64, blank=True)
+    target_repr = models.CharField("target as recorded", max_length=255, blank=True)
     # The target's platform when it has one, so that people limited to some platforms see only
     # their runs (opsconsole/platform_access.py); empty for targets of no platform (a batch).
     platform = models.ForeignKey("accounts.Platform", on_delete=models.PROTECT, null=True, blank=True,
@@ -43,15 +43,15 @@ class TaskRun(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="task_runs")
     requested_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=8, choices=Source.choices)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
-    params = models.JSONField(default=dict, blank=True)
+    params = models.JSONField("parameters", default=dict, blank=True)
     reason = models.TextField(blank=True)
     ticket_reference = models.CharField(max_length=64, blank=True)
     # What the person confirmed, worked out when they asked; and what the run changed, worked out
     # under the target's lock when it executed. They differ when the record moved in between.
-    previewed_diff = models.JSONField(default=list, blank=True)
-    diff = models.JSONField(default=list, blank=True)
+    previewed_diff = models.JSONField("changes previewed", default=list, blank=True)
+    diff = models.JSONField("changes", default=list, blank=True)
     status = models.CharField(max_length=24, choices=Status.choices)
     outcome = models.TextField(blank=True, help_text="The result, the reason for a refusal, or the error.")
     approver = models.ForeignKey(
@@ -61,20 +61,20 @@ class TaskRun(models.Model):
     approval_comment = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField("duration (ms)", null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     blocked_by = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="refused for",
         help_text="The run in progress on the same object that this request was refused for.")
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
+    progress_done = models.PositiveIntegerField("units done", default=0)
+    progress_total = models.PositiveIntegerField("units of work", default=0)
     chunks_committed = models.PositiveIntegerField(default=0)
     # Background runs: where a resumed run carries on from, what it has tallied so far, and
     # when a worker last showed it was alive (the sweep takes over runs whose worker died).
     checkpoint = models.JSONField(null=True, blank=True)
     tally = models.JSONField(default=dict, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField("last heartbeat", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

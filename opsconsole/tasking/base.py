@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 from django import forms
 from django.db import models
 
+from opsconsole.wording import field_label
+
 
 class Risk(models.TextChoices):
     LOW = "low", "Low: runs at once"
@@ -33,6 +35,14 @@ class FieldChange:
 
 def _plain(value):
     return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
+
+
+def diff_rows(changes, model: type[models.Model] | None) -> list[dict]:
+    """`changes` (FieldChanges of a preview, or their dicts as a run keeps them) as the diff table
+    shows them: each with the `label` people know its field by, a field of the task's target
+    `model` by its own label ("Seller fee" for `seller_fee_amount`). What is kept is not changed."""
+    rows = [change.as_dict() if isinstance(change, FieldChange) else dict(change) for change in changes]
+    return [{**row, "label": field_label(model, str(row["field"]))} for row in rows]
 
 
 @dataclass

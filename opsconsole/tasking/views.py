@@ -20,6 +20,7 @@ from opsconsole.admin_urls import record_admin_url, run_page_url, task_page_url
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
 from opsconsole.platform_access import restrict_to_user_platforms
+from opsconsole.tasking.base import diff_rows
 from opsconsole.tasking.forms import TaskRequestForm, in_console_style
 from opsconsole.tasking.registry import registry
 from opsconsole.tasking.selectors import task_target
@@ -97,7 +98,8 @@ class TaskPage(View):
         back_url = task_page_url(slug=self.task.slug, target_id=self.target_id,
                                  **{**request.GET.dict(), **self.raw_params(request)})
         return self.render(step=PREVIEW, params_form=params_form, request_form=request_form, preview=preview,
-                           run_in_progress=in_progress, back_url=back_url)
+                           preview_rows=diff_rows(preview.changes, self.task.model), run_in_progress=in_progress,
+                           back_url=back_url)
 
     def confirm(self, request):
         request_form = TaskRequestForm(request.POST)

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
+from opsconsole.tasking.base import diff_rows
 from opsconsole.tasking.registry import registry
 from opsconsole.tasking import services
 from opsconsole.tasking.services import Origin, task_preview, task_run_request, task_run_resume
@@ -129,7 +130,7 @@ class Command(BaseCommand):
         except OpsError as refusal:
             raise CommandError(str(refusal)) from None
         self.stdout.write(f"{preview.task.title} on {preview.target} (dry run, nothing written):")
-        for change in preview.changes:
-            self.stdout.write(f"  {change.record} · {change.field}: {change.before!r} → {change.after!r}")
+        for change in diff_rows(preview.changes, preview.task.model):
+            self.stdout.write(f"  {change['record']} · {change['label']}: {change['before']!r} → {change['after']!r}")
         if preview.needs_approval:
             self.stdout.write("  This run would need a second person's approval.")
