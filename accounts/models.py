@@ -17,9 +17,9 @@ class Platform(models.Model):
         PRODUCTION = "production", "Production"
 
     name = models.CharField(max_length=120)
-    client_id = models.CharField(max_length=64, unique=True, help_text="The API client id.")
+    client_id = models.CharField("client ID", max_length=64, unique=True, help_text="The API client ID.")
     environment = models.CharField(max_length=16, choices=Environment.choices)
-    callback_url = models.URLField(blank=True)
+    callback_url = models.URLField("callback URL", blank=True)
     callbacks_enabled = models.BooleanField(default=True)
     features = models.JSONField(default=list, blank=True, help_text="Enabled API features.")
     created_at = models.DateTimeField()
@@ -48,13 +48,13 @@ class Customer(models.Model):
         REJECTED = "rejected", "Rejected"
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="customers")
-    external_id = models.CharField(max_length=64, help_text="The platform's own id for this customer.")
+    external_id = models.CharField("external ID", max_length=64, help_text="The platform's own ID for this customer.")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     email = models.EmailField()
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
     country = models.CharField(max_length=2)
-    kyc_state = models.CharField(max_length=16, choices=KycState.choices, default=KycState.NOT_STARTED)
+    kyc_state = models.CharField("KYC state", max_length=16, choices=KycState.choices, default=KycState.NOT_STARTED)
     created_at = models.DateTimeField()
     history = HistoricalRecords()
 
@@ -135,7 +135,7 @@ class CardAccount(models.Model):
     expiry_year = models.PositiveSmallIntegerField()
     fingerprint = models.CharField(max_length=64, help_text="Same card, same fingerprint.")
     holder_name = models.CharField(max_length=120)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField()
     history = HistoricalRecords()
 

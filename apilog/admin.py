@@ -24,7 +24,7 @@ class ApiRequestAdmin(ReadOnlyModelAdmin):
     list_select_related = ("platform",)
     # Exact and case-sensitive: the unique index on request_id serves it.
     search_fields = ("request_id__exact",)
-    search_help_text = "A request id, exactly as the platform's developer quotes it."
+    search_help_text = "A request ID, exactly as the platform's developer quotes it."
     detail_select_related = ("platform",)
     fields = ("request_id", "platform_page", "occurred_at", "environment", "method", "path", "status_code",
               "error_code", "error_message", "latency_ms", "client_name", "client_version", "user_agent")

@@ -50,7 +50,7 @@ class PersonFilter(TextFilter):
 
 
 class ObjectIdFilter(TextFilter):
-    title = "object id"
+    title = "object ID"
     parameter_name = "object_id"
 
     def queryset(self, request, queryset):
@@ -128,7 +128,7 @@ class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin
     )
     list_filter_submit = True
     search_fields = ("=actor_name", "=object_id", "summary")
-    search_help_text = "An exact username or object id, or words from the summary."
+    search_help_text = "An exact username or object ID, or words from the summary."
     actions = None
     fieldsets = (
         ("Who", {"fields": ("person",)}),

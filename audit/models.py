@@ -80,11 +80,11 @@ class AuditEvent(AppendOnlyModel):
     # Kept as text too: a failed sign-in names a user who may not exist.
     actor_name = models.CharField(max_length=150, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
     object_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=255, blank=True)
+    object_id = models.CharField("object ID", max_length=64, blank=True)
+    object_repr = models.CharField("object as recorded", max_length=255, blank=True)
     task_run = models.ForeignKey("opsconsole.TaskRun", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="audit_events")
     task_slug = models.CharField(max_length=64, blank=True)
@@ -116,10 +116,10 @@ class AuditArchive(AppendOnlyModel):
     archived_by = models.CharField(max_length=150)
     older_than = models.DateTimeField(help_text="Every event before this time is in the file.")
     file_name = models.CharField(max_length=255)
-    file_sha256 = models.CharField(max_length=64)
+    file_sha256 = models.CharField("file SHA-256", max_length=64)
     event_count = models.PositiveIntegerField()
-    first_id = models.BigIntegerField()
-    last_id = models.BigIntegerField()
+    first_id = models.BigIntegerField("first event ID")
+    last_id = models.BigIntegerField("last event ID")
     first_previous_hash = models.CharField(max_length=64)
     last_hash = models.CharField(max_length=64)
 
@@ -137,7 +137,7 @@ class AuditVerification(AppendOnlyModel):
     checked_by = models.CharField(max_length=150, help_text="A username, or the periodic job.")
     intact = models.BooleanField()
     events_checked = models.PositiveIntegerField()
-    first_broken_id = models.BigIntegerField(null=True, blank=True)
+    first_broken_id = models.BigIntegerField("first broken event ID", null=True, blank=True)
     message = models.TextField(blank=True)
 
     class Meta:
@@ -177,8 +177,8 @@ class AuditReview(AppendOnlyModel):
 
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField()
-    first_event_id = models.BigIntegerField()
-    last_event_id = models.BigIntegerField()
+    first_event_id = models.BigIntegerField("first event ID")
+    last_event_id = models.BigIntegerField("last event ID")
     event_count = models.PositiveIntegerField()
     flagged_count = models.PositiveIntegerField()
     note = models.TextField(blank=True)
@@ -197,7 +197,7 @@ class AuditCheckpoint(AppendOnlyModel):
 
     written_at = models.DateTimeField()
     written_by = models.CharField(max_length=150, help_text="A username, the periodic job or an archive.")
-    last_id = models.BigIntegerField()
+    last_id = models.BigIntegerField("last event ID")
     last_hash = models.CharField(max_length=64)
     seal = models.CharField(max_length=255)
 

@@ -34,7 +34,7 @@ class Batch(models.Model):
     currency = models.CharField(max_length=3, choices=Currency.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     processing_date = models.DateField(help_text="The business day the bank is asked to process it.")
-    cutoff_at = models.DateTimeField(help_text="The bank's cut-off for that processing day.")
+    cutoff_at = models.DateTimeField("cut-off", help_text="The bank's cut-off for that processing day.")
     submitted_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)

@@ -288,4 +288,4 @@ def _describe(kind: SearchKind, row, user) -> tuple[str, str]:
             f"{row.endpoint} → {row.status_code} from {row.client} on {row.platform.name}, "
             f"{row.occurred_at:%d %b %Y %H:%M}"
         )
-    return str(row), f"Client id {row.client_id}"
+    return str(row), f"Client ID {row.client_id}"

@@ -16,7 +16,7 @@ APPROVAL_THRESHOLD = 10_000
 
 class RemoveSellerFeeForm(forms.Form):
     item_fee = forms.IntegerField(label="Seller fee", min_value=1,
-                                  help_text="The fee on the item to remove (on the command line: its id).")
+                                  help_text="The fee on the item to remove (on the command line: its ID).")
 
 
 @register
