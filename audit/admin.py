@@ -121,6 +121,7 @@ class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin
     list_display = ("when", "person", "action", "outcome_badge", "source", "ip", "object_link",
                     "task_run_link", "summary")
     list_display_links = ("when",)
+    list_select_related = ("actor",)
     list_filter = (
         PersonFilter, ("action", ChoicesDropdownFilter), TaskFilter, ObjectTypeFilter, ObjectIdFilter,
         ("outcome", ChoicesDropdownFilter), ("high_risk", BooleanRadioFilter), ("source", ChoicesDropdownFilter),
@@ -151,7 +152,7 @@ class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin
 
     @admin.display(description="person")
     def person(self, event):
-        return event.actor_name or "system"
+        return event.actor_display_name
 
     @admin.display(description="IP address")
     def ip(self, event):

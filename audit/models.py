@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from opsconsole.people import person_name
+
 
 class AppendOnlyError(Exception):
     """Raised on any attempt to change or delete an audit record."""
@@ -107,6 +109,15 @@ class AuditEvent(AppendOnlyModel):
     def __str__(self):
         return f"#{self.pk} {self.get_action_display()} by {self.actor_name or 'system'}"
 
+    @property
+    def actor_display_name(self) -> str:
+        """Who did it, as pages name people (opsconsole/people.py); the username as recorded when
+        it names nobody on the staff (a failed sign-in names whatever was typed); "system" for the
+        console's own jobs. Select `actor` with the events that show it."""
+        if self.actor_id is not None:
+            return person_name(self.actor)
+        return self.actor_name or "system"
+
 
 class AuditArchive(AppendOnlyModel):
     """A stretch of the trail moved to a file by `archive_audit`: where the on-line chain now
@@ -168,7 +179,7 @@ class AuditReviewMark(AppendOnlyModel):
         indexes = [models.Index(fields=["event", "-id"], name="audit_mark_event_idx")]
 
     def __str__(self):
-        return f"{self.get_verdict_display()} #{self.event_id} by {self.reviewer}"
+        return f"{self.get_verdict_display()} #{self.event_id} by {person_name(self.reviewer)}"
 
 
 class AuditReview(AppendOnlyModel):
@@ -187,7 +198,7 @@ class AuditReview(AppendOnlyModel):
         ordering = ["-id"]
 
     def __str__(self):
-        return f"Review of #{self.first_event_id}–#{self.last_event_id} by {self.reviewer}"
+        return f"Review of #{self.first_event_id}–#{self.last_event_id} by {person_name(self.reviewer)}"
 
 
 class AuditCheckpoint(AppendOnlyModel):

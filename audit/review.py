@@ -15,6 +15,7 @@ stretch is reviewed in parts, oldest first.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.utils import timezone
@@ -23,6 +24,7 @@ from audit.models import AuditEvent, AuditReview, AuditReviewMark
 from audit.recording import record_event
 from opsconsole.admin_urls import admin_change_url
 from opsconsole.errors import OpsError
+from opsconsole.people import person_name
 from opsconsole.tasking.registry import registry
 
 REVIEW_PERMISSION = "audit.review_auditevent"
@@ -126,7 +128,7 @@ def review_stretch(*, through_id: int | None = None) -> ReviewStretch:
     """What the next review covers: everything after the last review, up to `through_id` when
     given (the end the page showed), and never more than `REVIEW_PAGE_LIMIT` listed entries."""
     after_id = last_reviewed_event_id()
-    events = _listed(AuditEvent.objects.filter(id__gt=after_id)).order_by("id")
+    events = _listed(AuditEvent.objects.filter(id__gt=after_id)).select_related("actor").order_by("id")
     if through_id is not None:
         events = events.filter(id__lte=through_id)
     events = list(events[:REVIEW_PAGE_LIMIT + 1])
@@ -168,12 +170,15 @@ def _event_admin_url(event: AuditEvent) -> str | None:
 
 def _counted_activity(*, after_id: int, through_id: int) -> tuple[list[CountedActivity], int | None]:
     """Per person, how many sign-ins, sign-outs and completed reviews; and the first such event."""
-    rows = (AuditEvent.objects.filter(id__gt=after_id, id__lte=through_id, action__in=SUMMARISED_ACTIONS)
-            .values("actor_name", "action").annotate(count=Count("id"), first_id=Min("id")).order_by())
+    rows = list(AuditEvent.objects.filter(id__gt=after_id, id__lte=through_id, action__in=SUMMARISED_ACTIONS)
+                .values("actor_id", "actor_name", "action").annotate(count=Count("id"), first_id=Min("id"))
+                .order_by())
+    people = get_user_model().objects.in_bulk({row["actor_id"] for row in rows if row["actor_id"]})
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     first_id = None
     for row in rows:
-        counts[row["actor_name"] or "system"][row["action"]] += row["count"]
+        person = people.get(row["actor_id"])
+        counts[person_name(person) if person else row["actor_name"] or "system"][row["action"]] += row["count"]
         first_id = row["first_id"] if first_id is None else min(first_id, row["first_id"])
     counted = [
         CountedActivity(person=person, signed_in=by_action[AuditEvent.Action.LOGIN],
@@ -211,7 +216,7 @@ def _sections(entries: list[ReviewEntry]) -> list[ReviewSection]:
     ordered by person, then task; entries oldest first."""
     groups: dict[str, dict[tuple[str, str], ReviewGroup]] = {key: {} for key in SECTION_TITLES}
     for entry in entries:
-        person, task = entry.event.actor_name or "system", _task_label(entry.event)
+        person, task = entry.event.actor_display_name, _task_label(entry.event)
         by_group = groups[_section_key(entry.event)]
         by_group.setdefault((person, task), ReviewGroup(person=person, task=task)).entries.append(entry)
     return [
@@ -228,7 +233,7 @@ def flagged_entries(*, limit: int = FLAGGED_SHOWN) -> list[ReviewEntry]:
     """Entries whose latest mark is a flag, newest flag first, with the flag's note."""
     superseded = AuditReviewMark.objects.filter(event_id=OuterRef("event_id"), id__gt=OuterRef("id"))
     marks = (AuditReviewMark.objects.filter(verdict=AuditReviewMark.Verdict.FLAGGED)
-             .exclude(Exists(superseded)).select_related("event", "reviewer").order_by("-id")[:limit])
+             .exclude(Exists(superseded)).select_related("event__actor", "reviewer").order_by("-id")[:limit])
     return [ReviewEntry(event=mark.event, mark=mark, admin_url=_event_admin_url(mark.event)) for mark in marks]
 
 

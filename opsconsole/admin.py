@@ -56,7 +56,7 @@ class StaffPlatformAccessAdmin(CheckedHistoryAdmin, ModelAdmin):
     """Who is limited to which platforms, with every change to it; set on the person's page."""
 
     platform_field = None  # staff settings, not a platform's data
-    list_display = ("user", "platform_names")
+    list_display = ("user_name", "platform_names")
     list_select_related = ("user",)
     search_fields = ("user__username",)
     autocomplete_fields = ("platforms",)
@@ -64,6 +64,8 @@ class StaffPlatformAccessAdmin(CheckedHistoryAdmin, ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("platforms")
+
+    user_name = person_column("user", description="person")
 
     @admin.display(description="platforms")
     def platform_names(self, access):

@@ -5,6 +5,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from opsconsole.people import person_name
+
 
 # A run in one of these statuses holds its target: no second run of its conflict group may join it.
 ACTIVE_RUN_STATUSES = ("awaiting_approval", "queued", "running")
@@ -134,4 +136,4 @@ class StaffPlatformAccess(models.Model):
         verbose_name = "platform restriction"
 
     def __str__(self):
-        return f"Platforms {self.user} may see"
+        return f"Platforms {person_name(self.user)} may see"

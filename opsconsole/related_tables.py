@@ -30,6 +30,7 @@ from unfold.utils import display_for_field, display_for_value
 from opsconsole.admin_urls import record_admin_url
 from opsconsole.combined_reads import read_together
 from opsconsole.money import format_minor_units
+from opsconsole.people import record_name
 from opsconsole.platform_access import restrict_to_user_platforms
 
 # The deepest page read: ten million rows in, and an OFFSET PostgreSQL accepts whatever is typed.
@@ -187,7 +188,7 @@ class RelatedTable:
         except ObjectDoesNotExist:
             return empty, None
         if isinstance(field, models.ForeignKey):
-            return (empty, None) if value is None else (str(value), value)
+            return (empty, None) if value is None else (record_name(value), value)
         if field is None:
             return display_for_value(value, empty), None
         return display_for_field(value, field, empty), None

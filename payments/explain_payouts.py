@@ -11,6 +11,7 @@ from batches.selectors import batch_next_cutoff
 from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
 from opsconsole.explaining.times import moment
+from opsconsole.people import person_name
 
 
 def seller_payout_reads(seller: Customer) -> dict:
@@ -29,7 +30,7 @@ def seller_payout_blockers(seller: Customer, read: dict | None = None) -> list[V
     read = read or read_together(seller_payout_reads(seller))
     blockers = []
     if hold := next(iter(read["active_holds"]), None):
-        placed_by = hold.placed_by.get_full_name() or hold.placed_by.username if hold.placed_by else "the system"
+        placed_by = person_name(hold.placed_by) if hold.placed_by else "the system"
         blockers.append(Verdict(
             "payout.on_hold",
             f"Payouts to {seller} are on hold since {moment(hold.placed_at)}, placed by "

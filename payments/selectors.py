@@ -10,6 +10,7 @@ from batches.models import BatchEntry
 from opsconsole.combined_reads import read_together
 from opsconsole.models import TaskRun
 from opsconsole.money import format_minor_units
+from opsconsole.people import person_name
 from opsconsole.admin_urls import record_admin_url
 from opsconsole.platform_access import restrict_to_user_platforms
 from payments.models import (
@@ -253,10 +254,6 @@ def _task_runs_on(item: Item, charge_ids: list[int], disbursement_ids: list[int]
             .order_by("requested_at", "id"))
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _state_change_event(change: ItemStateChange) -> TimelineEvent:
     if change.from_state:
         title = f"{ItemState(change.from_state).label} → {ItemState(change.to_state).label}"
@@ -363,9 +360,9 @@ def _delivery_event(callback: Callback, delivery: CallbackDelivery) -> TimelineE
 def _task_run_event(run: TaskRun) -> TimelineEvent:
     # A refused run never loaded its target, so it has no description of it: name it by id.
     target = run.target_repr or f"{run.target_type.name} #{run.target_id}"
-    cause = f"Requested by {_person(run.requested_by)} ({run.get_source_display().lower()})"
+    cause = f"Requested by {person_name(run.requested_by)} ({run.get_source_display().lower()})"
     if run.approver:
-        cause += f", {'approved' if run.status != TaskRun.Status.DECLINED else 'declined'} by {_person(run.approver)}"
+        cause += f", {'approved' if run.status != TaskRun.Status.DECLINED else 'declined'} by {person_name(run.approver)}"
     detail = " · ".join(part for part in (
         run.outcome,
         f"Reason: {run.reason}" if run.reason else "",

@@ -27,6 +27,7 @@ from audit.models import AuditEvent
 from audit.task_events import FINISHED_ACTIONS, record_task_run_event
 from opsconsole.errors import OpsError
 from opsconsole.models import ACTIVE_RUN_STATUSES, TaskRun
+from opsconsole.people import person_name
 from opsconsole.platform_access import platform_id_of, restrict_to_user_platforms, user_may_see_object
 from opsconsole.tasking.base import Chunk, FieldChange, OpsTask
 from opsconsole.tasking.history import recording_history_for
@@ -328,12 +329,12 @@ def _people_still_allowed(run: TaskRun, task: OpsTask, target) -> None:
     run waits for approval or for a worker."""
     requester, kind = run.requested_by, task.model._meta.verbose_name
     if not requester.has_perm(task.permission_name()):  # False for a deactivated person too
-        raise OpsError(REQUESTER_MAY_NO_LONGER_RUN.format(person=requester, title=task.title))
+        raise OpsError(REQUESTER_MAY_NO_LONGER_RUN.format(person=person_name(requester), title=task.title))
     if not user_may_see_object(requester, target):
-        raise OpsError(REQUESTER_MAY_NO_LONGER_SEE.format(person=requester, kind=kind))
+        raise OpsError(REQUESTER_MAY_NO_LONGER_SEE.format(person=person_name(requester), kind=kind))
     approver = run.approver
     if approver is not None and not (approver.has_perm(APPROVE_PERMISSION) and user_may_see_object(approver, target)):
-        raise OpsError(APPROVER_MAY_NO_LONGER_APPROVE.format(person=approver))
+        raise OpsError(APPROVER_MAY_NO_LONGER_APPROVE.format(person=person_name(approver)))
 
 
 def _execute_in_one_transaction(attempt: TaskRun, task: OpsTask, clock: _AttemptClock) -> TaskRun:

@@ -32,6 +32,7 @@ from unfold.templatetags.unfold_list import CHECKBOX_CLASSES, LINK_CLASSES, ROW_
 from unfold.utils import _boolean_icon, display_for_field, display_for_header, display_for_label, display_for_value
 
 from opsconsole.date_display import DayDisplay, MomentDisplay
+from opsconsole.people import record_name
 
 register = Library()
 
@@ -91,7 +92,7 @@ class FieldColumn:
         return self.show(value), self.nowrap
 
     def _related(self, related) -> str:
-        return self.empty if related is None else _html(related)
+        return self.empty if related is None else _html(record_name(related))
 
     def _choice(self, value) -> str:
         value = make_hashable(value)

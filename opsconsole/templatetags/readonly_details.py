@@ -11,11 +11,14 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.contrib.admin.helpers import AdminReadonlyField, Fieldline, Fieldset
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
+
+from opsconsole.people import person_name
 
 register = template.Library()
 
@@ -107,6 +110,9 @@ def _contents(field: AdminReadonlyField) -> str:
     if isinstance(model_field, models.URLField):
         address = getattr(field.form.instance, name)
         return web_link(address) if address else ""
+    if isinstance(model_field, models.ForeignKey) and model_field.related_model is get_user_model():
+        person = getattr(field.form.instance, name)
+        return format_html("{}", person_name(person)) if person is not None else ""
     return field.contents()
 
 
