@@ -126,7 +126,9 @@ class FeeAdmin(ReadOnlyModelAdmin):
     list_select_related = ("platform",)
     search_fields = ("name",)
     detail_select_related = ("platform",)
+    fields = ("platform", "name", "kind", "payer", "fixed_display", "basis_points", "cap_display", "is_active")
     fixed_display = money("fixed_amount", description="fixed amount")
+    cap_display = money("cap_amount", description="cap")
 
 
 @admin.register(ItemFee)
@@ -137,6 +139,7 @@ class ItemFeeAdmin(ReadOnlyModelAdmin):
     list_select_related = ("item", "fee")
     search_fields = ("item__external_id__exact",)
     detail_select_related = ("item", "fee")
+    fields = ("item", "fee", "payer", "amount_display", "created_at", "removed_at")
     amount_display = money("amount", description="amount")
 
 
