@@ -18,6 +18,7 @@ from apilog.selectors import ApiWindow
 from apilog.traffic_summary import TrafficSummary
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
 from opsconsole.explaining.times import moment
+from opsconsole.wording import possessive
 from payments.callback_answers import answer_text, endpoint_answer
 from payments.models import Callback, CallbackDelivery
 
@@ -101,7 +102,7 @@ def _healthy(platform, summary: TrafficSummary) -> Verdict:
     total, failed = summary.total, summary.failed
     return Verdict(
         "platform.api.healthy",
-        f"{platform.name}'s {total:,} API requests since {day(summary.window.since)} show no pattern of failures: "
+        f"{possessive(platform.name)} {total:,} API requests since {day(summary.window.since)} show no pattern of failures: "
         f"{failed:,} failed ({percent(failed / total)}), no client version fails after an API change and no endpoint "
         "got worse.",
         "If the platform's developers report an error, ask for the request id and search for it.",
@@ -114,7 +115,7 @@ def _too_few_to_judge(platform, summary: TrafficSummary) -> Verdict:
     days = len(summary.window.days)
     return Verdict(
         "platform.api.not_enough_evidence",
-        f"Not enough evidence to judge {platform.name}'s API traffic: {total:,} requests in {days} days "
+        f"Not enough evidence to judge {possessive(platform.name)} API traffic: {total:,} requests in {days} days "
         f"({day(summary.window.since)} to {day(summary.window.until)}), of which {failed:,} failed. Too few to tell "
         "a pattern from chance either way.",
         "Read the failed requests one by one (the platform's API requests list, failed only); if the platform "
@@ -346,7 +347,7 @@ def platform_callbacks_verdict(*, platform: Platform, window: ApiWindow, deliver
     if len(failing) < min(FAILING_CALLBACKS_IN_A_ROW, len(callbacks)) or not failing:
         first_try = sum(1 for _, attempts in callbacks if attempts[-1].succeeded)
         return Verdict("platform.callbacks.delivered",
-                       f"{platform.name}'s endpoint takes its callbacks: {len(delivered)} of the last {len(callbacks)} "
+                       f"{possessive(platform.name)} endpoint takes its callbacks: {len(delivered)} of the last {len(callbacks)} "
                        f"were delivered, {first_try} on the first attempt.",
                        "If the platform says it missed one, find the callback by its item and read its page.", evidence)
     return _failing_callbacks_verdict(platform, failing, evidence)
@@ -382,7 +383,7 @@ def _failing_callbacks_verdict(platform, failing, evidence) -> Verdict:
     latest_answers = ", ".join(answer_text(status=attempt.response_status, error=attempt.error)
                                for attempt in attempts[:LATEST_ATTEMPTS_SHOWN])
     return Verdict(f"platform.callbacks.{answer.code}",
-                   f"{platform.name}'s callback endpoint {answer.what.format(answer=said)}: its last {len(failing)} "
+                   f"{possessive(platform.name)} callback endpoint {answer.what.format(answer=said)}: its last {len(failing)} "
                    f"callbacks were not delivered (latest attempts: {latest_answers}).",
                    answer.next_step, evidence, retry_can_help=answer.retry_can_help, task=resend,
                    tell_the_customer=answer.tell_the_customer.format(url=platform.callback_url, answer=said))

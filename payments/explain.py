@@ -14,6 +14,7 @@ from opsconsole.explaining.base import Evidence, Explanation, SuggestedTask, Ver
 from opsconsole.explaining.registry import register
 from opsconsole.explaining.times import clock_time, day, moment
 from opsconsole.reference_codes import bank_return
+from opsconsole.wording import possessive
 from payments.callback_answers import answer_text, endpoint_answer
 from payments.explain_charges import charge_declined_verdict, charge_evidence
 from payments.explain_payouts import (
@@ -328,7 +329,7 @@ class CallbackDeliveryOutcome(Explanation):
                            "The platform sets a callback URL in its settings; then resend the callback.", evidence)
         last = deliveries[-1] if deliveries else None
         if callback.status == Callback.Status.DELIVERED and last and last.succeeded:
-            return Verdict("callback.delivered", f"It was delivered: {platform.name}'s endpoint answered {last.response_status} "
+            return Verdict("callback.delivered", f"It was delivered: {possessive(platform.name)} endpoint answered {last.response_status} "
                            f"on attempt {last.attempt}.", "Ask the platform's developers to check their own logs for it.", evidence)
         if callback.status == Callback.Status.PENDING or last is None:
             return Verdict("callback.queued", "The callback is queued for delivery and has not been attempted yet.",
@@ -336,7 +337,7 @@ class CallbackDeliveryOutcome(Explanation):
         answer = endpoint_answer(status=last.response_status, error=last.error)
         said = answer_text(status=last.response_status, error=last.error)
         attempts = ", ".join(answer_text(status=delivery.response_status, error=delivery.error) for delivery in deliveries)
-        what = f"{platform.name}'s endpoint {answer.what.format(answer=said)}"
+        what = f"{possessive(platform.name)} endpoint {answer.what.format(answer=said)}"
         tell = answer.tell_the_customer.format(url=platform.callback_url, answer=said)
         if callback.status == Callback.Status.ABANDONED:
             return Verdict("callback.retries_exhausted",
