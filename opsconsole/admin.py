@@ -119,7 +119,7 @@ class TaskRunAdmin(ReadOnlyModelAdmin):
         what it changed, how far it got and who decided it; the machinery behind it (where the
         request came from, the raw parameters, the idempotency key, checkpoint and heartbeat) under
         a closed "Details"."""
-        essentials = ["status_label", "task", "target_link", "requested_by_name", "requested_at", "reason",
+        essentials = ["status", "task", "target_link", "requested_by_name", "requested_at", "reason",
                       "ticket_reference", "outcome", "diff_table"]
         if obj is not None and obj.progress_total:
             essentials.append("progress")

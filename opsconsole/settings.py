@@ -232,6 +232,10 @@ TASK_RUN_RETRY_BACKOFF_SECONDS = env.float("TASK_RUN_RETRY_BACKOFF_SECONDS", def
 # Batch entries resubmitted per transaction by the reprocess task: about a third of a second's
 # work on two cores, so progress and the heartbeat move several times a second.
 BATCH_REPROCESS_CHUNK_SIZE = env.int("BATCH_REPROCESS_CHUNK_SIZE", default=2000)
+# The largest export of another tracker the support workspace imports (support/tracker_imports),
+# and the rows of one written per transaction by its background task.
+SUPPORT_IMPORT_MAX_BYTES = env.int("SUPPORT_IMPORT_MAX_BYTES", default=20_000_000)
+SUPPORT_IMPORT_CHUNK_SIZE = env.int("SUPPORT_IMPORT_CHUNK_SIZE", default=1000)
 # Where `archive_audit` writes the audit events it moves out of the database (docs/decisions.md).
 AUDIT_ARCHIVE_DIR = Path(env.str("AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "audit-archive")))
 # Seals the audit chain's checkpoints (audit/checkpoints.py): a key the database does not hold,

@@ -10,6 +10,7 @@ from opsconsole.views import healthz
 from support.ticket_action_views import rota_swap_view, ticket_escalate_view, ticket_link_record_view
 from support.knowledge_views import ticket_record_article_view
 from support.triage_views import triage_inbox
+from support import tracker_import_views
 from support import views as support_views
 
 urlpatterns = [
@@ -36,6 +37,14 @@ urlpatterns = [
     path("support/tickets/<int:ticket_id>/escalate/", admin.site.admin_view(ticket_escalate_view),
          name="support-ticket-escalate"),
     path("support/rota/<int:week_id>/swap/", admin.site.admin_view(rota_swap_view), name="support-rota-swap"),
+    path("support/imports/<str:into>/", admin.site.admin_view(tracker_import_views.tracker_import_upload),
+         name="support-tracker-import"),
+    path("support/imports/<int:import_id>/columns/", admin.site.admin_view(tracker_import_views.tracker_import_mapping),
+         name="support-tracker-import-mapping"),
+    path("support/imports/<int:import_id>/rows/", admin.site.admin_view(tracker_import_views.tracker_import_rows),
+         name="support-tracker-import-rows"),
+    path("support/imports/<int:import_id>/rejected-rows.csv",
+         admin.site.admin_view(tracker_import_views.tracker_import_rejected_csv), name="support-tracker-import-rejected"),
     path("audit/review/", admin.site.admin_view(audit_review_page), name="audit-review"),
     path("platforms/<int:platform_id>/api/", admin.site.admin_view(platform_api_view), name="platform-api"),
     path("", admin.site.urls),

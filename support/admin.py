@@ -1,24 +1,32 @@
 from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.decorators import display
-from unfold.contrib.import_export.forms import ExportForm, ImportForm
+from unfold.decorators import action, display
+from unfold.contrib.import_export.forms import ExportForm
 
 from audit.exports import RecordedExportMixin
 from opsconsole.errors import OpsError
 from opsconsole.platform_access import restrict_to_user_platforms
-from opsconsole.readonly_admin import PlatformScopedInlineMixin, PlatformScopedMixin
+from opsconsole.people import person_column
+from opsconsole.readonly_admin import PlatformScopedInlineMixin, PlatformScopedMixin, ReadOnlyModelAdmin
 from support.bugs import (
     SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_mark_fixed, bug_slo_status,
 )
 from support.clocks import ticket_clocks_shown, ticket_set_status, ticket_status_problem
 from support.triage import ticket_workers
+from support.import_forms import ConsoleExportImportForm
 from support.knowledge import articles_offered, ticket_articles_used
 from support.links import ticket_link_target_problem
-from support.models import Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage
+from support.models import (
+    Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage, TrackerImport,
+)
+from support.ops.import_tracker_file import ImportTrackerFile
 from support.resources import BugResource, TicketMessageResource, TicketResource
 from support.selectors import ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs
 from support.services import bug_fix_due_at, ticket_add_message, ticket_create
@@ -30,10 +38,27 @@ class SupportAdmin(PlatformScopedMixin, CheckedHistoryAdmin, ModelAdmin):
 
 
 class CsvAdmin(RecordedExportMixin, ImportExportModelAdmin, SupportAdmin):
-    """CSV in and out: each export is on the audit trail (audit/exports.py)."""
+    """CSV in and out: each export is on the audit trail (audit/exports.py). The console's own
+    exports are imported here; another tracker's, on the pages of support/tracker_import_views.py."""
 
-    import_form_class = ImportForm
+    import_form_class = ConsoleExportImportForm
     export_form_class = ExportForm
+    # The records an export of another tracker becomes here ("tickets", "bugs"); "" for none.
+    tracker_import_into = ""
+
+    def create_import_form(self, request):
+        form = super().create_import_form(request)
+        form.tracker_import_into = self.tracker_import_into
+        return form
+
+    @action(description="Import from Zendesk or Jira", url_path="import-from-tracker", icon="upload_file",
+            permissions=["import_from_tracker"])
+    def import_from_tracker(self, request):
+        return redirect("support-tracker-import", into=self.tracker_import_into)
+
+    def has_import_from_tracker_permission(self, request):
+        return bool(self.tracker_import_into) and self.has_add_permission(request) and request.user.has_perm(
+            ImportTrackerFile.permission_name())
 
     def has_import_permission(self, request):
         # django-import-export lets any staff member import unless told otherwise.
@@ -107,6 +132,8 @@ class TicketAdmin(CsvAdmin):
     platform_field = "platform"  # a ticket about no platform is everyone's
     form = TicketForm
     resource_classes = [TicketResource]
+    tracker_import_into = "tickets"
+    actions_list = ("import_from_tracker",)
     list_display = ("reference", "subject", "kind", "priority", "status", "assignee", "platform",
                     "first_response_sla", "resolution_sla", "created_at")
     list_filter = ("status", "kind", "priority", "first_response_sla", "resolution_sla", "assignee")
@@ -207,6 +234,8 @@ class BugAdmin(CsvAdmin):
     # The support team's own queue: a bug may affect many platforms and holds no platform's data.
     platform_field = None
     resource_classes = [BugResource]
+    tracker_import_into = "bugs"
+    actions_list = ("import_from_tracker",)
     list_display = ("__str__", "severity", "status", "slo", "owner", "fix_due_at", "fixed_at")
     list_filter = ("status", "severity", "owner")
     search_fields = ("title",)
@@ -302,3 +331,23 @@ class RotaWeekAdmin(SupportAdmin):
         if obj is not None and request.user.has_perm("support.change_rotaweek"):
             context["swap_candidates"] = ticket_workers().exclude(pk=obj.on_duty_id)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+@admin.register(TrackerImport)
+class TrackerImportAdmin(ReadOnlyModelAdmin):
+    """Who imported which export, into what and with what outcome. The file's text and rows are
+    not shown here: they open, on the import's own pages, for the person who uploaded it."""
+
+    platform_field = None  # a file may hold several platforms' tickets: only its metadata is listed
+    list_display = ("file_name", "into", "source", "row_count", "status", "uploader", "created_at")
+    list_filter = ("into", "source", "status")
+    list_select_related = ("created_by",)
+    fields = ("file_name", "into", "source", "encoding", "row_count", "status", "uploader", "created_at", "rows_page")
+    readonly_fields = fields
+    search_fields = ("file_name",)
+    uploader = person_column("created_by", description="uploaded by")
+
+    @admin.display(description="rows")
+    def rows_page(self, tracker_import):
+        return format_html('<a href="{}">Its rows, as checked</a> (they open for the person who uploaded it)',
+                           reverse("support-tracker-import-rows", args=[tracker_import.pk]))

@@ -60,9 +60,9 @@ def ticket_clocks(*, ticket: Ticket, now: datetime.datetime) -> TicketClocks | N
     )
 
 
-def _apply_standings(ticket: Ticket, now: datetime.datetime) -> bool:
-    """Set the ticket's two SLA fields from its clocks' standing; whether either changed. A ticket
-    without an SLA keeps what it has."""
+def ticket_apply_standings(ticket: Ticket, now: datetime.datetime) -> bool:
+    """Set the ticket's two SLA fields from its clocks' standing, without saving; whether either
+    changed. A ticket without an SLA keeps what it has. Reads `ticket.pauses.all()`."""
     clocks = ticket_clocks(ticket=ticket, now=now)
     if clocks is None:
         return False
@@ -76,7 +76,7 @@ def _apply_standings(ticket: Ticket, now: datetime.datetime) -> bool:
 def ticket_refresh_sla(*, ticket: Ticket, now: datetime.datetime | None = None) -> bool:
     """Bring one ticket's SLA fields up to date (after its kind, priority or status changed);
     whether they changed. Saved only if they did."""
-    if not _apply_standings(ticket, now or timezone.now()):
+    if not ticket_apply_standings(ticket, now or timezone.now()):
         return False
     ticket.save(update_fields=["first_response_sla", "resolution_sla"])
     return True
@@ -100,7 +100,7 @@ def tickets_refresh_sla(*, now: datetime.datetime | None = None) -> int:
     )
     changed_count, changed = 0, []
     for ticket in open_tickets.iterator(chunk_size=REFRESH_CHUNK_SIZE):
-        if _apply_standings(ticket, now):
+        if ticket_apply_standings(ticket, now):
             changed.append(ticket)
         if len(changed) == REFRESH_CHUNK_SIZE:
             changed_count += _save_standings(changed)
@@ -179,7 +179,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, by, now: datetime.datetime
         ticket.resolution = resolution or ticket.resolution
     elif leaving in CLOSED_STATUSES:
         ticket.resolved_at, ticket.resolution = None, ""
-    _apply_standings(ticket, now)
+    ticket_apply_standings(ticket, now)
     ticket._history_user = by
     ticket.save()
     return ticket

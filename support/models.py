@@ -1,6 +1,8 @@
 """The support team's workspace: tickets and their conversation, the bug queue, saved answers,
 the knowledge base, and the weekly on-duty rota."""
 
+from collections import Counter
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -323,6 +325,11 @@ class TrackerImport(models.Model):
 
     def __str__(self):
         return f"Import of {self.file_name} into {self.get_into_display().lower()}"
+
+    def rows_by_outcome(self) -> Counter:
+        """How many of its rows have each outcome (one query)."""
+        counts = self.rows.order_by().values_list("outcome").annotate(count=models.Count("pk"))
+        return Counter(dict(counts))
 
 
 class TrackerImportRow(models.Model):

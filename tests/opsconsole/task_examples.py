@@ -5,14 +5,19 @@ the kit, so a new task cannot ship without passing it.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from accounts.models import Customer
 from batches.models import Batch, BatchEntry
 from payments.models import Callback, Disbursement, ItemState
+from support.models import TrackerImport
+from support.tracker_imports.checking import Matching, tracker_import_check
+from support.tracker_imports.files import export_rows
+from support.tracker_imports.presets import initial_columns, initial_values, preset_for
 from tests.factories import (
     make_batch, make_batch_entry, make_callback, make_customer, make_disbursement, make_item, make_item_fee,
-    make_payout_hold, make_platform,
+    make_payout_hold, make_platform, make_staff_user,
 )
 
 
@@ -48,6 +53,22 @@ def platform_with_failing_callbacks():
     for status in (Callback.Status.FAILING, Callback.Status.ABANDONED):
         make_callback(platform=platform, status=status)
     return platform
+
+
+def checked_jira_bugs_import():
+    """Jira's export of tests/fixtures/trackers, checked for import into bugs: three bugs and a
+    task, which is rejected."""
+    text = (Path(__file__).parent.parent / "fixtures" / "trackers" / "jira_issues.csv").read_text()
+    headers, rows = export_rows(text)
+    preset = preset_for(headers=headers, into="bugs")
+    uploader = make_staff_user(is_superuser=True)
+    tracker_import = TrackerImport.objects.create(into="bugs", source=preset.source, file_name="jira.csv",
+                                                  encoding="utf-8", text=text, headers=headers, created_by=uploader)
+    matching = Matching(source=preset.source, columns=initial_columns(headers=headers, into="bugs", preset=preset),
+                        values=initial_values(headers=headers, rows=rows, into="bugs", preset=preset),
+                        time_zone="Australia/Sydney")
+    tracker_import_check(tracker_import=tracker_import, matching=matching, user=uploader)
+    return tracker_import
 
 
 TASK_EXAMPLES: dict[str, TaskExample] = {
@@ -91,4 +112,10 @@ TASK_EXAMPLES: dict[str, TaskExample] = {
     ),
     "release-risk-hold": TaskExample(make_target=lambda: make_item(state=ItemState.PAYMENT_HELD)),
     "cancel-item": TaskExample(make_target=lambda: make_item(state=ItemState.PAYMENT_REQUIRED)),
+    "import-tracker-file": TaskExample(
+        make_target=checked_jira_bugs_import,
+        good_params=lambda tracker_import: {"valid_rows_only": "on"},
+        bad_params={"valid_rows_only": ""},  # one of its rows is not a bug
+        bad_field="valid_rows_only",
+    ),
 }
