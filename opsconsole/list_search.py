@@ -11,12 +11,18 @@ The term is taken whole (an email or a reference has no words to split) and stri
 names keep Django's prefixes: `=` for a case-insensitive exact match (served by an `UPPER()`
 index), `^` for a prefix; a name with a lookup (`reference__exact`) uses it; a bare name means
 `icontains`, which only small tables should use.
+
+A large list may also be searched by any part of a column (`partial_key_condition`), as the
+console's search box does for emails: only when the whole term matches no key, and only with a
+trigram index on `UPPER(column)` to serve Django's `icontains` on PostgreSQL.
 """
 
 from collections import defaultdict
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
+
+from opsconsole.search import MIN_QUERY_LENGTH
 
 # The most related rows one term may stand for: an email is used on a few platforms, a card's
 # last four digits on a few dozen cards of a million.
@@ -68,3 +74,15 @@ def exact_key_condition(model, search_fields, term: str) -> Q:
             if keys:
                 own |= Q(**{f"{relation}__in": keys})
     return own
+
+
+def partial_key_condition(partial_fields, term: str) -> Q | None:
+    """The rows one of the model's own columns `partial_fields` names contains `term` in, ignoring
+    case; None when there are no such columns or the term is shorter than a trigram index can
+    narrow down (`MIN_QUERY_LENGTH`)."""
+    if not partial_fields or len(term) < MIN_QUERY_LENGTH:
+        return None
+    condition = Q(pk__in=[])
+    for field_name in partial_fields:
+        condition |= Q(**{f"{field_name}__icontains": term})
+    return condition

@@ -15,7 +15,7 @@ from unfold.admin import ModelAdmin
 
 from opsconsole.explaining.panel import explanation_panel
 from opsconsole.keyset_pagination import KeysetListMixin
-from opsconsole.list_search import exact_key_condition
+from opsconsole.list_search import exact_key_condition, partial_key_condition
 from opsconsole.money import format_minor_units
 from opsconsole.platform_access import restrict_to_user_platforms, visible_platform_ids
 from opsconsole.related_tables import RelatedTable, related_table_pages
@@ -97,15 +97,23 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
     change_form_template = "opsconsole/related_tables_change_form.html"
     detail_select_related: tuple[str, ...] = ()
     related_tables: tuple[type[RelatedTable], ...] = ()
+    # The model's own columns a search term may be any part of, looked in only when the whole
+    # term matches none of `search_fields`; each needs a trigram index on UPPER(column) on
+    # PostgreSQL (opsconsole/list_search.py).
+    search_partial_fields: tuple[str, ...] = ()
     actions = None
 
     def get_search_results(self, request, queryset, search_term):
-        """The whole term on indexed keys, related tables looked up by their own index first
-        (opsconsole/list_search.py)."""
+        """The whole term on indexed keys, related tables looked up by their own index first; when
+        no row matches it whole, any part of `search_partial_fields` (opsconsole/list_search.py)."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(exact_key_condition(self.model, self.get_search_fields(request), term)), False
+        whole = queryset.filter(exact_key_condition(self.model, self.get_search_fields(request), term))
+        partial = partial_key_condition(self.search_partial_fields, term)
+        if partial is None or whole.exists():
+            return whole, False
+        return queryset.filter(partial), False
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

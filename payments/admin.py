@@ -89,6 +89,10 @@ class ItemAdmin(ReadOnlyModelAdmin):
     list_filter_submit = True
     list_select_related = ("buyer", "seller")
     search_fields = ("external_id__exact", "=buyer__email", "=seller__email")
+    # Part of an external id, when nothing matches whole: item_external_id_upper_trgm_idx
+    # (payments migration 0004).
+    search_partial_fields = ("external_id",)
+    search_help_text = "An external ID, whole or at least 3 characters of it, or the buyer's or seller's email."
     detail_select_related = ("platform", "buyer", "seller")
     fields = (
         "platform", "external_id", "name", "buyer", "seller", "amount_display", "buyer_fee_display",
