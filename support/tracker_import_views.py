@@ -46,6 +46,8 @@ def _require_importer(request, into: str) -> None:
 
 
 def _import_of(request, import_id: int) -> TrackerImport:
+    if not request.user.has_perm(ImportTrackerFile.permission_name()):
+        raise PermissionDenied
     tracker_import = get_object_or_404(TrackerImport, pk=import_id, created_by=request.user)
     _require_importer(request, tracker_import.into)
     return tracker_import

@@ -139,8 +139,9 @@ class RowChecker:
                 values[target.name] = self.read(target, self.cell(cells, target))
             except ValueError as error:
                 problems.append([column, str(error)])
+        mapped = {target.name for target in self.targets}
         for target in TARGETS[self.into]:
-            if target.name not in values and target.required and target.name != "kind":
+            if target.name not in mapped and target.required and target.name != "kind":
                 problems.append([target.label, EMPTY])
         if not problems:
             problems += self.row_rules(values, cells)

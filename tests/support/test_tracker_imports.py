@@ -173,3 +173,107 @@ def test_another_trackers_export_in_the_consoles_own_import_is_refused_with_the_
     assert f"is not the console's own export of {model_name}s: {recognised}" in page
     assert reverse("support-tracker-import", args=[model_name + "s"]) in page
     assert not Ticket.objects.exists() and not Bug.objects.exists()
+
+
+ZENDESK_HEADER = "Id,Requester,Requester email,Subject,Description,Status,Priority,Type,Created at,Updated at\n"
+
+
+def zendesk_line(number: int, *, requester: str = "Mia Chen", created: str = "2026-11-02 09:14:03 +1100") -> str:
+    return (f"{number},{requester},mia@bazaar.example.com,Callbacks stopped,No callbacks since 9am,Open,High,"
+            f"Incident,{created},{created}\n")
+
+
+def test_a_windows_1252_file_is_read_as_such_and_a_utf_16_one_by_its_byte_order_mark(engineer):
+    text = ZENDESK_HEADER + zendesk_line(1, requester="José Müller")
+    for encoded, encoding in ((text.encode("cp1252"), "cp1252"), (text.encode("utf-16"), "utf-16"),
+                              (text.encode("utf-8-sig"), "utf-8")):
+        tracker_import = uploaded(engineer, "tickets", "export.csv", encoded)
+        assert tracker_import.encoding == encoding
+        assert "José Müller" in tracker_import.text
+
+
+def test_a_file_in_another_encoding_than_the_one_chosen_is_refused_naming_the_byte(engineer):
+    data = (ZENDESK_HEADER + zendesk_line(1, requester="José")).encode("cp1252")
+    response = upload(engineer, "tickets", "export.csv", data, encoding="utf-8")
+    position = data.index("é".encode("cp1252"))
+    assert response.context["form"].errors["encoding"] == [
+        f"The file is not UTF-8 (byte 0xE9 at position {position} is not a character in it): choose the "
+        "encoding it was saved in."]
+    assert not TrackerImport.objects.exists()
+
+
+@pytest.mark.parametrize("data, field, message", [
+    (b"", "file", "The submitted file is empty."),
+    (b"\n\n", "file", "The file is empty."),
+    (ZENDESK_HEADER.encode(), "file", "The file has column names but no rows."),
+    (b"Id,,Subject\n1,2,3\n", "file", "Column 2 has no name: every column needs one in the first row."),
+    (b"Id,Subject,id\n1,2,3\n", "file", "Two columns are called “id”: rename one of them."),
+    (b"PK\x03\x04\x00\x00binary", "file", "The file is not a CSV file the import can read: it holds NUL characters, "
+                                          "as a spreadsheet's own format does; save it as CSV."),
+])
+def test_a_file_that_cannot_be_read_is_refused_with_what_is_wrong_and_nothing_kept(engineer, data, field, message):
+    response = upload(engineer, "tickets", "export.csv", data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert not TrackerImport.objects.exists() and not Ticket.objects.exists()
+
+
+def test_a_file_too_large_is_refused_with_the_limit(engineer, settings):
+    settings.SUPPORT_IMPORT_MAX_BYTES = 2_000_000
+    data = (ZENDESK_HEADER + "".join(zendesk_line(number) for number in range(20_000))).encode()
+    response = upload(engineer, "tickets", "export.csv", data)
+    size = f"{len(data) / 1_000_000:.1f} MB"
+    assert response.context["form"].errors["file"] == [
+        f"The file is {size}; files of up to 2.0 MB can be imported: split it and import each part."]
+    assert not TrackerImport.objects.exists()
+
+
+def test_a_date_in_an_unknown_format_rejects_its_row_naming_row_column_and_the_formats_read(engineer):
+    data = (ZENDESK_HEADER + zendesk_line(1) + zendesk_line(2, created="03/11/2026 09:12")).encode()
+    tracker_import = uploaded(engineer, "tickets", "export.csv", data)
+    confirm_columns(engineer, tracker_import)
+    rejected = tracker_import.rows.get(outcome=TrackerImportRow.Outcome.REJECTED)
+    assert rejected.number == 3
+    [[column, problem], *_] = rejected.problems
+    assert column == "Created at"
+    assert problem.startswith("“03/11/2026 09:12” is not a date and time the import can read. It reads: "
+                              "2026-11-03T09:12:45+11:00 (ISO 8601")
+    assert "03/Nov/26 9:12 AM" in problem
+    page = engineer.get(reverse("support-tracker-import-rows", args=[tracker_import.pk]) + "?show=rejected")
+    assert "Column “Created at”: “03/11/2026 09:12” is not a date and time" in page.content.decode()
+    import_rows(engineer, tracker_import)
+    assert not Ticket.objects.exists()  # nothing until the valid rows only are asked for
+    import_rows(engineer, tracker_import, valid_rows_only=True)
+    assert list(Ticket.objects.values_list("source_id", flat=True)) == ["1"]
+
+
+def test_a_value_the_mapping_leaves_unmatched_rejects_its_rows_and_a_needed_column_left_out_is_named(engineer):
+    data = (ZENDESK_HEADER + zendesk_line(1) + zendesk_line(2).replace(",Open,", ",Escalated,")).encode()
+    tracker_import = uploaded(engineer, "tickets", "export.csv", data)
+    refused = confirm_columns(engineer, tracker_import, **{"column-subject": ""})
+    assert "Subject: match a column of the file to it." in refused.content.decode()
+    assert not tracker_import.rows.exists()
+    confirm_columns(engineer, tracker_import)
+    assert tracker_import.rows.get(number=3).problems == [
+        ["Status", "“Escalated” is not matched to a console value: match it on the mapping page"]]
+
+
+def test_the_rows_of_a_large_file_are_shown_a_hundred_at_a_time(engineer):
+    data = (ZENDESK_HEADER + "".join(zendesk_line(number) for number in range(1, 251))).encode()
+    tracker_import = uploaded(engineer, "tickets", "export.csv", data)
+    confirm_columns(engineer, tracker_import)
+    rows_url = reverse("support-tracker-import-rows", args=[tracker_import.pk])
+    first, last = engineer.get(rows_url), engineer.get(rows_url + "?page=3")
+    assert len(first.context["table"]) == 100 and "Page 1 of 3 (rows 1–100 of 250)" in first.content.decode()
+    assert [row.number for row, _ in last.context["table"]] == list(range(202, 252))
+
+
+def test_an_import_opens_only_for_the_person_who_uploaded_it(engineer, client_as, staff):
+    tracker_import = uploaded(engineer, "tickets", "zendesk.csv", (TRACKERS / "zendesk_tickets.csv").read_bytes())
+    pages = [reverse(name, args=[tracker_import.pk]) for name in (
+        "support-tracker-import-mapping", "support-tracker-import-rows", "support-tracker-import-rejected")]
+    lead, ops = client_as("lead"), client_as("ops")
+    for page in pages:
+        assert lead.get(page).status_code == 404  # the same right to import, not the same file
+        assert ops.get(page).status_code == 403  # no right to import
+    assert ops.get(reverse("support-tracker-import", args=["tickets"])).status_code == 403
