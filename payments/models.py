@@ -38,14 +38,14 @@ class Item(models.Model):
     """A transaction between a buyer and a seller whose payment is held until release."""
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="items")
-    external_id = models.CharField(max_length=64, help_text="The platform's own id for this item.")
+    external_id = models.CharField("external ID", max_length=64, help_text="The platform's own ID for this item.")
     name = models.CharField(max_length=200)
     buyer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="items_bought")
     seller = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="items_sold")
     amount = models.BigIntegerField(help_text="Price in minor units.")
     currency = models.CharField(max_length=3, choices=Currency.choices)
-    buyer_fee_amount = models.BigIntegerField(default=0)
-    seller_fee_amount = models.BigIntegerField(default=0)
+    buyer_fee_amount = models.BigIntegerField("buyer fee", default=0)
+    seller_fee_amount = models.BigIntegerField("seller fee", default=0)
     payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     state = models.CharField(max_length=24, choices=ItemState.choices, default=ItemState.PENDING)
     state_changed_at = models.DateTimeField()
@@ -106,10 +106,10 @@ class Fee(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     fixed_amount = models.BigIntegerField(default=0, help_text="Minor units, for a fixed fee.")
     basis_points = models.PositiveIntegerField(default=0, help_text="1/100 of a percent, for a percentage fee.")
-    cap_amount = models.BigIntegerField(null=True, blank=True, help_text="Most a percentage fee can be.")
+    cap_amount = models.BigIntegerField("cap", null=True, blank=True, help_text="Most a percentage fee can be.")
     payer = models.CharField(max_length=8, choices=Payer.choices)
     currency = models.CharField(max_length=3, choices=Currency.choices)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField("active", default=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -294,10 +294,10 @@ class CallbackDelivery(models.Model):
 
     callback = models.ForeignKey(Callback, on_delete=models.PROTECT, related_name="deliveries")
     attempt = models.PositiveSmallIntegerField()
-    url = models.URLField()
+    url = models.URLField("URL")
     attempted_at = models.DateTimeField()
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_ms = models.PositiveIntegerField("response time (ms)", null=True, blank=True)
     error = models.CharField(max_length=255, blank=True)
 
     class Meta:
