@@ -38,19 +38,22 @@ class TicketClocks:
     resolution: Clock
 
 
-def ticket_clocks(*, ticket: Ticket, now: datetime.datetime) -> TicketClocks | None:
+def ticket_clocks(*, ticket: Ticket, now: datetime.datetime,
+                  paused_intervals: list[tuple] | None = None) -> TicketClocks | None:
     """The ticket's first-response and resolution clocks as at `now`, or None when it has no SLA
     (an internal task that affects no customer).
 
     Both run from `created_at` and stand still during every `TicketPause`. The first-response
     clock stops at `first_responded_at`; a ticket resolved or closed without a reply stops it at
     `resolved_at` (its requester has their answer). The resolution clock stops at `resolved_at`.
-    Reads `ticket.pauses.all()`, so prefetch `pauses` when asking for many tickets.
+    Reads `ticket.pauses.all()`, so prefetch `pauses` when asking for many tickets, unless given
+    its `paused_intervals` ((start, end or None) pairs: a ticket not saved yet).
     """
     target = sla_target_for(kind=ticket.kind, priority=ticket.priority, customer_affected=ticket.customer_affected)
     if target is None:
         return None
-    paused_intervals = [(pause.started_at, pause.ended_at) for pause in ticket.pauses.all()]
+    if paused_intervals is None:
+        paused_intervals = [(pause.started_at, pause.ended_at) for pause in ticket.pauses.all()]
     first_response_stop = ticket.first_responded_at or ticket.resolved_at
     return TicketClocks(
         first_response=sla_clock(target=target.first_response, started_at=ticket.created_at, now=now,
@@ -60,10 +63,11 @@ def ticket_clocks(*, ticket: Ticket, now: datetime.datetime) -> TicketClocks | N
     )
 
 
-def ticket_apply_standings(ticket: Ticket, now: datetime.datetime) -> bool:
+def ticket_apply_standings(ticket: Ticket, now: datetime.datetime, paused_intervals: list[tuple] | None = None) -> bool:
     """Set the ticket's two SLA fields from its clocks' standing, without saving; whether either
-    changed. A ticket without an SLA keeps what it has. Reads `ticket.pauses.all()`."""
-    clocks = ticket_clocks(ticket=ticket, now=now)
+    changed. A ticket without an SLA keeps what it has. Reads `ticket.pauses.all()` unless given
+    its `paused_intervals`."""
+    clocks = ticket_clocks(ticket=ticket, now=now, paused_intervals=paused_intervals)
     if clocks is None:
         return False
     standings = (str(clocks.first_response.standing), str(clocks.resolution.standing))

@@ -78,6 +78,13 @@ def rows_write(*, tracker_import: TrackerImport, rows: list[TrackerImportRow], u
             row.outcome, row.record_id = TrackerImportRow.Outcome.UNCHANGED, record.pk
         if model is Ticket and record.pk is None and record.status == Ticket.Status.WAITING_ON_REQUESTER:
             waiting_changes.append((record, row.values))
+    if model is Ticket:
+        # A new ticket's clocks are worked out before it is written: its only pause is the one
+        # it is created with.
+        now, paused_since = timezone.now(), {id(record): values for record, values in waiting_changes}
+        for _, record in created:
+            values = paused_since.get(id(record))
+            ticket_apply_standings(record, now, [(waiting_start(record, values), None)] if values else [])
     model.objects.bulk_create([record for _, record in created])
     if model is Ticket and created:
         Ticket.objects.filter(pk__in=[record.pk for _, record in created]).update(
@@ -88,7 +95,7 @@ def rows_write(*, tracker_import: TrackerImport, rows: list[TrackerImportRow], u
         model.objects.bulk_update([record for _, record in changed], update_fields)
     if model is Ticket:
         tickets_pause_changes(waiting_changes)
-        tickets_refresh_standings([record.pk for _, record in created + changed])
+        tickets_refresh_standings([record.pk for _, record in changed])
     for history_type, written in ((CREATED, created), (CHANGED, changed)):
         if written:
             history_rows_write(model.objects.filter(pk__in=[record.pk for _, record in written]),
@@ -96,8 +103,20 @@ def rows_write(*, tracker_import: TrackerImport, rows: list[TrackerImportRow], u
     for outcome, written in ((TrackerImportRow.Outcome.CREATED, created), (TrackerImportRow.Outcome.UPDATED, changed)):
         for row, record in written:
             row.outcome, row.record_id = outcome, record.pk
-    TrackerImportRow.objects.bulk_update(rows, ["outcome", "record_id", "problems"])
+    rows_mark(rows)
     return Counter(row.outcome for row in rows)
+
+
+def rows_mark(rows: list[TrackerImportRow]) -> None:
+    """Each row's outcome, record and problems saved: one statement per outcome, a field at a time
+    (`bulk_update` of many fields costs more than the import's own writes)."""
+    by_outcome = {}
+    for row in rows:
+        by_outcome.setdefault(row.outcome, []).append(row.pk)
+    for outcome, ids in by_outcome.items():
+        TrackerImportRow.objects.filter(pk__in=ids).update(outcome=outcome)
+    TrackerImportRow.objects.bulk_update([row for row in rows if row.record_id is not None], ["record_id"])
+    TrackerImportRow.objects.bulk_update([row for row in rows if row.problems], ["problems"])
 
 
 def row_hidden_from(row: TrackerImportRow, existing: dict, platforms: frozenset[int],
@@ -119,14 +138,21 @@ def tickets_pause_changes(waiting_changes: list[tuple[Ticket, dict]]) -> None:
     export's best evidence of when it began to wait); one that no longer waits is resumed then."""
     pauses, ended = [], []
     for ticket, values in waiting_changes:
-        since = datetime.datetime.fromisoformat(values.get("updated_at") or values["created_at"])
+        since = waiting_start(ticket, values)
         if ticket.status == Ticket.Status.WAITING_ON_REQUESTER:
-            pauses.append(TicketPause(ticket=ticket, started_at=max(since, ticket.created_at)))
+            pauses.append(TicketPause(ticket=ticket, started_at=since))
         else:
             ended.append((ticket.pk, since))
     TicketPause.objects.bulk_create(pauses)
     for ticket_id, since in ended:
         TicketPause.objects.filter(ticket_id=ticket_id, ended_at__isnull=True).update(ended_at=since)
+
+
+def waiting_start(ticket: Ticket, values: dict) -> datetime.datetime:
+    """When a row's ticket began, or stopped, waiting: the row's last update, never before it was
+    created."""
+    since = datetime.datetime.fromisoformat(values.get("updated_at") or values["created_at"])
+    return max(since, ticket.created_at)
 
 
 def tickets_refresh_standings(ticket_ids: list[int]) -> None:
