@@ -18,12 +18,16 @@ from tests.factories import make_callback_delivery, make_customer, make_platform
 
 class DetailsReader(HTMLParser):
     """The field lines of a change form as (label, value text, value links), and its fieldset
-    headings, read from the markup: `.field-line` holding a `label` and a `.readonly` value."""
+    headings, read from the markup: `.field-line` holding a `label` and a `.readonly` value.
+    `disclosed[i]` says whether field `i` is inside a `<details>` (`disclosures`: their attributes)."""
 
     def __init__(self):
         super().__init__()
         self.fields: list[tuple[str, str, list[str]]] = []
+        self.disclosed: list[bool] = []
+        self.disclosures: list[dict] = []
         self.headings: list[str] = []
+        self._open_disclosures = 0
         self._capturing: str | None = None  # "label", "value" or "heading"
         self._depth = 0
         self._text: list[str] = []
@@ -33,6 +37,9 @@ class DetailsReader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         classes = (dict(attrs).get("class") or "").split()
+        if tag == "details":
+            self._open_disclosures += 1
+            self.disclosures.append(dict(attrs))
         if self._capturing:
             self._depth += tag not in ("br", "img", "input")
             if tag == "a":
@@ -49,6 +56,8 @@ class DetailsReader(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "fieldset":
             self._in_fieldset = False
+        if tag == "details":
+            self._open_disclosures -= 1
         if not self._capturing:
             return
         if self._depth:
@@ -59,6 +68,7 @@ class DetailsReader(HTMLParser):
             self._label = text
         elif self._capturing == "value":
             self.fields.append((self._label, text, self._links))
+            self.disclosed.append(self._open_disclosures > 0)
         else:
             self.headings.append(text)
         self._capturing = None

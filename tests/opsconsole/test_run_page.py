@@ -3,8 +3,6 @@ asked by whom (by name) and why, what came of it, what it changed and how far it
 behind it (where the request came from, the raw parameters, the idempotency key, the checkpoint,
 the heartbeat, the attempts) is under a "Details" disclosure, closed until opened."""
 
-from html.parser import HTMLParser
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -15,75 +13,23 @@ from opsconsole.admin import RUN_DETAILS_HEADING
 from opsconsole.models import TaskRun
 from tests.conftest import sign_in_verified
 from tests.factories import make_batch, make_customer
+from tests.opsconsole.test_readonly_details import DetailsReader, read_details
 
 IP_ADDRESS, USER_AGENT = "10.9.8.7", "Mozilla/5.0 (run page test)"
 IDEMPOTENCY_KEY = "run-page-key-1"
 
 
-class RunPageReader(HTMLParser):
-    """The readonly fields of the page as (label, value text, inside a <details>), the <details>
-    elements' opening tags, and the text of the page before the first <details>."""
-
-    def __init__(self):
-        super().__init__()
-        self.fields: list[tuple[str, str, bool]] = []
-        self.details_tags: list[dict] = []
-        self.text_before_details: list[str] = []
-        self._details_depth = 0
-        self._capturing: str | None = None
-        self._depth = 0
-        self._text: list[str] = []
-        self._label = ""
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "details":
-            self._details_depth += 1
-            self.details_tags.append(dict(attrs))
-        if self._capturing:
-            self._depth += tag not in ("br", "img", "input")
-        elif tag == "label":
-            self._start("label")
-        elif tag == "div" and "readonly" in (dict(attrs).get("class") or "").split():
-            self._start("value")
-
-    def handle_endtag(self, tag):
-        if tag == "details":
-            self._details_depth -= 1
-        if not self._capturing:
-            return
-        if self._depth:
-            self._depth -= 1
-            return
-        text = " ".join("".join(self._text).split())
-        if self._capturing == "label":
-            self._label = text
-        else:
-            self.fields.append((self._label, text, self._details_depth > 0))
-        self._capturing = None
-
-    def handle_data(self, data):
-        if not self.details_tags:
-            self.text_before_details.append(data)
-        if self._capturing:
-            self._text.append(data)
-
-    def _start(self, what: str):
-        self._capturing, self._depth, self._text = what, 0, []
-
-    def value(self, label: str) -> tuple[str, bool]:
-        """The value shown under `label`, and whether it is inside a <details>."""
-        found = [(value, hidden) for shown_label, value, hidden in self.fields if shown_label == label]
-        assert len(found) == 1, f"{label!r} is shown {len(found)} times among {[f[0] for f in self.fields]}"
-        return found[0]
-
-
-def read_run_page(client: Client, run: TaskRun) -> tuple[RunPageReader, str]:
+def read_run_page(client: Client, run: TaskRun) -> tuple[DetailsReader, str]:
     response = client.get(reverse("admin:opsconsole_taskrun_change", args=[run.pk]))
-    assert response.status_code == 200
-    html = response.content.decode()
-    reader = RunPageReader()
-    reader.feed(html[html.index('id="content-main"'):])
-    return reader, html
+    return read_details(response), response.content.decode()
+
+
+def shown(page: DetailsReader, label: str) -> tuple[str, bool]:
+    """The value shown under `label`, and whether it is inside a <details>."""
+    found = [(value, disclosed) for (shown_label, value, _), disclosed in zip(page.fields, page.disclosed)
+             if shown_label == label]
+    assert len(found) == 1, f"{label!r} is shown {len(found)} times among {[field[0] for field in page.fields]}"
+    return found[0]
 
 
 @pytest.fixture
@@ -111,12 +57,13 @@ def email_run(named_staff) -> TaskRun:
 def test_what_a_person_needs_comes_first_and_the_internals_sit_in_a_closed_details(client_as, email_run):
     page, html = read_run_page(client_as("lead"), email_run)
 
-    essentials = {"Task": ChangeCustomerEmail.title, "Target": email_run.target_repr, "Requested by": "Priya Nair",
+    essentials = {"Status": "Succeeded", "Task": ChangeCustomerEmail.title, "Target": email_run.target_repr,
+                  "Requested by": "Priya Nair",
                   "Reason": "Customer lost the old mailbox", "Ticket reference": "SUP-77",
                   "Outcome": email_run.outcome}
     for label, expected in essentials.items():
-        assert page.value(label) == (expected, False), label
-    changes, changes_hidden = page.value("Changes")
+        assert shown(page, label) == (expected, False), label
+    changes, changes_hidden = shown(page, "Changes")
     assert not changes_hidden and "old.box@example.com" in changes and "new.box@example.com" in changes
     target_url = reverse("admin:accounts_customer_change", args=[email_run.target_id])
     before_details = html[:html.index("<details")]
@@ -125,12 +72,12 @@ def test_what_a_person_needs_comes_first_and_the_internals_sit_in_a_closed_detai
     internals = {"IP address": IP_ADDRESS, "User agent": USER_AGENT, "Idempotency key": IDEMPOTENCY_KEY,
                  "Task slug": ChangeCustomerEmail.slug}
     for label, expected in internals.items():
-        assert page.value(label) == (expected, True), label
+        assert shown(page, label) == (expected, True), label
     for label in ("Parameters", "Checkpoint", "Last heartbeat", "Attempts", "Chunks committed", "Tally"):
-        assert page.value(label)[1], f"{label} is not inside the details"
-    assert "new_email" in page.value("Parameters")[0]
+        assert shown(page, label)[1], f"{label} is not inside the details"
+    assert "new_email" in shown(page, "Parameters")[0]
 
-    assert len(page.details_tags) == 1 and "open" not in page.details_tags[0]
+    assert len(page.disclosures) == 1 and "open" not in page.disclosures[0]
     summary = html[html.index("<details"):html.index("</summary>")]
     assert RUN_DETAILS_HEADING in summary
     assert IDEMPOTENCY_KEY not in before_details and USER_AGENT not in before_details
@@ -149,8 +96,8 @@ def test_a_background_run_shows_its_progress_before_the_details(client_as, named
     before_details = html[:html.index("<details")]
     assert "40 of 160" in before_details
     assert 'style="width: 25%"' in before_details  # the bar
-    assert page.value("Progress") == ("40 of 160", False)
-    assert page.value("Checkpoint")[1] and page.value("Last heartbeat")[1] and page.value("Attempts") == ("1", True)
+    assert shown(page, "Progress") == ("40 of 160", False)
+    assert shown(page, "Checkpoint")[1] and shown(page, "Last heartbeat")[1] and shown(page, "Attempts") == ("1", True)
 
 
 def test_an_approved_run_names_its_approver_before_the_details(client_as, named_staff):
@@ -165,5 +112,5 @@ def test_an_approved_run_names_its_approver_before_the_details(client_as, named_
 
     page, _ = read_run_page(client_as("auditor"), run)
 
-    assert page.value("Approver") == ("Tomás Reyes", False)
-    assert page.value("Approval comment") == ("Checked with the customer", False)
+    assert shown(page, "Approver") == ("Tomás Reyes", False)
+    assert shown(page, "Approval comment") == ("Checked with the customer", False)
