@@ -96,3 +96,14 @@ def test_an_items_timeline_names_who_asked_for_a_task(priya, staff):
     causes = [event.cause for event in item_timeline(item=item)]
 
     assert any(cause.startswith(f"Requested by {FULL_NAME}") for cause in causes), causes
+
+
+def test_a_records_history_names_who_changed_it(client_as, priya, staff):
+    priya.groups.add(*staff["ops"].groups.all())
+    customer = make_customer(email="before@example.com")
+    task_run_request(slug="change-email", target_id=customer.pk, raw_params={"new_email": "after@example.com"},
+                     reason="Customer asked", origin=Origin(user=priya, source="web"), ticket_reference="")
+
+    history = page_text(client_as("lead"), reverse("admin:accounts_customer_history", args=[customer.pk]))
+
+    assert FULL_NAME in history and USERNAME not in history

@@ -58,9 +58,8 @@ def test_what_a_person_needs_comes_first_and_the_internals_sit_in_a_closed_detai
     page, html = read_run_page(client_as("lead"), email_run)
 
     essentials = {"Status": "Succeeded", "Task": ChangeCustomerEmail.title, "Target": email_run.target_repr,
-                  "Requested by": "Priya Nair",
-                  "Reason": "Customer lost the old mailbox", "Ticket reference": "SUP-77",
-                  "Outcome": email_run.outcome}
+                  "Requested by": "Priya Nair", "Reason": "Customer lost the old mailbox",
+                  "Ticket reference": "SUP-77", "Outcome": email_run.outcome}
     for label, expected in essentials.items():
         assert shown(page, label) == (expected, False), label
     changes, changes_hidden = shown(page, "Changes")
