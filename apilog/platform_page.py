@@ -19,6 +19,7 @@ from apilog.traffic_summary import TrafficRow, TrafficSummary, traffic_summary
 from apilog.verdicts import platform_api_verdict, platform_callbacks_verdict
 from opsconsole.explaining.panel import ShownAnswer, ShownEvidence, record_url
 from payments.models import CallbackDelivery
+from payments.ops.resend_failing_callbacks import PlatformOffer, offer_on_platform
 
 VIEW_REQUESTS = "apilog.view_apirequest"
 VIEW_DELIVERIES = "payments.view_callbackdelivery"
@@ -101,6 +102,8 @@ class PlatformApiPage:
     failures: list[ApiRequest]
     deliveries: list[CallbackDelivery] | None
     delivery_outcomes: list[DeliveryOutcome]
+    # "Resend 12 failing callbacks", for people who may, where there are some.
+    resend_failing_callbacks: PlatformOffer | None = None
 
 
 def platform_api_page(*, platform: Platform, window: ApiWindow, user) -> PlatformApiPage:
@@ -109,11 +112,12 @@ def platform_api_page(*, platform: Platform, window: ApiWindow, user) -> Platfor
     failures = platform_failed_requests(platform=platform, window=window)
     verdicts = [("Are this platform's API requests failing, and why?",
                  platform_api_verdict(platform=platform, summary=summary, failures=failures))]
-    deliveries = None
+    deliveries, resend_offer = None, None
     if user.has_perm(VIEW_DELIVERIES):
         deliveries = platform_callback_deliveries(platform=platform, window=window)
         verdicts.append(("Is this platform receiving its callbacks?",
                          platform_callbacks_verdict(platform=platform, window=window, deliveries=deliveries)))
+        resend_offer = offer_on_platform(platform=platform, user=user)
     by_endpoint = summary.by_endpoint
     marks = [ChangeMark(change, change.changed_at.astimezone(datetime.UTC).date(), record_url(change, user))
              for change in changes]
@@ -128,6 +132,7 @@ def platform_api_page(*, platform: Platform, window: ApiWindow, user) -> Platfor
         changes=marks, failures=failures,
         deliveries=deliveries[:DELIVERIES_SHOWN] if deliveries is not None else None,
         delivery_outcomes=_delivery_outcomes(deliveries or []),
+        resend_failing_callbacks=resend_offer,
     )
 
 

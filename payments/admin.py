@@ -1,15 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from batches.admin import OverdueFilter
 from batches.models import BatchEntry
 from opsconsole.choice_filters import HttpStatusClassFilter, fixed_choices_filter
 from opsconsole.date_filters import LocalDateRangeFilter
+from opsconsole.errors import OpsError
 from opsconsole.readonly_admin import ReadOnlyModelAdmin, money
 from opsconsole.related_tables import Money, RelatedTable
 from opsconsole.reference_codes import card_responses
 from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemState, ItemStateChange, Transaction,
 )
+from payments.ops import resend_failing_callbacks
 from payments.selectors import disbursements_overdue, item_timeline, item_timeline_kinds_visible_to
 
 ResponseCodeFilter = fixed_choices_filter(
@@ -213,6 +216,20 @@ class CallbackAdmin(ReadOnlyModelAdmin):
     search_fields = ("item__external_id__exact",)
     detail_select_related = ("platform", "item")
     related_tables = (Deliveries,)
+    actions = ("resend_selected_failing_callbacks",)
+
+    @admin.action(description="Resend selected failing callbacks", permissions=["resend_failing_callbacks"])
+    def resend_selected_failing_callbacks(self, request, queryset):
+        """To the task page with the selection filled in: it shows how many will be resent, and
+        the task checks everything again when it runs."""
+        try:
+            return HttpResponseRedirect(resend_failing_callbacks.page_for_selection(callbacks=queryset))
+        except OpsError as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return None
+
+    def has_resend_failing_callbacks_permission(self, request):
+        return request.user.has_perm(resend_failing_callbacks.ResendFailingCallbacks.permission_name())
 
 
 @admin.register(CallbackDelivery)

@@ -65,14 +65,15 @@ def wait_for_sessions_waiting_on_a_lock(cursor, sessions: int, timeout: float = 
 
 
 @contextmanager
-def row_locked_elsewhere(model, pk):
+def row_locked_elsewhere(model, pk, *, no_key: bool = False):
     """The row held `FOR UPDATE` by another session (a frozen worker, another person's change)
-    until the block ends."""
+    until the block ends; with `no_key`, `FOR NO KEY UPDATE`, the lock a task run holds on its
+    target, which still lets rows that refer to it be written (a run on a platform names it)."""
     locked, release = threading.Event(), threading.Event()
 
     def hold():
         with transaction.atomic():
-            model.objects.select_for_update().get(pk=pk)
+            model.objects.select_for_update(no_key=no_key).get(pk=pk)
             locked.set()
             release.wait(timeout=120)
 

@@ -39,7 +39,7 @@ MAX_HANDED_OVER = 250
 LISTED_IN_PREVIEW = 50
 NAMED_IN_MESSAGES = 10
 CHUNK_SIZE = 500
-# Past this many, the platform's page says "more than" instead of reading the whole backlog.
+# Past this many, the platform's API page says "more than" instead of reading the whole backlog.
 COUNTED_ON_PAGE = 1_000
 
 RESENT = "resent"
@@ -57,7 +57,7 @@ MISSING = "There is no {callbacks}."
 NONE_SELECTED_FAILING = "None of the selected callbacks is failing: nothing to resend."
 NONE_FAILING = "{platform} has no failing callbacks to resend."
 TOO_MANY_TO_HAND_OVER = (f"Select at most {MAX_HANDED_OVER:,} callbacks at a time, or resend all failing callbacks "
-                         "of the platform from its page.")
+                         "of the platform from its API traffic page.")
 
 
 def named(callback_ids: list[int], *, shown: int = NAMED_IN_MESSAGES, start: bool = False) -> str:
@@ -90,6 +90,8 @@ class ResendFailingCallbacksForm(forms.Form):
     which = forms.ChoiceField(
         label="Which callbacks",
         choices=[(SELECTED, "The callbacks listed"), (ALL_FAILING, "All failing callbacks of this platform")],
+        # Opened from the platform's pages; the callbacks list hands its selection over as "selected".
+        initial=ALL_FAILING,
     )
     callback_ids = CallbackIdsField(
         label="Callback ids", required=False, widget=forms.Textarea(attrs={"rows": 3}),
@@ -144,8 +146,9 @@ class ResendFailingCallbacks(OpsTask):
             raise OpsError(MISSING.format(callbacks=named(selection.missing)), field="callback_ids")
         if selection.of_other_platforms:
             others = selection.of_other_platforms
-            raise OpsError(OF_OTHER_PLATFORMS.format(callbacks=named(others, start=True), verb_ending=pluralize(others, "s,"),
-                                                     platform=platform.name), field="callback_ids")
+            raise OpsError(OF_OTHER_PLATFORMS.format(callbacks=named(others, start=True),
+                                                     verb_ending=pluralize(others, "s,"), platform=platform.name),
+                           field="callback_ids")
         if not selection.failing:
             raise OpsError(NONE_SELECTED_FAILING, field="callback_ids")
 
@@ -237,14 +240,21 @@ def page_for_selection(*, callbacks: QuerySet) -> str:
 
 @dataclass(frozen=True)
 class PlatformOffer:
-    """The platform page's button: its words and where it leads."""
+    """The link on the platform's API page: its words and where it leads."""
 
     title: str
     url: str
 
 
-def offer_on_platform(*, platform: Platform) -> PlatformOffer | None:
-    """"Resend 12 failing callbacks" for a platform that has some, else None. One short read."""
+def offer_on_platform(*, platform: Platform, user) -> PlatformOffer | None:
+    """"Resend 12 failing callbacks" for a person who may, on a platform that takes callbacks and
+    has failing ones; else None. One short read at most."""
+    if not user.has_perm(ResendFailingCallbacks.permission_name()):
+        return None
+    try:
+        refuse_unless_platform_takes_callbacks(platform)
+    except OpsError:
+        return None
     failing = platform_callbacks_failing_up_to(platform=platform, limit=COUNTED_ON_PAGE)
     if not failing:
         return None
