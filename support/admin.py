@@ -1,7 +1,12 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
@@ -16,20 +21,29 @@ from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.people import person_column
 from opsconsole.readonly_admin import PlatformScopedInlineMixin, PlatformScopedMixin, ReadOnlyModelAdmin
 from support.bugs import (
-    SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS, bug_mark_fixed, bug_slo_status,
+    BUG_FROM_TICKET_PERMISSIONS, SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS,
+    bug_draft_from_ticket, bug_mark_fixed, bug_slo_status, ticket_wait_on_bug,
 )
 from support.clocks import ticket_clocks_shown, ticket_set_status, ticket_status_problem
 from support.triage import ticket_workers
 from support.import_forms import ConsoleExportImportForm
-from support.knowledge import articles_offered, ticket_articles_used
-from support.links import ticket_link_target_problem
+from support.knowledge import (
+    RECORD_ARTICLE_PERMISSION, article_authorship, article_html, article_tags, articles_offered, ticket_articles_used,
+    ticket_record_articles_replied_with,
+)
 from support.models import (
     Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage, TrackerImport,
 )
 from support.ops.import_tracker_file import ImportTrackerFile
 from support.resources import BugResource, TicketMessageResource, TicketResource
-from support.selectors import ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs
+from support.selectors import (
+    ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs, tickets_visible_to,
+)
 from support.services import bug_fix_due_at, ticket_add_message, ticket_create
+from support.ticket_form import (
+    NOT_ON_THE_STAFF, TicketFormBase, TicketLinkForm, TicketLinkFormSet, assignee_field, staff_members,
+)
+from support.ticket_lookups import AssigneeLookupView, RecordLookupView
 
 
 class SupportAdmin(PlatformScopedMixin, CheckedHistoryAdmin, ModelAdmin):
@@ -88,8 +102,12 @@ class TicketMessageInline(TabularInline):
 
 
 class TicketLinkInline(TabularInline):
+    """The records the ticket concerns, each chosen by typing what people know of it."""
+
     model = TicketLink
-    fields = ("label", "target_type", "target_id")
+    form = TicketLinkForm
+    formset = TicketLinkFormSet
+    fields = ("record", "label")
     extra = 0
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -97,18 +115,12 @@ class TicketLinkInline(TabularInline):
         person = request.user
 
         class LinkForm(kwargs.get("form", self.form)):
-            def clean(self):
-                cleaned = super().clean()
-                target_type, target_id = cleaned.get("target_type"), cleaned.get("target_id")
-                if target_type and target_id and (problem := ticket_link_target_problem(
-                        target_type=target_type, target_id=target_id, user=person)):
-                    self.add_error("target_id", problem)
-                return cleaned
+            linking_person = person
 
         return super().get_formset(request, obj, **{**kwargs, "form": LinkForm})
 
 
-class TicketForm(forms.ModelForm):
+class TicketForm(TicketFormBase):
     """A status the ticket cannot move to is refused with the rest of the form, before anything
     is saved: the other edits are not kept beside an error."""
 
@@ -143,20 +155,51 @@ class TicketAdmin(CsvAdmin):
     # rewritten by saving the form.
     readonly_fields = ("reference", "created_at", "first_responded_at", "resolved_at", "first_response_sla",
                        "resolution_sla", "needs_follow_up", "articles_used")
-    autocomplete_fields = ()
-    raw_id_fields = ("requester_staff", "assignee", "platform", "bug", "duplicate_of")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        """The platform and the ticket a ticket names are among those of the person's platforms:
-        an id of another platform's is refused like an id that does not exist."""
-        if db_field.name in ("platform", "duplicate_of"):
-            kwargs["queryset"] = restrict_to_user_platforms(db_field.related_model._default_manager.all(),
-                                                            request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    # Looked up by what people type, in their admins' own searches (scoped to the person's
+    # platforms); the assignee and a link's record in the look-ups below (support/ticket_form.py).
+    autocomplete_fields = ("platform", "bug", "duplicate_of")
+    custom_urls = (
+        ("assignees/", "support_ticket_assignee_lookup", AssigneeLookupView.as_view()),
+        ("records/", "support_ticket_record_lookup", RecordLookupView.as_view()),
+    )
+    actions_detail = ("file_bug",)
     inlines = (TicketLinkInline, TicketMessageInline)
     # Above the form, outside it (its buttons post forms of their own): the linked records with the
     # tasks to start on them, the task runs quoting the ticket, the conversation and saved answers.
     change_form_outer_before_template = "support/ticket_workspace.html"
+
+    class Media:
+        js = ("support/insert_article.js",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """The platform and the ticket a ticket names are among those of the person's platforms:
+        one of another platform's is refused like one that does not exist. The assignee is someone
+        who works tickets; a requester on the staff, an active member of it."""
+        if db_field.name in ("platform", "duplicate_of"):
+            kwargs["queryset"] = restrict_to_user_platforms(db_field.related_model._default_manager.all(),
+                                                            request.user)
+        if db_field.name == "assignee":
+            return assignee_field()
+        if db_field.name == "requester_staff":
+            kwargs.update(queryset=staff_members(), error_messages={"invalid_choice": NOT_ON_THE_STAFF})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @action(description="File a bug from this ticket", url_path="file-bug", icon="bug_report",
+            permissions=["file_bug"])
+    def file_bug(self, request, object_id):
+        """The bug form, started from the ticket: saving it links the two and sets the ticket
+        waiting on the bug (BugAdmin)."""
+        ticket = self.get_object(request, object_id)
+        if ticket is None:
+            raise Http404
+        return redirect(f"{reverse('admin:support_bug_add')}?{urlencode({'ticket': ticket.pk})}")
+
+    def has_file_bug_permission(self, request, object_id=None):
+        return all(request.user.has_perm(permission) for permission in BUG_FROM_TICKET_PERMISSIONS)
+
+    def get_fields(self, request, obj=None):
+        # Not a field people fill in: the page's script adds it to the form as articles are inserted.
+        return [field for field in super().get_fields(request, obj) if field != "articles_in_reply"]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -170,6 +213,8 @@ class TicketAdmin(CsvAdmin):
                 may_record_articles=request.user.has_perm("support.change_ticket"),
                 articles_offered=articles_offered(),
                 may_add_messages=request.user.has_perm("support.add_ticketmessage"),
+                may_insert_articles=request.user.has_perm("support.add_ticketmessage")
+                and request.user.has_perm("support.view_article"),
                 may_link_records=request.user.has_perm("support.add_ticketlink"),
                 may_resolve=request.user.has_perm("support.change_ticket")
                 and obj.status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED),
@@ -181,7 +226,9 @@ class TicketAdmin(CsvAdmin):
             return self.save_with_status_change(request, obj, form)
         if change:
             return super().save_model(request, obj, form, change)
-        fields = {field: form.cleaned_data[field] for field in form.cleaned_data if field in form.fields}
+        columns = {field.name for field in Ticket._meta.concrete_fields}
+        fields = {field: value for field, value in form.cleaned_data.items()
+                  if field in form.fields and field in columns}
         created = ticket_create(**fields)
         obj.pk, obj.reference, obj.created_at = created.pk, created.reference, created.created_at
         obj._state.adding = False
@@ -206,6 +253,24 @@ class TicketAdmin(CsvAdmin):
                 record.save()
         formset.save_m2m()
 
+    def save_related(self, request, form, formsets, change):
+        """The articles inserted into a reply are recorded as used once the reply is sent: not
+        for an internal note, nor when the reply was written over and never sent."""
+        super().save_related(request, form, formsets, change)
+        articles = form.cleaned_data.get("articles_in_reply") or []
+        replied = any(isinstance(message, TicketMessage) and message.visibility == TicketMessage.Visibility.REPLY
+                      for formset in formsets for message in formset.new_objects)
+        if not (articles and replied):
+            return
+        if not request.user.has_perm(RECORD_ARTICLE_PERMISSION):
+            self.message_user(request, "The reply was sent; the articles it used were not recorded: only someone "
+                                       "who works tickets can record them.", messages.WARNING)
+            return
+        recorded = ticket_record_articles_replied_with(ticket=form.instance, articles=articles, by=request.user)
+        if recorded:
+            titles = ", ".join(f"“{article.title}”" for article in recorded)
+            self.message_user(request, f"Recorded as answering {form.instance.reference}: {titles}.")
+
 
 BUG_SLO_COLOURS = {SLO_ON_TRACK: "info", SLO_NEAR_MISS: "warning", SLO_MISSED: "danger", SLO_MET: "success",
                    SLO_NOT_MEASURED: "default"}
@@ -229,6 +294,23 @@ class BugTicketInline(PlatformScopedInlineMixin, TabularInline):
         return False
 
 
+BUG_FILED_FROM_UNSEEN_TICKET = ("The ticket this bug was filed from is not one you can set waiting on it: "
+                                "file the bug from the ticket's page.")
+
+
+class BugForm(forms.ModelForm):
+    """The bug form. Filed from a ticket's page (TicketAdmin.file_bug) it carries the ticket, which
+    waits on the bug once it is saved; BugAdmin.get_form narrows the tickets to the person's."""
+
+    ticket = forms.ModelChoiceField(queryset=Ticket.objects.none(), required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "ticket" in self.errors:  # a hidden field: said above the form, where it is read
+            self.add_error(None, BUG_FILED_FROM_UNSEEN_TICKET)
+        return cleaned
+
+
 @admin.register(Bug)
 class BugAdmin(CsvAdmin):
     # The support team's own queue: a bug may affect many platforms and holds no platform's data.
@@ -243,6 +325,48 @@ class BugAdmin(CsvAdmin):
     readonly_fields = ("slo", "fix_due_at", "fixed_at", "created_at")
     filter_horizontal = ("affected_platforms", "articles")
     inlines = (BugTicketInline,)
+    form = BugForm
+    # Above the add form started from a ticket: which ticket, and what saving does to it.
+    change_form_before_template = "support/bug_from_ticket.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        """The title's words, or the bug's number as people quote it (BUG-12, or 12)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        number = search_term.strip().upper().removeprefix("BUG-")
+        if number.isdigit():
+            found |= queryset.filter(pk=int(number))
+        return found, may_have_duplicates
+
+    def filed_from_ticket(self, request):
+        """The ticket the add form was started from (`?ticket=`), if the person may see it and
+        set it waiting on the bug."""
+        ticket_id = request.GET.get("ticket", "")
+        if not (ticket_id.isdigit() and all(request.user.has_perm(name) for name in BUG_FROM_TICKET_PERMISSIONS)):
+            return None
+        return tickets_visible_to(user=request.user).select_related("platform").filter(pk=ticket_id).first()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        may_link = request.user.has_perm("support.change_ticket")
+        tickets = tickets_visible_to(user=request.user) if obj is None and may_link else Ticket.objects.none()
+
+        class BugFormForPerson(form):
+            ticket = forms.ModelChoiceField(queryset=tickets, required=False, widget=forms.HiddenInput,
+                                            error_messages={"invalid_choice": BUG_FILED_FROM_UNSEEN_TICKET})
+
+        return BugFormForPerson
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        ticket = self.filed_from_ticket(request)
+        if ticket is None:
+            initial.pop("ticket", None)
+            return initial
+        return {**bug_draft_from_ticket(ticket=ticket), **initial}
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, {**(extra_context or {}),
+                                                    "filed_from_ticket": self.filed_from_ticket(request)})
 
     @display(description="fix target", label=BUG_SLO_COLOURS)
     def slo(self, bug):
@@ -261,6 +385,18 @@ class BugAdmin(CsvAdmin):
         if fixing:
             flagged = bug_mark_fixed(bug=obj, by=request.user)
             self.message_user(request, f"{flagged} ticket(s) flagged for a follow-up to their requesters.")
+        ticket = None if change else form.cleaned_data.get("ticket")
+        if ticket is not None:
+            ticket = ticket_wait_on_bug(ticket=ticket, bug=obj, by=request.user)
+            self.message_user(request, f"{ticket.reference} now waits on {obj}.")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Filed from a ticket, back to the ticket, which now shows the bug it waits on."""
+        ticket = obj.tickets.filter(pk=request.POST.get("ticket") or None).first()
+        if ticket is None or any(key in request.POST for key in ("_continue", "_addanother", "_popup")):
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, f"{obj} was filed.", messages.SUCCESS)
+        return redirect(reverse("admin:support_ticket_change", args=[ticket.pk]))
 
 
 @admin.register(TicketMessage)
@@ -298,6 +434,31 @@ class ArticleAdmin(SupportAdmin):
     list_filter = ("category", "visibility", "is_published")
     search_fields = ("title", "tags", "body")
     prepopulated_fields = {"slug": ("title",)}
+
+    def get_urls(self):
+        text = path("<int:article_id>/text/", self.admin_site.admin_view(self.article_text),
+                    name="support_article_text")
+        return [text, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Someone who may read articles but not edit them reads the article, not a form."""
+        article = self.get_object(request, object_id)
+        if article is None or self.has_change_permission(request, article) or not self.has_view_permission(
+                request, article):
+            return super().change_view(request, object_id, form_url, extra_context)
+        return TemplateResponse(request, "support/article_read.html", {
+            **self.admin_site.each_context(request), "title": article.title, "opts": self.opts, "article": article,
+            "article_html": article_html(article.body), "article_tags": article_tags(article=article),
+            "authorship": article_authorship(article=article),
+        })
+
+    def article_text(self, request, article_id):
+        """A published article's title and text as JSON, for inserting into a reply (the ticket
+        page's static/support/insert_article.js)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        article = get_object_or_404(Article, pk=article_id, is_published=True)
+        return JsonResponse({"id": article.pk, "title": article.title, "body": article.body})
 
     @display(description="visibility", ordering="visibility",
              label={Article.Visibility.SHAREABLE: "success", Article.Visibility.INTERNAL: "warning"})

@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from opsconsole.errors import OpsError
-from support.clocks import CLOSED_STATUSES
+from support.clocks import CLOSED_STATUSES, ticket_set_status
 from support.models import Bug, Ticket
 
 OPEN_BUG_STATUSES = (Bug.Status.OPEN, Bug.Status.IN_PROGRESS)
@@ -28,6 +28,9 @@ NEAR_MISS_SHARE_DIVISOR = 5  # the window is 1/5 (20 %) of the time to the targe
 
 NOT_ALLOWED_TO_FIX = "Only someone who manages the bug queue can mark a bug fixed."
 ALREADY_FIXED = "{bug} was already marked fixed on {fixed_at:%d %b %Y}."
+# Filing a bug from a ticket files the bug and sets the ticket waiting on it.
+BUG_FROM_TICKET_PERMISSIONS = ("support.add_bug", "support.change_ticket")
+NOT_ALLOWED_TO_WAIT_ON_BUG = "Only someone who works tickets can set one waiting on a bug."
 
 
 @transaction.atomic
@@ -53,6 +56,36 @@ def bug_mark_fixed(*, bug: Bug, by, now: datetime.datetime | None = None) -> int
     bulk_update_with_history(tickets, Ticket, ["needs_follow_up", "status"], default_user=by,
                              default_change_reason=f"{bug} fixed")
     return len(tickets)
+
+
+def bug_draft_from_ticket(*, ticket: Ticket) -> dict[str, object]:
+    """The bug form's first values for a bug found through `ticket`: its subject as the title,
+    its description (the requester's account) as the actual behaviour, where it was reported as
+    the start of the steps, and its platform as affected. Severity and the expected behaviour are
+    the person's to give."""
+    where = f" on {ticket.platform}" if ticket.platform_id else ""
+    return {
+        "title": ticket.subject[:Bug._meta.get_field("title").max_length],
+        "steps_to_reproduce": f"Reported in {ticket.reference} by {ticket.requester_name}{where}.\n",
+        "actual_behaviour": ticket.description,
+        "affected_platforms": [ticket.platform_id] if ticket.platform_id else [],
+    }
+
+
+@transaction.atomic
+def ticket_wait_on_bug(*, ticket: Ticket, bug: Bug, by, now: datetime.datetime | None = None) -> Ticket:
+    """Link `ticket` to `bug` and set it waiting on the bug, through `ticket_set_status`: a pause
+    for its requester ends, and a resolved ticket is reopened. A ticket already waiting on a bug
+    only changes bug."""
+    if not by.has_perm("support.change_ticket"):
+        raise OpsError(NOT_ALLOWED_TO_WAIT_ON_BUG)
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket.bug = bug
+    if ticket.status == Ticket.Status.WAITING_ON_BUG:
+        ticket._history_user = by
+        ticket.save(update_fields=["bug"])
+        return ticket
+    return ticket_set_status(ticket=ticket, status=Ticket.Status.WAITING_ON_BUG, by=by, now=now)
 
 
 def bugs_overdue(*, now: datetime.datetime) -> QuerySet:

@@ -102,6 +102,18 @@ def _duplicate_chain(original: Ticket) -> list[Ticket]:
     return chain
 
 
+def ticket_duplicate_problem(*, ticket: Ticket, original: Ticket) -> str | None:
+    """Why `ticket` cannot be a duplicate of `original`: it is the ticket itself, or `original` is
+    (through a chain of duplicates) a duplicate of it; None when it can."""
+    if original.pk == ticket.pk:
+        return DUPLICATE_OF_ITSELF
+    chain = _duplicate_chain(original)
+    if any(link.pk == ticket.pk for link in chain):
+        through = " → ".join(link.reference for link in chain)
+        return DUPLICATE_LOOP.format(original=original.reference, reference=ticket.reference, chain=through)
+    return None
+
+
 @transaction.atomic
 def ticket_mark_duplicate(*, ticket: Ticket, original: Ticket, by, now: datetime.datetime | None = None) -> Ticket:
     """Close the ticket as a duplicate of `original`. Refused for the ticket itself, and for an
@@ -110,13 +122,8 @@ def ticket_mark_duplicate(*, ticket: Ticket, original: Ticket, by, now: datetime
     _check_open(ticket)
     if original is None:
         raise OpsError(GIVE_THE_ORIGINAL, field="original")
-    if original.pk == ticket.pk:
-        raise OpsError(DUPLICATE_OF_ITSELF, field="original")
-    chain = _duplicate_chain(original)
-    if any(link.pk == ticket.pk for link in chain):
-        through = " → ".join(link.reference for link in chain)
-        raise OpsError(DUPLICATE_LOOP.format(original=original.reference, reference=ticket.reference, chain=through),
-                       field="original")
+    if problem := ticket_duplicate_problem(ticket=ticket, original=original):
+        raise OpsError(problem, field="original")
     ticket.duplicate_of = original
     ticket.resolution = Ticket.Resolution.DUPLICATE
     return ticket_set_status(ticket=ticket, status=Ticket.Status.CLOSED, by=by, now=now)

@@ -3,13 +3,12 @@ platform's ticket, platform or notes read in a file exactly like missing ones, a
 preview, never overwritten, and no form field moves a ticket to a platform they cannot see."""
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from tablib import Dataset
 
-from accounts.models import Customer
 from opsconsole.models import StaffPlatformAccess
+from support.links import record_choice_value
 from support.models import Ticket
 from support.resources import REFERENCE_IN_USE, UNKNOWN_PLATFORM, UNKNOWN_TICKET, TicketMessageResource, TicketResource
 from tests.factories import make_customer, make_platform
@@ -111,12 +110,11 @@ def test_a_ticket_is_not_linked_to_another_platforms_record_from_its_form(client
     client = client_as("engineer")
     form = client.get(page).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value not in (None, [])}
-    customer_type = ContentType.objects.get_for_model(Customer).pk
     for target, expected_links in ((hidden, 0), (visible, 1)):
         data.update({"links-TOTAL_FORMS": "1", "links-INITIAL_FORMS": "0", "links-0-label": "The seller",
-                     "links-0-target_type": customer_type, "links-0-target_id": str(target.pk),
+                     "links-0-record": record_choice_value(target),
                      "messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0"})
         client.post(page, data)
         assert mine.links.count() == expected_links
-    response = client.post(page, {**data, "links-0-target_id": str(hidden.pk)})
+    response = client.post(page, {**data, "links-0-record": record_choice_value(hidden)})
     assert f"There is no customer with id {hidden.pk}." in response.content.decode()
