@@ -18,10 +18,11 @@ from tests.support.test_tickets import new_ticket
 # Records written once and never changed (logs of what happened), and the SLA clocks' pauses,
 # which the clocks derive from a ticket's status changes (themselves in the ticket's history).
 # Ticket notes are never rewritten either, but keep a history so that an imported one shows who
-# brought it in.
+# brought it in. An import from another tracker and its checked rows are its working copy: what came
+# of it is its task run, its audit event and the history of every record it wrote.
 WRITTEN_ONCE_OR_DERIVED = {
     "payments.itemstatechange", "payments.transaction", "payments.callbackdelivery",
-    "support.rotaswap", "support.ticketpause",
+    "support.rotaswap", "support.ticketpause", "support.trackerimport", "support.trackerimportrow",
 }
 
 
