@@ -1,13 +1,14 @@
 """Admin glue: each registered task on a model is a button on its objects' pages and an action
 on its list, shown only to people who hold the task's permission. Both lead to the task page,
-which checks the permission again."""
+which checks the permission again. On an object's page a task that cannot apply to the object is
+shown disabled, with the task's own reason (`OpsTask.validate_target`)."""
 
 from django.contrib import messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.http import HttpResponseRedirect
 
 from opsconsole.tasking.base import OpsTask
-from opsconsole.tasking.selectors import tasks_runnable_by
+from opsconsole.tasking.selectors import tasks_offered_on, tasks_runnable_by
 from opsconsole.admin_urls import task_page_url
 
 TASK_ICON = "bolt"
@@ -30,19 +31,22 @@ def _open_task_page(task: OpsTask):
 
 class TaskActionsMixin:
     """Put it first among a ModelAdmin's bases: `class CustomerAdmin(TaskActionsMixin, ReadOnlyModelAdmin)`.
-    Every task registered for the admin's model then appears; nothing is listed by hand."""
+    Every task registered for the admin's model then appears; nothing is listed by hand. The
+    change form's template draws the page's tasks (`task_menu`), as
+    templates/opsconsole/related_tables_change_form.html does."""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["actions_detail"] = [*context.get("actions_detail", []), *self.task_buttons(request, obj)]
+            context["task_menu"] = self.task_menu(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def task_buttons(self, request, obj) -> list[dict]:
-        """In the shape of unfold's `actions_detail`, so they sit with the page's other actions."""
+    def task_menu(self, request, obj) -> list[dict]:
+        """The page header's tasks (templates/opsconsole/tasking/task_menu.html): each with its
+        page, or with `refusal`, the reason it cannot apply to `obj`."""
         return [
-            {"title": task.title, "icon": TASK_ICON, "path": task_page_url(slug=task.slug, target_id=obj.pk),
-             "attrs": {"data-task": task.slug}}
-            for task in tasks_runnable_by(user=request.user, model=self.model)
+            {"slug": offer.task.slug, "title": offer.task.title, "icon": TASK_ICON, "refusal": offer.refusal,
+             "url": task_page_url(slug=offer.task.slug, target_id=obj.pk)}
+            for offer in tasks_offered_on(user=request.user, target=obj)
         ]
 
     def get_actions(self, request):

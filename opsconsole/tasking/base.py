@@ -106,9 +106,18 @@ class OpsTask:
         also ask for approval above a threshold of its own (a large fee, a large batch)."""
         return self.risk == Risk.HIGH
 
+    def validate_target(self, target) -> None:
+        """Raise OpsError if the task cannot apply to `target` whatever the parameters (an item
+        already paid for cannot be cancelled). The object's page shows the task disabled with this
+        message, and every run checks it just before `validate`, so the rule is written once.
+        It runs each time the object's page is shown, inside the page's query budget: read only
+        the target's own fields (and relations its page already fetches with it); rules that
+        must read other records belong in `validate`."""
+
     def validate(self, target, params: dict) -> None:
         """Raise OpsError (with `field=` where one parameter is at fault) if the run must not
-        happen. Called before preview and again, under a row lock, just before execute."""
+        happen. Called, after `validate_target`, before preview and again, under a row lock, just
+        before execute."""
 
     def preview(self, target, params: dict) -> list[FieldChange]:
         """What execute would change, field by field. Must not write anything."""

@@ -1,9 +1,12 @@
 """Reads for the task screens: which tasks a person may run, the object a task acts on, and
 whether a person may decide a waiting run."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
+from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
 from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.tasking.base import OpsTask
@@ -14,6 +17,30 @@ from opsconsole.tasking.services import APPROVE_PERMISSION, task_run_is_resumabl
 def tasks_runnable_by(*, user, model: type[Model]) -> list[OpsTask]:
     """The registered tasks on `model` whose permission `user` holds, in slug order."""
     return [task for task in registry.for_model(model) if user.has_perm(task.permission_name())]
+
+
+@dataclass(frozen=True)
+class TaskOffer:
+    """A task as an object's page offers it: to run, or disabled because it cannot apply there."""
+
+    task: OpsTask
+    # Why it cannot apply to the object, in the task's own words (its `validate_target`); empty
+    # when it can.
+    refusal: str = ""
+
+
+def tasks_offered_on(*, user, target: Model) -> list[TaskOffer]:
+    """The tasks `tasks_runnable_by` gives `user` on `target`'s model, each with the refusal its
+    `validate_target` gives for `target`, if any."""
+    offers = []
+    for task in tasks_runnable_by(user=user, model=type(target)):
+        try:
+            task.validate_target(target)
+        except OpsError as refusal:
+            offers.append(TaskOffer(task, refusal.message))
+        else:
+            offers.append(TaskOffer(task))
+    return offers
 
 
 def task_target(*, task: OpsTask, target_id, user) -> Model | None:

@@ -115,6 +115,7 @@ def task_preview(*, slug: str, target_id, raw_params: dict, user) -> Preview:
         raise OpsError(f"You do not have permission to run {task.title!r}.", field="permission")
     target = _target(task, target_id, user=user)
     params = _clean_params(task, raw_params)
+    task.validate_target(target)
     task.validate(target, params)
     return Preview(task=task, target=target, params=params, changes=task.preview(target, params))
 
@@ -347,6 +348,7 @@ def _execute_in_one_transaction(attempt: TaskRun, task: OpsTask, clock: _Attempt
         target = _target(task, run.target_id, lock=True)
         params = _clean_params(task, run.params)
         _people_still_allowed(run, task, target)
+        task.validate_target(target)
         task.validate(target, params)
         run.diff = [change.as_dict() for change in task.preview(target, params)]
         with recording_history_for(run):
@@ -369,6 +371,7 @@ def _execute_in_chunks(attempt: TaskRun, task: OpsTask, clock: _AttemptClock) ->
                 target = _target(task, run.target_id, lock=True)
                 if not validated:  # once per attempt: a resumed run may no longer be allowed
                     _people_still_allowed(run, task, target)
+                    task.validate_target(target)
                     task.validate(target, params)
                 if not run.chunks_committed:
                     run.progress_total = task.count_work(target, params)

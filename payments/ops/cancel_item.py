@@ -17,7 +17,7 @@ class CancelItem(OpsTask):
     # One change to an item at a time: its state and its fees move together.
     conflict_group = "item"
 
-    def validate(self, item, params):
+    def validate_target(self, item):
         if item.state not in CANCELLABLE:
             raise OpsError(f"Item {item.external_id} is {item.get_state_display().lower()}: only an item not yet "
                            "paid for can be cancelled; a paid one needs a refund.")

@@ -15,7 +15,7 @@ class ReleaseRiskHold(OpsTask):
     conflict_group = "item"
     risk = Risk.HIGH  # lets money through a fraud control: always a second person
 
-    def validate(self, item, params):
+    def validate_target(self, item):
         if item.state != ItemState.PAYMENT_HELD:
             raise OpsError(f"Item {item.external_id} is {item.get_state_display().lower()}, not held for review.")
 
