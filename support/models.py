@@ -42,7 +42,7 @@ class ImportedFromTracker(models.Model):
     finds it by its source and id and updates it instead of adding a second one."""
 
     source = models.CharField(max_length=16, choices=TrackerSource.choices, blank=True)
-    source_id = models.CharField("Id in the source tracker", max_length=64, blank=True)
+    source_id = models.CharField("ID in the source tracker", max_length=64, blank=True)
     source_reference = models.CharField("Reference in the source tracker", max_length=64, blank=True,
                                         help_text="The key people quoted there, such as SUP-123 in Jira.")
 
@@ -126,7 +126,8 @@ class Ticket(ImportedFromTracker):
     # ticket form asks for one.
     requester_email = models.EmailField(blank=True)
     requester_staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                        related_name="requested_tickets", help_text="When a colleague asked.")
+                                        related_name="requested_tickets", verbose_name="requesting colleague",
+                                        help_text="When a colleague asked.")
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="assigned_tickets")
@@ -134,12 +135,12 @@ class Ticket(ImportedFromTracker):
     bug = models.ForeignKey(Bug, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
     decline_reason = models.TextField(blank=True)
-    needs_follow_up = models.BooleanField(default=False, help_text="Its bug was fixed: tell the requester.")
+    needs_follow_up = models.BooleanField("needs follow-up", default=False, help_text="Its bug was fixed: tell the requester.")
     created_at = models.DateTimeField()
     first_responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    first_response_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
-    resolution_sla = models.CharField(max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
+    first_response_sla = models.CharField("first-response SLA", max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
+    resolution_sla = models.CharField("resolution SLA", max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
     articles_used = models.ManyToManyField("Article", blank=True, related_name="used_on_tickets",
                                            help_text="Knowledge-base articles that answered this ticket.")
     history = HistoricalRecords()
@@ -174,7 +175,7 @@ class TicketLink(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links")
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    target_id = models.CharField(max_length=64)
+    target_id = models.CharField("target ID", max_length=64)
     target = GenericForeignKey("target_type", "target_id")
     label = models.CharField(max_length=200)
     # A link can be retargeted or removed from the ticket's page; who did so stays on record.
@@ -256,7 +257,7 @@ class Article(models.Model):
                                   help_text="Shareable articles may be sent to a platform's developers as they are.")
     body = models.TextField()
     tags = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
-    is_published = models.BooleanField(default=True)
+    is_published = models.BooleanField("published", default=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -350,7 +351,7 @@ class TrackerImportRow(models.Model):
     values = models.JSONField(default=dict)
     problems = models.JSONField(default=list, help_text="[column, problem] pairs.")
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
-    record_id = models.BigIntegerField(null=True, blank=True)
+    record_id = models.BigIntegerField("record ID", null=True, blank=True)
 
     class Meta:
         ordering = ["number"]
