@@ -7,6 +7,7 @@ say so and show it as such.
 """
 
 from django.contrib import admin
+from django.contrib.admin import RelatedFieldListFilter
 from django.contrib.auth import get_user_model
 
 
@@ -31,3 +32,12 @@ def person_column(field_name: str, *, description: str):
 
     show.__name__ = f"{field_name}_name"
     return show
+
+
+class PersonFilter(RelatedFieldListFilter):
+    """A list filter on a foreign key to a person (`("assignee", PersonFilter)`) offering each
+    person by `person_name`, in that order."""
+
+    def field_choices(self, field, request, model_admin):
+        people = field.related_model._default_manager.order_by("first_name", "last_name", "username")
+        return [(person.pk, person_name(person)) for person in people]

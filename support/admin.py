@@ -18,7 +18,7 @@ from unfold.contrib.import_export.forms import ExportForm
 from audit.exports import RecordedExportMixin
 from opsconsole.errors import OpsError
 from opsconsole.platform_access import restrict_to_user_platforms
-from opsconsole.people import person_column
+from opsconsole.people import PersonFilter, person_column, person_name
 from opsconsole.readonly_admin import PlatformScopedInlineMixin, PlatformScopedMixin, ReadOnlyModelAdmin
 from support.bugs import (
     BUG_FROM_TICKET_PERMISSIONS, SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS,
@@ -146,9 +146,9 @@ class TicketAdmin(CsvAdmin):
     resource_classes = [TicketResource]
     tracker_import_into = "tickets"
     actions_list = ("import_from_tracker",)
-    list_display = ("reference", "subject", "kind", "priority", "status", "assignee", "platform",
+    list_display = ("reference", "subject", "kind", "priority", "status", "assignee_name", "platform",
                     "first_response_sla", "resolution_sla", "created_at")
-    list_filter = ("status", "kind", "priority", "first_response_sla", "resolution_sla", "assignee")
+    list_filter = ("status", "kind", "priority", "first_response_sla", "resolution_sla", ("assignee", PersonFilter))
     list_select_related = ("assignee", "platform")
     search_fields = ("=reference", "subject", "=requester_email")
     # Articles used are recorded from the workspace's articles section (support.knowledge), never
@@ -158,6 +158,7 @@ class TicketAdmin(CsvAdmin):
     # Looked up by what people type, in their admins' own searches (scoped to the person's
     # platforms); the assignee and a link's record in the look-ups below (support/ticket_form.py).
     autocomplete_fields = ("platform", "bug", "duplicate_of")
+    assignee_name = person_column("assignee", description="assignee")
     custom_urls = (
         ("assignees/", "support_ticket_assignee_lookup", AssigneeLookupView.as_view()),
         ("records/", "support_ticket_record_lookup", RecordLookupView.as_view()),
@@ -182,6 +183,9 @@ class TicketAdmin(CsvAdmin):
             return assignee_field()
         if db_field.name == "requester_staff":
             kwargs.update(queryset=staff_members(), error_messages={"invalid_choice": NOT_ON_THE_STAFF})
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = person_name
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @action(description="File a bug from this ticket", url_path="file-bug", icon="bug_report",
@@ -281,11 +285,15 @@ class BugTicketInline(PlatformScopedInlineMixin, TabularInline):
 
     model = Ticket
     fk_name = "bug"
-    fields = ("reference", "subject", "status", "needs_follow_up", "assignee")
+    fields = ("reference", "subject", "status", "needs_follow_up", "assignee_name")
     readonly_fields = fields
     extra = 0
     show_change_link = True
     verbose_name_plural = "tickets it causes"
+    assignee_name = person_column("assignee", description="assignee")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("assignee")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -318,8 +326,10 @@ class BugAdmin(CsvAdmin):
     resource_classes = [BugResource]
     tracker_import_into = "bugs"
     actions_list = ("import_from_tracker",)
-    list_display = ("__str__", "severity", "status", "slo", "owner", "fix_due_at", "fixed_at")
-    list_filter = ("status", "severity", "owner")
+    list_display = ("__str__", "severity", "status", "slo", "owner_name", "fix_due_at", "fixed_at")
+    list_filter = ("status", "severity", ("owner", PersonFilter))
+    list_select_related = ("owner",)
+    owner_name = person_column("owner", description="owner")
     search_fields = ("title",)
     raw_id_fields = ("owner",)
     readonly_fields = ("slo", "fix_due_at", "fixed_at", "created_at")
@@ -406,7 +416,8 @@ class TicketMessageAdmin(CsvAdmin):
 
     platform_field = "ticket__platform"
     resource_classes = [TicketMessageResource]
-    list_display = ("ticket", "visibility", "author", "created_at")
+    list_display = ("ticket", "visibility", "author_name", "created_at")
+    author_name = person_column("author", description="author")
     list_filter = ("visibility",)
     list_select_related = ("ticket", "author")
     search_fields = ("=ticket__reference",)
@@ -468,9 +479,15 @@ class ArticleAdmin(SupportAdmin):
 
 class RotaSwapInline(TabularInline):
     model = RotaSwap
-    fields = ("previous_on_duty", "new_on_duty", "reason", "swapped_by", "swapped_at")
+    fields = ("previous_on_duty_name", "new_on_duty_name", "reason", "swapped_by_name", "swapped_at")
     readonly_fields = fields
     extra = 0
+    previous_on_duty_name = person_column("previous_on_duty", description="previously on duty")
+    new_on_duty_name = person_column("new_on_duty", description="now on duty")
+    swapped_by_name = person_column("swapped_by", description="swapped by")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("previous_on_duty", "new_on_duty", "swapped_by")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -479,8 +496,11 @@ class RotaSwapInline(TabularInline):
 @admin.register(RotaWeek)
 class RotaWeekAdmin(SupportAdmin):
     platform_field = None
-    list_display = ("week_starting", "on_duty", "lead")
+    list_display = ("week_starting", "on_duty_name", "lead_name")
+    list_select_related = ("on_duty", "lead")
     raw_id_fields = ("on_duty", "lead")
+    on_duty_name = person_column("on_duty", description="on duty")
+    lead_name = person_column("lead", description="lead")
     inlines = (RotaSwapInline,)
     change_form_after_template = "support/rota_swap.html"
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsconsole.errors import OpsError
+from opsconsole.people import person_name
 from support.business_hours import SUPPORT_CALENDAR
 from support.clocks import CLOSED_STATUSES, ticket_refresh_sla
 from support.models import Priority, RotaSwap, RotaWeek, Ticket
@@ -94,7 +95,7 @@ def rota_swap(*, week: RotaWeek, new_on_duty, reason: str, by) -> RotaSwap:
         raise OpsError(SWAP_NEEDS_REASON, field="reason")
     if len(reason) > SWAP_REASON_MAX:
         raise OpsError(SWAP_REASON_TOO_LONG, field="reason")
-    name = new_on_duty.get_full_name() or new_on_duty.get_username()
+    name = person_name(new_on_duty)
     week = RotaWeek.objects.select_for_update().get(pk=week.pk)
     if new_on_duty.pk == week.on_duty_id:
         raise OpsError(SWAP_TO_SAME_PERSON.format(name=name), field="new_on_duty")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from opsconsole.errors import OpsError
+from opsconsole.people import person_name
 from support.links import ticket_link_record
 from support.models import RotaWeek, Ticket
 from support.rota import rota_swap, ticket_escalate
@@ -41,7 +42,7 @@ def ticket_escalate_view(request, ticket_id: int):
     except OpsError as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, f"{ticket.reference} is escalated to {ticket.assignee.get_full_name() or ticket.assignee}.")
+        messages.success(request, f"{ticket.reference} is escalated to {person_name(ticket.assignee)}.")
     return _back_to(ticket)
 
 
@@ -57,5 +58,5 @@ def rota_swap_view(request, week_id: int):
     except OpsError as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, f"{person.get_full_name() or person.username} is on duty for the {week}.")
+        messages.success(request, f"{person_name(person)} is on duty for the {week}.")
     return redirect(reverse("admin:support_rotaweek_change", args=[week.pk]))

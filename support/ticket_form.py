@@ -18,6 +18,7 @@ from unfold.fields import UnfoldAdminAutocompleteModelChoiceField
 from unfold.widgets import UnfoldAdminAutocompleteModelChoiceFieldWidget
 
 from opsconsole.errors import OpsError
+from opsconsole.people import person_name
 from support.links import record_choice_target, record_label
 from support.models import Article, TicketLink
 from support.triage import ticket_duplicate_problem, ticket_workers
@@ -35,11 +36,18 @@ ARTICLES_NOT_OFFERED = "Only published knowledge-base articles can be inserted i
 
 
 def assignee_field() -> UnfoldAdminAutocompleteModelChoiceField:
-    """The assignee: someone who works tickets, looked up by name."""
-    return UnfoldAdminAutocompleteModelChoiceField(
+    """The assignee: someone who works tickets, looked up and shown by name."""
+    return PersonAutocompleteField(
         queryset=ticket_workers(), url_path=ASSIGNEE_LOOKUP, required=False, label="Assignee",
         help_text="Someone who works support tickets: type part of their name.",
         error_messages={"invalid_choice": NOT_A_TICKET_WORKER})
+
+
+class PersonAutocompleteField(UnfoldAdminAutocompleteModelChoiceField):
+    """A person chosen by typing, shown by their full name (opsconsole/people.py)."""
+
+    def label_from_instance(self, person) -> str:
+        return person_name(person)
 
 
 def staff_members():

@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from django.views import View
 from unfold.views import BaseAutocompleteView
 
+from opsconsole.people import person_name
 from support.links import LINK_PERMISSION, record_choices
 from support.triage import ticket_workers
 
@@ -44,6 +45,14 @@ class AssigneeLookupView(BaseAutocompleteView):
 
     def get_queryset(self):
         return assignees_matching(self.request.GET.get("term", ""))
+
+    def get(self, request, *args, **kwargs):
+        """unfold's answer, each person named as the form shows them (opsconsole/people.py)."""
+        self.object_list = self.get_queryset()
+        context = self.get_context_data()
+        return JsonResponse({"results": [{"id": str(person.pk), "text": person_name(person)}
+                                         for person in context["object_list"]],
+                             "pagination": {"more": context["page_obj"].has_next()}})
 
 
 class RecordLookupView(View):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from opsconsole.errors import OpsError
+from opsconsole.people import person_name
 from support.clocks import CLOSED_STATUSES, ticket_set_status
 from support.models import Priority, Ticket, TicketKind
 from support.selectors import tickets_visible_to
@@ -85,7 +86,7 @@ def ticket_accept(*, ticket: Ticket, kind: str, priority: str, assignee, by,
     if assignee is None:
         raise OpsError(CHOOSE_AN_ASSIGNEE, field="assignee")
     if not (assignee.is_active and assignee.has_perm(TRIAGE_PERMISSION)):
-        name = assignee.get_full_name() or assignee.get_username()
+        name = person_name(assignee)
         raise OpsError(ASSIGNEE_CANNOT_WORK_TICKETS.format(name=name), field="assignee")
     ticket.kind, ticket.priority, ticket.assignee = kind, priority, assignee
     return ticket_set_status(ticket=ticket, status=Ticket.Status.TRIAGED, by=by, now=now)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opsconsole.errors import OpsError
+from opsconsole.people import person_name
 from opsconsole.tasking.forms import in_console_style
 from support.business_hours import SUPPORT_CALENDAR
 from support.clocks import ticket_clocks
@@ -75,7 +76,7 @@ def _decide(request, ticket: Ticket, form: TriageForm, workers_by_id: dict) -> s
         assignee = workers_by_id.get(int(values["assignee"])) if values["assignee"] else None
         ticket_accept(ticket=ticket, kind=values["kind"], priority=values["priority"], assignee=assignee,
                       by=request.user)
-        return DONE_MESSAGES[ACCEPT].format(reference=ticket.reference, assignee=assignee)
+        return DONE_MESSAGES[ACCEPT].format(reference=ticket.reference, assignee=person_name(assignee))
     if decision == DUPLICATE:
         original = ticket_find(reference=values["original"])
         ticket_mark_duplicate(ticket=ticket, original=original, by=request.user)
@@ -92,7 +93,7 @@ def triage_inbox(request):
     if not request.user.has_perm("support.view_ticket"):
         raise PermissionDenied
     workers = list(ticket_workers())
-    assignee_choices = [(str(person.pk), person.get_full_name() or person.get_username()) for person in workers]
+    assignee_choices = [(str(person.pk), person_name(person)) for person in workers]
     failed_form = None
     if request.method == "POST":
         if not request.user.has_perm(TRIAGE_PERMISSION):

@@ -15,6 +15,8 @@ from opsconsole.tasking.services import Origin, task_run_request
 from payments.explain_payouts import seller_payout_blockers
 from payments.models import Item
 from payments.selectors import item_timeline
+from support.models import TicketKind, TicketMessage
+from support.services import ticket_add_message, ticket_create
 from tests.factories import make_customer, make_item, make_payout_hold, make_staff_user
 
 USERNAME, FULL_NAME = "pnair", "Priya Nair"
@@ -107,3 +109,19 @@ def test_a_records_history_names_who_changed_it(client_as, priya, staff):
     history = page_text(client_as("lead"), reverse("admin:accounts_customer_history", args=[customer.pk]))
 
     assert FULL_NAME in history and USERNAME not in history
+
+
+def test_the_support_desk_names_the_assignee_and_the_author(client_as, priya, staff):
+    priya.groups.add(*staff["engineer"].groups.all())
+    ticket = ticket_create(kind=TicketKind.EXTERNAL_OPS_PROBLEM, subject="Card declined", description="Why?",
+                           requester_name="Maria", requester_email="maria@platform.example.com", assignee=priya)
+    ticket_add_message(ticket=ticket, author=priya, visibility=TicketMessage.Visibility.REPLY, body="Looking now")
+    client = client_as("lead")
+
+    for url in (reverse("admin:support_ticket_changelist"), reverse("admin:support_ticket_change", args=[ticket.pk]),
+                reverse("support-standup")):
+        page = page_text(client, url)
+        assert FULL_NAME in page, url
+    workspace = page_text(client, reverse("admin:support_ticket_change", args=[ticket.pk]))
+    assert f"{FULL_NAME} · " in workspace  # the reply's author
+    assert f'<option value="{priya.pk}" selected>{FULL_NAME}</option>' in workspace  # the assignee box

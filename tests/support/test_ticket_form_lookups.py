@@ -95,8 +95,9 @@ def test_the_assignee_look_up_offers_only_the_people_who_work_tickets(person, cl
     staff["engineer"].save()
     url = reverse("admin:support_ticket_assignee_lookup")
     client = client_as(person)
-    assert found(client.get(url)) == ["engineer", "lead", "ops", "root"]
-    assert found(client.get(url, {"term": "park"})) == ["engineer"]
+    # By username, each named as the form shows people: by full name, the username without one.
+    assert found(client.get(url)) == ["Erin Park", "lead", "ops", "root"]
+    assert found(client.get(url, {"term": "park"})) == ["Erin Park"]
     assert found(client.get(url, {"term": "develop"})) == []
 
 
