@@ -34,7 +34,7 @@ def machine() -> dict:
 
 def with_verdicts(records: list[dict]) -> list[dict]:
     for record in records:
-        record["misses"] = job_misses(record) if record["kind"] in {"reprocess", "import", "generate"} \
+        record["misses"] = job_misses(record) if record["kind"] in {"reprocess", "import", "tracker_import", "generate"} \
             else page_misses(record)
     return records
 

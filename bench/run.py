@@ -153,6 +153,9 @@ def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reus
         log("Import job")
         records.append(job("ticket_import", size.database_name, "ticket import", "import",
                            "--rows", str(size.count("import_rows"))))
+        log("Tracker import job")
+        records.append(job("tracker_import", size.database_name, "tracker import", "tracker_import",
+                           "--rows", str(size.count("import_rows"))))
     records.append({"name": f"generate {made['size']}", "kind": "generate", "seconds": made["seconds"],
                     "reused": made.get("reused", False), "counts": made["counts"]})
     records = with_verdicts(records)

@@ -105,8 +105,15 @@ def test_the_import_job_reports_both_rates_with_history(small_run):
     assert ticket_import["history_rows"] == ticket_import["rows"]
 
 
+def test_the_tracker_import_job_reports_its_rate_against_the_consoles_own_import(small_run):
+    tracker_import = records_by_name(small_run)["tracker import"]
+    assert "error" not in tracker_import, tracker_import.get("error")
+    assert tracker_import["rate"] > 0 and tracker_import["baseline_rate"] > 0
+    assert tracker_import["history_rows"] == tracker_import["rows"]
+
+
 def test_the_table_is_written_and_printed_with_a_row_per_record(small_run):
-    for name in [*EXPECTED_PAGES, "batch reprocess", "ticket import", "generate small"]:
+    for name in [*EXPECTED_PAGES, "batch reprocess", "ticket import", "tracker import", "generate small"]:
         assert f"| {name} |" in small_run["markdown"]
         assert f"| {name} |" in small_run["printed"]
     assert "Machine:" in small_run["markdown"]
