@@ -26,13 +26,14 @@ from opsconsole.tasking.forms import in_console_style
 from opsconsole.tasking.services import Origin, task_run_request
 from support.models import Bug, Ticket, TicketKind, TrackerImport, TrackerImportRow, TrackerSource
 from support.ops.import_tracker_file import ImportTrackerFile
-from support.tracker_imports.checking import Matching, matching_problems, tracker_import_check
+from support.tracker_imports.checking import MOST_VALUES_MATCHED, Matching, matching_problems, tracker_import_check
 from support.tracker_imports.files import (
     AUTOMATIC, ENCODING_NAMES, ENCODINGS, column_values, export_decode, export_rows, export_size_check,
 )
-from support.tracker_imports.presets import CHOICE, TARGETS, initial_columns, initial_values, preset_for
+from support.tracker_imports.presets import CHOICE, TARGETS, initial_columns, initial_values, preset_for, value_matches
 
 ROWS_PER_PAGE = 100
+VALUES_TO_MATCH = "You chose another column for {labels}: match its values below, then check every row."
 MODELS = {TrackerImport.Into.TICKETS: Ticket, TrackerImport.Into.BUGS: Bug}
 NOT_MATCHED = ""
 TIME_ZONES = sorted(zoneinfo.available_timezones())
@@ -112,29 +113,50 @@ class MatchingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tracker_import = tracker_import
         matching = Matching.from_import(tracker_import)
+        preset = preset_for(headers=tracker_import.headers, into=tracker_import.into)
         columns = [(NOT_MATCHED, "— none —"), *((header, header) for header in tracker_import.headers)]
         self.targets = TARGETS[tracker_import.into]
         self.initial.update(source=matching.source, time_zone=matching.time_zone, default_kind=matching.default_kind)
         if tracker_import.into != TrackerImport.Into.TICKETS:
             del self.fields["default_kind"]
-        self.value_fields = []
+        self.value_fields, self.columns_changed = [], []
         for target in self.targets:
             name = f"column-{target.name}"
             self.fields[name] = forms.ChoiceField(label=target.label, choices=columns, required=False,
                                                   help_text=target.help_text)
             self.initial[name] = matching.columns.get(target.name, "")
-            column = self.data.get(name, self.initial[name]) if self.is_bound else self.initial[name]
-            if target.kind == CHOICE and column in tracker_import.headers:
-                known = matching.values.get(target.name, {}) if column == matching.columns.get(target.name) else {}
-                for position, value in enumerate(column_values(headers=tracker_import.headers, rows=rows,
-                                                               column=column)[:61]):
-                    value_name = f"value-{target.name}-{position}"
-                    self.fields[value_name] = forms.ChoiceField(
-                        label=f"{target.label} “{value}”", choices=[("", "— not matched: rows rejected —"),
-                                                                   *target.choices], required=False)
-                    self.initial[value_name] = known.get(value, "")
-                    self.value_fields.append((target, value, value_name))
+            if target.kind == CHOICE:
+                self.add_value_fields(target, rows, matching, preset)
         in_console_style(self)
+
+    def add_value_fields(self, target, rows, matching: Matching, preset) -> None:
+        """A choice for each value of the column matched to `target`. The values shown are those of
+        the column the page showed (a hidden field says which): a column changed on the page is
+        listed for matching on the next, not checked with the old column's answers."""
+        shown_name, name = f"shown-{target.name}", f"column-{target.name}"
+        self.fields[shown_name] = forms.CharField(required=False, widget=forms.HiddenInput)
+        shown = self.data.get(shown_name, "") if self.is_bound else self.initial[name]
+        column = self.data.get(name, "") if self.is_bound else shown
+        if self.is_bound and column != shown:
+            self.columns_changed.append(target.label)
+        self.initial[shown_name] = column
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data[shown_name] = column
+        if column not in self.tracker_import.headers:
+            return
+        values = column_values(headers=self.tracker_import.headers, rows=rows, column=column)[:MOST_VALUES_MATCHED]
+        answers = matching.values.get(target.name, {}) if column == matching.columns.get(target.name) else {}
+        offered = {**value_matches(target=target, values=values, preset=preset), **answers}
+        for position, value in enumerate(values):
+            value_name = f"value-{target.name}-{position}"
+            self.fields[value_name] = forms.ChoiceField(
+                label=f"{target.label} “{value}”", required=False,
+                choices=[("", "— not matched: rows rejected —"), *target.choices])
+            self.initial[value_name] = offered.get(value, "")
+            if self.is_bound and column != shown:
+                self.data[value_name] = offered.get(value, "")
+            self.value_fields.append((target, value, value_name))
 
     def column_fields(self):
         return [self[f"column-{target.name}"] for target in self.targets]
@@ -166,6 +188,8 @@ def tracker_import_mapping(request, import_id: int):
     if request.method == "POST" and form.is_valid():
         matching = form.matching()
         problems = matching_problems(matching=matching, into=tracker_import.into, headers=headers, rows=rows)
+        if form.columns_changed:
+            problems.append(VALUES_TO_MATCH.format(labels=", ".join(form.columns_changed)))
         if not problems:
             tracker_import_check(tracker_import=tracker_import, matching=matching, user=request.user)
             return redirect("support-tracker-import-rows", import_id=tracker_import.pk)

@@ -182,16 +182,17 @@ def initial_columns(*, headers: list[str], into: str, preset: Preset | None) -> 
     return columns
 
 
+def value_matches(*, target: Target, values: list[str], preset: Preset | None) -> dict[str, str]:
+    """Each of a choice column's `values` as first offered: the preset's reading, else the console
+    value it spells ("in_progress" or "In progress"), else none."""
+    known = {word.casefold(): value for value, label in target.choices for word in (value, label)}
+    known.update(preset.values.get(target.name, {}) if preset else {})
+    return {value: known.get(value.casefold(), "") for value in values}
+
+
 def initial_values(*, headers: list[str], rows, into: str, preset: Preset | None) -> dict[str, dict[str, str]]:
-    """Each choice column's values as the preset reads them (none without a preset)."""
+    """Each choice column's values as first offered (`value_matches`)."""
     columns = initial_columns(headers=headers, into=into, preset=preset)
-    values = {}
-    for target in TARGETS[into]:
-        if target.kind == CHOICE and columns.get(target.name):
-            known = preset.values.get(target.name, {}) if preset else {}
-            # A file of the console's own words needs no preset: "in_progress" or "In progress".
-            known = {**{word.casefold(): value for value, label in target.choices for word in (value, label)},
-                     **known}
-            values[target.name] = {value: known.get(value.casefold(), "")
-                                   for value in column_values(headers=headers, rows=rows, column=columns[target.name])}
-    return values
+    return {target.name: value_matches(target=target, preset=preset,
+                                       values=column_values(headers=headers, rows=rows, column=columns[target.name]))
+            for target in TARGETS[into] if target.kind == CHOICE and columns.get(target.name)}

@@ -277,3 +277,19 @@ def test_an_import_opens_only_for_the_person_who_uploaded_it(engineer, client_as
         assert lead.get(page).status_code == 404  # the same right to import, not the same file
         assert ops.get(page).status_code == 403  # no right to import
     assert ops.get(reverse("support-tracker-import", args=["tickets"])).status_code == 403
+
+
+def test_a_choice_column_changed_on_the_page_has_its_values_listed_before_any_row_is_checked(engineer):
+    data = (ZENDESK_HEADER.replace("Description", "Stage") + zendesk_line(1).replace("No callbacks since 9am", "Done")
+            + zendesk_line(2).replace("No callbacks since 9am", "Waiting")).encode()
+    tracker_import = uploaded(engineer, "tickets", "export.csv", data)
+    moved = confirm_columns(engineer, tracker_import, **{"column-status": "Stage"})
+    assert "You chose another column for Status: match its values below" in moved.content.decode()
+    assert not tracker_import.rows.exists()
+    form = moved.context["form"]
+    offered = {value: name for target, value, name in form.value_fields if target.name == "status"}
+    assert set(offered) == {"Done", "Waiting"}
+    answers = {**form.data.dict(), offered["Done"]: "resolved", offered["Waiting"]: "waiting_on_requester"}
+    checked_page = engineer.post(reverse("support-tracker-import-mapping", args=[tracker_import.pk]), answers)
+    assert checked_page.status_code == 302
+    assert sorted(tracker_import.rows.values_list("values__status", flat=True)) == ["resolved", "waiting_on_requester"]
