@@ -421,7 +421,11 @@ class TicketMessageAdmin(CsvAdmin):
     list_filter = ("visibility",)
     list_select_related = ("ticket", "author")
     search_fields = ("=ticket__reference",)
-    readonly_fields = ("ticket", "author", "visibility", "body", "created_at")
+    # Read-only for everyone: its people named as every page names them.
+    fields = ("ticket", "author_name", "visibility", "body", "created_at", "source_author", "imported_by_name",
+              "imported_at", "imported_from")
+    readonly_fields = fields
+    imported_by_name = person_column("imported_by", description="imported by")
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -125,3 +125,13 @@ def test_the_support_desk_names_the_assignee_and_the_author(client_as, priya, st
     workspace = page_text(client, reverse("admin:support_ticket_change", args=[ticket.pk]))
     assert f"{FULL_NAME} · " in workspace  # the reply's author
     assert f'<option value="{priya.pk}" selected>{FULL_NAME}</option>' in workspace  # the assignee box
+
+
+def test_a_reply_on_its_own_page_names_its_author(client_as, priya):
+    ticket = ticket_create(kind=TicketKind.EXTERNAL_OPS_PROBLEM, subject="Card declined", description="Why?",
+                           requester_name="Maria", requester_email="maria@platform.example.com")
+    reply = ticket_add_message(ticket=ticket, author=priya, visibility=TicketMessage.Visibility.REPLY, body="On it")
+
+    page = page_text(client_as("lead"), reverse("admin:support_ticketmessage_change", args=[reply.pk]))
+
+    assert FULL_NAME in page and USERNAME not in page and "On it" in page
