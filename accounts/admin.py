@@ -12,6 +12,7 @@ from accounts.models import BankAccount, CardAccount, Customer, PayoutHold, Plat
 from accounts.services import bank_account_reveal_number, bank_account_reveal_refused
 from opsconsole.date_filters import LocalDateRangeFilter
 from opsconsole.errors import OpsError
+from opsconsole.people import person_column
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
 from opsconsole.related_tables import Money, RelatedTable
 from opsconsole.tasking.forms import in_console_style
@@ -216,8 +217,9 @@ class CardAccountAdmin(ReadOnlyModelAdmin):
 @admin.register(PayoutHold)
 class PayoutHoldAdmin(ReadOnlyModelAdmin):
     platform_field = "customer__platform"
-    list_display = ("customer", "reason", "placed_by", "placed_at", "released_at")
+    list_display = ("customer", "reason", "placed_by_name", "placed_at", "released_at")
     list_filter = (("released_at", admin.EmptyFieldListFilter),)
     list_select_related = ("customer", "placed_by")
     search_fields = ("=customer__email",)
     detail_select_related = ("customer", "placed_by", "released_by")
+    placed_by_name = person_column("placed_by", description="placed by")
