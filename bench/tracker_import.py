@@ -50,19 +50,13 @@ def tracker_import_seconds(text: str, *, person, expected: int) -> tuple[float, 
 
     from opsconsole.models import TaskRun
     from opsconsole.tasking.services import Origin, task_run_request
-    from support.models import TrackerImport
-    from support.tracker_imports.checking import Matching, tracker_import_check
-    from support.tracker_imports.files import export_rows
-    from support.tracker_imports.presets import initial_columns, initial_values, preset_for
+    from support.tracker_imports.checking import Matching, tracker_import_check, tracker_import_start
 
     started = time.monotonic()
-    headers, rows = export_rows(text)
-    preset = preset_for(headers=headers, into="tickets")
-    tracker_import = TrackerImport.objects.create(into="tickets", source=preset.source, file_name="bench-zendesk.csv",
-                                                  encoding="utf-8", text=text, headers=headers, created_by=person)
-    matching = Matching(source=preset.source, columns=initial_columns(headers=headers, into="tickets", preset=preset),
-                        values=initial_values(headers=headers, rows=rows, into="tickets", preset=preset),
-                        time_zone="Australia/Sydney", default_kind="external_dev_inquiry")
+    tracker_import = tracker_import_start(text=text, encoding="utf-8", into="tickets", file_name="bench-zendesk.csv",
+                                          person=person, time_zone="Australia/Sydney")
+    matching = Matching.from_import(tracker_import)
+    matching.default_kind = "external_dev_inquiry"  # the export's rows without a type
     tracker_import_check(tracker_import=tracker_import, matching=matching, user=person)
     checked = time.monotonic()
     with override_settings(TASK_RUNNER="inline"):  # the run, in this process, as a worker runs it

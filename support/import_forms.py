@@ -5,7 +5,6 @@ than read into blank rows or a traceback."""
 import csv
 import io
 
-from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
 from unfold.contrib.import_export.forms import ImportForm

@@ -26,11 +26,13 @@ from opsconsole.tasking.forms import in_console_style
 from opsconsole.tasking.services import Origin, task_run_request
 from support.models import Bug, Ticket, TicketKind, TrackerImport, TrackerImportRow, TrackerSource
 from support.ops.import_tracker_file import ImportTrackerFile
-from support.tracker_imports.checking import MOST_VALUES_MATCHED, Matching, matching_problems, tracker_import_check
+from support.tracker_imports.checking import (
+    MOST_VALUES_MATCHED, Matching, matching_problems, tracker_import_check, tracker_import_start,
+)
 from support.tracker_imports.files import (
     AUTOMATIC, ENCODING_NAMES, ENCODINGS, column_values, export_decode, export_rows, export_size_check,
 )
-from support.tracker_imports.presets import CHOICE, TARGETS, initial_columns, initial_values, preset_for, value_matches
+from support.tracker_imports.presets import CHOICE, TARGETS, preset_for, value_matches
 
 ROWS_PER_PAGE = 100
 VALUES_TO_MATCH = "You chose another column for {labels}: match its values below, then check every row."
@@ -80,18 +82,11 @@ def tracker_import_upload(request, into: str):
         try:
             export_size_check(upload.size)
             text, encoding = export_decode(upload.read(), form.cleaned_data["encoding"])
-            headers, rows = export_rows(text)
+            tracker_import = tracker_import_start(text=text, encoding=encoding, into=into, file_name=upload.name,
+                                                  person=request.user, time_zone=settings.TIME_ZONE)
         except OpsError as problem:
             form.add_error(problem.field if problem.field in form.fields else None, problem.message)
         else:
-            preset = preset_for(headers=headers, into=into)
-            tracker_import = TrackerImport.objects.create(
-                into=into, source=preset.source if preset else "", file_name=upload.name[:255], encoding=encoding,
-                text=text, headers=headers, row_count=len(rows), created_by=request.user,
-                mapping=Matching(source=preset.source if preset else "",
-                                 columns=initial_columns(headers=headers, into=into, preset=preset),
-                                 values=initial_values(headers=headers, rows=rows, into=into, preset=preset),
-                                 time_zone=settings.TIME_ZONE).as_dict())
             return redirect("support-tracker-import-mapping", import_id=tracker_import.pk)
     model = MODELS[into]
     return _page(request, "support/tracker_import/upload.html", f"Import {model._meta.verbose_name_plural} "

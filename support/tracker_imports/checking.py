@@ -16,7 +16,8 @@ from opsconsole.platform_access import restrict_to_user_platforms
 from support.models import Bug, Priority, Ticket, TrackerImport, TrackerImportRow
 from support.tracker_imports.files import column_values, export_rows
 from support.tracker_imports.presets import (
-    CHOICE, EMAIL, FIXED_AS_WONT_FIX, NOT_A_BUG, PERSON, PLATFORM, TARGETS, TIME, Target,
+    CHOICE, EMAIL, FIXED_AS_WONT_FIX, NOT_A_BUG, PERSON, PLATFORM, TARGETS, TIME, Target, initial_columns,
+    initial_values, preset_for,
 )
 from support.tracker_imports.times import export_time
 from support.triage import ticket_workers
@@ -221,6 +222,22 @@ class RowChecker:
             if values.get(name) and values[name] < values["created_at"] and columns.get(name):
                 problems.append([columns[name], BEFORE_CREATED])
         return problems
+
+
+def tracker_import_start(*, text: str, encoding: str, into: str, file_name: str, person,
+                         time_zone: str) -> TrackerImport:
+    """An import of `text` begun by `person`: its rows counted, and the matching offered on the
+    mapping page kept with it (its preset's, when its columns are an export the console knows).
+    OpsError when the text holds no rows to import."""
+    headers, rows = export_rows(text)
+    preset = preset_for(headers=headers, into=into)
+    source = preset.source if preset else ""
+    matching = Matching(source=source, columns=initial_columns(headers=headers, into=into, preset=preset),
+                        values=initial_values(headers=headers, rows=rows, into=into, preset=preset),
+                        time_zone=time_zone)
+    return TrackerImport.objects.create(into=into, source=source, file_name=file_name[:255], encoding=encoding,
+                                        text=text, headers=headers, row_count=len(rows), created_by=person,
+                                        mapping=matching.as_dict())
 
 
 def tracker_import_check(*, tracker_import: TrackerImport, matching: Matching, user) -> Counter:

@@ -11,10 +11,7 @@ from typing import Callable
 from accounts.models import Customer
 from batches.models import Batch, BatchEntry
 from payments.models import Callback, Disbursement, ItemState
-from support.models import TrackerImport
-from support.tracker_imports.checking import Matching, tracker_import_check
-from support.tracker_imports.files import export_rows
-from support.tracker_imports.presets import initial_columns, initial_values, preset_for
+from support.tracker_imports.checking import Matching, tracker_import_check, tracker_import_start
 from tests.factories import (
     make_batch, make_batch_entry, make_callback, make_customer, make_disbursement, make_item, make_item_fee,
     make_payout_hold, make_platform, make_staff_user,
@@ -59,15 +56,10 @@ def checked_jira_bugs_import():
     """Jira's export of tests/fixtures/trackers, checked for import into bugs: three bugs and a
     task, which is rejected."""
     text = (Path(__file__).parent.parent / "fixtures" / "trackers" / "jira_issues.csv").read_text()
-    headers, rows = export_rows(text)
-    preset = preset_for(headers=headers, into="bugs")
     uploader = make_staff_user(is_superuser=True)
-    tracker_import = TrackerImport.objects.create(into="bugs", source=preset.source, file_name="jira.csv",
-                                                  encoding="utf-8", text=text, headers=headers, created_by=uploader)
-    matching = Matching(source=preset.source, columns=initial_columns(headers=headers, into="bugs", preset=preset),
-                        values=initial_values(headers=headers, rows=rows, into="bugs", preset=preset),
-                        time_zone="Australia/Sydney")
-    tracker_import_check(tracker_import=tracker_import, matching=matching, user=uploader)
+    tracker_import = tracker_import_start(text=text, encoding="utf-8", into="bugs", file_name="jira.csv",
+                                          person=uploader, time_zone="Australia/Sydney")
+    tracker_import_check(tracker_import=tracker_import, matching=Matching.from_import(tracker_import), user=uploader)
     return tracker_import
 
 

@@ -16,9 +16,8 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request
 from support.models import Ticket, TrackerImport, TrackerImportRow
-from support.tracker_imports.checking import Matching, tracker_import_check
-from support.tracker_imports.files import export_rows
-from support.tracker_imports.presets import TICKET_TARGETS, initial_columns, initial_values, preset_for
+from support.tracker_imports.checking import Matching, tracker_import_check, tracker_import_start
+from support.tracker_imports.presets import TICKET_TARGETS
 from tests.conftest import make_demo_staff
 
 HEADERS = ["Id", "Requester", "Requester email", "Subject", "Description", "Status", "Priority", "Type",
@@ -59,14 +58,9 @@ def export(rows: list[dict]) -> str:
 
 
 def checked(text: str, person) -> TrackerImport:
-    headers, rows = export_rows(text)
-    preset = preset_for(headers=headers, into="tickets")
-    tracker_import = TrackerImport.objects.create(into="tickets", source=preset.source, file_name="generated.csv",
-                                                  encoding="utf-8", text=text, headers=headers, created_by=person)
-    matching = Matching(source=preset.source, columns=initial_columns(headers=headers, into="tickets", preset=preset),
-                        values=initial_values(headers=headers, rows=rows, into="tickets", preset=preset),
-                        time_zone="Australia/Sydney")
-    tracker_import_check(tracker_import=tracker_import, matching=matching, user=person)
+    tracker_import = tracker_import_start(text=text, encoding="utf-8", into="tickets", file_name="generated.csv",
+                                          person=person, time_zone="Australia/Sydney")
+    tracker_import_check(tracker_import=tracker_import, matching=Matching.from_import(tracker_import), user=person)
     return tracker_import
 
 
