@@ -40,11 +40,11 @@ def row_fields(values: dict, names: tuple[str, ...]) -> dict:
 
 def rows_write(*, tracker_import: TrackerImport, rows: list[TrackerImportRow], user, change_reason: str) -> Counter:
     """Write `rows` (checked, to import, locked by the caller) as `user`, each record's history
-    row saying `change_reason`, and mark each with its
-    outcome and record; the rows by outcome. The records the rows name are looked up again here,
-    under a lock: one another import made since the check is updated, not made twice. Whoever
-    runs the import, a row of a platform they may not see, or matching a record of one, is
-    rejected as the check would have rejected it for them."""
+    row saying `change_reason`, and mark each row with its outcome and record; the rows by outcome.
+    The records the rows name are looked up again here, under a lock: one another import made
+    since the check is updated, not made twice. Whoever runs the import, a row of a platform they
+    may not see, or matching a record of one, is rejected as the check would have rejected it for
+    them."""
     source = tracker_import.mapping["source"]
     model = Ticket if tracker_import.into == TrackerImport.Into.TICKETS else Bug
     names = TICKET_FIELDS if model is Ticket else BUG_FIELDS
