@@ -73,7 +73,7 @@ def test_a_zendesk_export_is_recognised_and_imported_with_its_values_and_times(e
     assert "Recognised as a <strong>Zendesk ticket export</strong>" in page.content.decode()
     assert confirm_columns(engineer, tracker_import).status_code == 302
     rows_page = engineer.get(reverse("support-tracker-import-rows", args=[tracker_import.pk])).content.decode()
-    assert "4 to import (0 of them imported before" in rows_page
+    assert "4 to import (all new)" in rows_page
     assert not Ticket.objects.exists()  # checking writes nothing
 
     run_page = import_rows(engineer, tracker_import)
