@@ -26,11 +26,11 @@ from audit.chain import GENESIS_HASH, ChainWalk
 from audit.checkpoints import audit_checkpoint_write
 from audit.models import AuditArchive, AuditEvent
 from audit.recording import chain_head
+from opsconsole.advisory_locks import AUDIT_ARCHIVE, advisory_xact_lock
 
-# Any constant: the key of the PostgreSQL advisory lock that lets one archiving run at a time.
-# Appends need not wait: they add after the newest event, and the chain head they read is the
-# same whether the events before it are on-line or just archived.
-ARCHIVE_LOCK_KEY = 7_311_046_002
+# One archiving runs at a time (`AUDIT_ARCHIVE`). Appends need not wait: they add after the newest
+# event, and the chain head they read is the same whether the events before it are on-line or
+# just archived.
 ONLINE_DAYS = 90  # three months stay in the database (PCI DSS 10.5.1: immediately available)
 ARCHIVE_FORMAT = "opsconsole-audit-archive/1"
 EVENT_FIELDS = tuple(field.attname for field in AuditEvent._meta.concrete_fields)
@@ -100,10 +100,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _lock_archiving() -> None:
-    """SQLite's writers already queue for the database lock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ARCHIVE_LOCK_KEY])
+    advisory_xact_lock(AUDIT_ARCHIVE)
 
 
 def _next_archive(*, older_than: datetime.datetime, archived_by: str) -> AuditArchive | None:

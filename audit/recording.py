@@ -2,22 +2,17 @@
 transaction, so an action and its record commit or roll back together."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.chain import GENESIS_HASH, chained_hash
 from audit.models import AuditEvent
-
-# Any constant: the key of the PostgreSQL advisory lock that puts appends in one line.
-CHAIN_LOCK_KEY = 7_311_046_001
+from opsconsole.advisory_locks import AUDIT_CHAIN, advisory_xact_lock
 
 
 def _lock_chain() -> None:
-    """Appends are serialised so each one sees the hash before it. SQLite's writers already
-    queue for the database lock; PostgreSQL's take a transaction-scoped advisory lock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    """Appends are serialised so each one sees the hash before it."""
+    advisory_xact_lock(AUDIT_CHAIN)
 
 
 def chain_head() -> tuple[int, str]:

@@ -16,13 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.utils import timezone
 
 from audit.models import AuditEvent, AuditReview, AuditReviewMark
 from audit.recording import record_event
 from opsconsole.admin_urls import admin_change_url
+from opsconsole.advisory_locks import AUDIT_REVIEW, advisory_xact_lock
 from opsconsole.errors import OpsError
 from opsconsole.people import person_name
 from opsconsole.tasking.registry import registry
@@ -32,8 +33,6 @@ REVIEW_PAGE_LIMIT = 500
 PAST_REVIEWS_SHOWN = 20
 FLAGGED_SHOWN = 50
 SUMMARISED_ACTIONS = (AuditEvent.Action.LOGIN, AuditEvent.Action.LOGOUT, AuditEvent.Action.REVIEW)
-# Any constant: the key of the PostgreSQL advisory lock that lets one review complete at a time.
-REVIEW_LOCK_KEY = 7_311_046_002
 
 UNKNOWN_VERDICT = "Choose a verdict: reviewed or flagged."
 FLAG_NEEDS_NOTE = "A flag needs a note: write in the note what is wrong with the entry."
@@ -284,9 +283,7 @@ def _lock_reviews() -> None:
     entries. SQLite's writers already queue for the database lock (transactions begin
     IMMEDIATE); PostgreSQL's take a transaction-scoped advisory lock: there may be no review row
     yet to lock with SELECT … FOR UPDATE."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVIEW_LOCK_KEY])
+    advisory_xact_lock(AUDIT_REVIEW)
 
 
 def review_complete(*, reviewer, through_id: int, note: str = "", request=None) -> AuditReview:
