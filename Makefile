@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 
 # The benchmark (bench/README.md): PostgreSQL at DATABASE_URL's server or 127.0.0.1, Redis for
 # the Celery worker. `make bench SCALE=small` is the quick run; BENCH_ARGS="--reuse" keeps a

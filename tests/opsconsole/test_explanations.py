@@ -41,10 +41,16 @@ SEEDED_VERDICTS = [
 ]
 
 
-@pytest.fixture
-def demo(db):
+@pytest.fixture(scope="module")
+def seeded_demo(module_transaction):
+    """The demo, seeded once for the module's tests (each test's own writes are rolled back)."""
     with time_machine.travel(FRIDAY_MORNING, tick=False):
         call_command("seed_demo", "--scale", "0", "--today", "2026-11-27", "--force", stdout=StringIO())
+
+
+@pytest.fixture
+def demo(seeded_demo, db):
+    with time_machine.travel(FRIDAY_MORNING, tick=False):
         yield
 
 
