@@ -58,6 +58,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "opsconsole.nul_characters.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed for browsers that accept it (static files come compressed from WhiteNoise,
+    # above it); above every middleware that reads or writes a response's body, so it compresses
+    # what they leave. Django pads compressed responses against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
