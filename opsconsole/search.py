@@ -1,5 +1,5 @@
 """The console's one search box: any customer, item, charge, disbursement, batch, batch entry
-or platform from one query (DESIGN.md section 6, issue 4 "One search box").
+or platform from one query.
 
 The shape of the query decides which look-ups run, so that every one of them is served by an
 index on a table of millions of rows — never a scan:

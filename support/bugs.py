@@ -1,5 +1,5 @@
 """The support team's bug queue: fixing a bug hands its tickets back for follow-up, the bugs
-past their fix-time target, and each bug's service-level objective (issue 5, "The bug queue")."""
+past their fix-time target, and each bug's service-level objective."""
 
 import datetime
 from collections import Counter
@@ -18,7 +18,7 @@ from support.models import Bug, Ticket
 OPEN_BUG_STATUSES = (Bug.Status.OPEN, Bug.Status.IN_PROGRESS)
 
 # A bug's SLO: the last fifth of the time from report to fix target is the near-miss window,
-# as for tickets ("within 20 % of its target", issue 5).
+# as for tickets (at risk "within 20 % of its target").
 SLO_ON_TRACK, SLO_NEAR_MISS, SLO_MISSED, SLO_MET = "on_track", "near_miss", "missed", "met"
 # A bug closed as won't-fix is never measured against its target.
 SLO_NOT_MEASURED = "not_measured"

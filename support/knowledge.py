@@ -1,5 +1,5 @@
 """The knowledge base: which articles answered a ticket, recording one, the articles offered
-for recording (issue 5, "Knowledge base"), and an article as its readers read it."""
+for recording, and an article as its readers read it."""
 
 import re
 from dataclasses import dataclass

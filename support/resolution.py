@@ -2,8 +2,7 @@
 
 A ticket resolved while a succeeded task run quotes its reference was answered by a task (the
 person ran it from the ticket, or quoted the ticket when running it), so it is counted as
-self-served in the reports (issue 5: "resolving a ticket through a task run is counted as
-self-served"). Every other change of status belongs to the triage and clocks services.
+self-served in the reports. Every other change of status belongs to the triage and clocks services.
 """
 
 from django.db import transaction

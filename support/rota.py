@@ -1,7 +1,7 @@
 """The weekly on-duty rota: who triages and gets new tickets, who takes escalations, and swaps.
 
-Escalation goes to the week's lead, never to a person named by the escalator: the issue's
-"no single senior person every hard ticket must pass through" (issue 5, "Clocks and flow").
+Escalation goes to the week's lead, never to a person named by the escalator: no single senior
+person is one every hard ticket must pass through.
 Weeks run Monday to Sunday in the support calendar's time zone (Sydney).
 """
 

@@ -1,7 +1,7 @@
 """Triage of new tickets: accept (kind, priority, assignee), mark duplicate, or decline.
 
 Anyone who works support tickets (`support.change_ticket`) can triage; the person on duty is
-expected to, but nobody is a bottleneck (issue 5, "Clocks and flow"). Every refusal leaves the
+expected to, but nobody is a bottleneck. Every refusal leaves the
 ticket as it was.
 """
 

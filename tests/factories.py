@@ -587,7 +587,7 @@ def _add_related_rows(world: PaymentsWorld, round_number: int) -> None:
     world.add(make_batch_entry(batch=world.batch, disbursement=disbursement))
 
     # The first charge and disbursement bounced and went out again in the next batches: BECS
-    # return 6, refer to customer, and 9, technically invalid (../shared/reference/becs_return_codes.csv).
+    # return 6, refer to customer, and 9, technically invalid (opsconsole/reference/becs_return_codes.csv).
     debit_batch = world.add(make_batch(direction=Direction.DEBIT, status=Batch.Status.SETTLED))
     world.add(make_batch_entry(
         batch=debit_batch, charge=world.charge, status=BatchEntry.Status.RETURNED, return_code="6",

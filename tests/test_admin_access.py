@@ -26,7 +26,7 @@ Y, N = True, False
 PEOPLE = ("ops", "lead", "engineer", "developer", "auditor", "nobody", "root")
 
 # Who may open the list and detail pages of each model, from what each role is for
-# (DESIGN.md section 2; opsconsole/roles.py). Ops agents find customers, items and batches and
+# (opsconsole/roles.py). Ops agents find customers, items and batches and
 # follow the money, but raw callback payloads and deliveries are technical detail they do not
 # need; leads, support engineers and developers debug callbacks too. Auditors open the top-level
 # records an audit starts from (platforms, customers, items, batches) and none of the records

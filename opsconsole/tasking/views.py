@@ -1,6 +1,6 @@
 """The task screens: parameters → preview of the diff → reason and confirm → the run's page.
 
-One page serves every registered task (DESIGN.md section 5). Each step asks the services; the
+One page serves every registered task. Each step asks the services; the
 views only carry what was typed from one step to the next and put each refusal next to the
 field it names.
 """
