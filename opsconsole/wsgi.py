@@ -14,6 +14,7 @@ periodic_jobs_start()
 
 # What is loaded by now (Django, the apps, their models and admin) lives as long as the process.
 # Frozen, the collector stops walking it on every full collection: on a page that makes thousands
-# of objects those walks happened every few requests and cost ~70 ms each.
+# of objects those walks came every few requests, each costing more than the page's own work
+# (docs/decisions.md, "What every page pays").
 gc.collect()
 gc.freeze()
