@@ -3,12 +3,12 @@
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from batches.calendar import calendar_for
 from batches.lateness import ACKNOWLEDGEMENT, SUBMISSION, batch_lateness, batch_submission_due
 from batches.models import Batch
 from batches.selectors import (
     STUCK_AFTER, batch_effective_processing_date, batch_expected_clearing_date, batch_invalid_entries,
 )
+from opsconsole.business_calendar import calendar_for
 from opsconsole.explaining.base import Evidence, Explanation, SuggestedTask, Verdict
 from opsconsole.explaining.registry import register
 from opsconsole.explaining.times import day, moment, span

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from batches.calendar import calendar_for
 from batches.models import Batch
 from batches.selectors import STUCK_AFTER, batch_expected_clearing_date, batch_is_stuck
+from opsconsole.business_calendar import calendar_for
 from opsconsole.explaining.times import span
 
 SUBMISSION = "submission"

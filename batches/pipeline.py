@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from django.db.models import Count
 from django.utils import timezone
 
-from batches.calendar import calendar_for
 from batches.lateness import ACKNOWLEDGEMENT, SETTLEMENT, SUBMISSION, batch_lateness, batch_submission_due
 from batches.models import Batch, BatchEntry
 from batches.selectors import batch_effective_processing_date
+from opsconsole.business_calendar import calendar_for
 from opsconsole.explaining.times import span
 
 
@@ -114,7 +114,8 @@ def _reached_stage(batch: Batch, now: datetime.datetime) -> str:
 def batch_pipeline(*, batch: Batch, now: datetime.datetime | None = None) -> BatchPipeline:
     """The batch's stages — created → cut-off → submitted → acknowledged → settled, or failed —
     each with its time or when it is expected, where the batch is now (or stopped), and its
-    entries counted by status. Times in notes are the network's local time (batches/calendar.py)."""
+    entries counted by status. Times in notes are the network's local time
+    (opsconsole/business_calendar.py)."""
     now = now or timezone.now()
     calendar = calendar_for(batch.network)
 

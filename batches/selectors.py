@@ -6,8 +6,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import BankAccount
-from batches.calendar import DEBIT_CLEARING_BUSINESS_DAYS, business_days_after, calendar_for
 from batches.models import Batch, BatchEntry
+from opsconsole.business_calendar import calendar_for
 
 # A submitted batch the bank has not acknowledged within this long is stuck: our sponsor banks
 # acknowledge a file within two hours of receiving it.
@@ -83,8 +83,8 @@ def batch_expected_clearing_date(*, batch: Batch) -> datetime.date:
     """When a debit batch's funds clear, or a credit batch's money reaches the sellers."""
     calendar = calendar_for(batch.network)
     processing = batch_effective_processing_date(batch=batch)
-    days = DEBIT_CLEARING_BUSINESS_DAYS[batch.network] if batch.direction == "debit" else 1
-    return business_days_after(calendar, processing, days)
+    days = calendar.debit_clearing_business_days if batch.direction == "debit" else 1
+    return calendar.business_days_after(processing, days)
 
 
 def batch_next_cutoff(*, network: str, now: datetime.datetime | None = None) -> datetime.datetime:

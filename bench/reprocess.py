@@ -83,8 +83,8 @@ def failed_batch_create(*, reference: str, entries: int):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from batches.calendar import calendar_for
     from batches.models import Batch, BatchEntry
+    from opsconsole.business_calendar import calendar_for
     from payments.models import Disbursement
 
     failed_batch_delete(reference)

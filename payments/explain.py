@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 from django.utils.timesince import timesince
 
-from batches.calendar import calendar_for
 from batches.lateness import batch_lateness
 from batches.models import Batch
 from batches.selectors import batch_entry_for, batch_expected_clearing_date
+from opsconsole.business_calendar import calendar_for
 from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, Explanation, SuggestedTask, Verdict
 from opsconsole.explaining.registry import register

@@ -5,9 +5,9 @@ from django.utils.formats import date_format
 
 from accounts.models import BankAccount, Customer
 from accounts.selectors import payout_holds_active
-from batches.calendar import calendar_for, network_for
 from batches.models import Batch
 from batches.selectors import batch_next_cutoff
+from opsconsole.business_calendar import calendar_for, network_for
 from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
 from opsconsole.explaining.times import moment

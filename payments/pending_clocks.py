@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from batches.calendar import business_days_after, calendar_for, network_for
 from batches.lateness import batch_settlement_due
 from batches.models import Batch
+from opsconsole.business_calendar import calendar_for, network_for
 from opsconsole.explaining.times import span
 from payments.models import Charge, PaymentMethod
 
@@ -55,7 +55,7 @@ def bank_transfer_clock(*, chosen_at: datetime.datetime, currency: str) -> Pendi
     the network's own zone."""
     calendar = calendar_for(network_for(currency))
     chosen_day = timezone.localtime(chosen_at, calendar.time_zone).date()
-    last_day = business_days_after(calendar, chosen_day, BANK_TRANSFER_BUSINESS_DAYS)
+    last_day = calendar.business_days_after(chosen_day, BANK_TRANSFER_BUSINESS_DAYS)
     return PendingClock("the buyer's bank transfer", chosen_at, calendar.end_of(last_day))
 
 

@@ -14,9 +14,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from opsconsole.business_calendar import SUPPORT_CALENDAR
 from opsconsole.errors import OpsError
 from support.models import Ticket, TicketPause
-from support.business_hours import SUPPORT_CALENDAR
 from support.sla import Clock, sla_clock, sla_target_for
 
 # A ticket in one of these statuses is done: its clocks have stopped and the periodic job skips it.

@@ -10,9 +10,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from opsconsole.business_calendar import SUPPORT_CALENDAR
 from opsconsole.errors import OpsError
 from opsconsole.people import person_name
-from support.business_hours import SUPPORT_CALENDAR
 from support.clocks import CLOSED_STATUSES, ticket_refresh_sla
 from support.models import Priority, RotaSwap, RotaWeek, Ticket
 

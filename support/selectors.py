@@ -14,12 +14,12 @@ from django.db.models.functions import TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 
+from opsconsole.business_calendar import SUPPORT_CALENDAR, BusinessCalendar, business_seconds_between
 from opsconsole.models import TaskRun
 from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.tasking.selectors import tasks_runnable_by
 from opsconsole.admin_urls import admin_change_url, run_page_url, task_page_url
 from support.bugs import bugs_nearing_target
-from support.business_hours import SUPPORT_CALENDAR, BusinessCalendar, business_seconds_between
 from support.clocks import ticket_clocks
 from support.models import Bug, Priority, SavedAnswer, Ticket, TicketKind, TicketMessage, TicketPause
 from support.sla import ClockState
@@ -223,7 +223,7 @@ def previous_standup_at(*, now: datetime.datetime, calendar: BusinessCalendar = 
     """09:30 (team time) of the working day before `now`'s local day: a Monday's standup looks back
     to Friday's, or further over a public holiday."""
     day = now.astimezone(calendar.time_zone).date() - datetime.timedelta(days=1)
-    while not calendar.is_working_day(day):
+    while not calendar.is_business_day(day):
         day -= datetime.timedelta(days=1)
     return datetime.datetime.combine(day, STANDUP_TIME, tzinfo=calendar.time_zone)
 

@@ -1,4 +1,4 @@
-"""SLA targets and clocks for support tickets, in business time (see `support.business_hours`).
+"""SLA targets and clocks for support tickets, in business time (see `opsconsole.business_calendar`).
 
 A ticket has two clocks, time to first response and time to resolution. Each runs in working hours
 from the ticket's creation, stops when the response is sent or the ticket resolved, and is paused
@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 from enum import StrEnum
 
-from support.business_hours import (
+from opsconsole.business_calendar import (
     SUPPORT_CALENDAR,
     BusinessCalendar,
     add_business_seconds,

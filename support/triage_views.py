@@ -16,10 +16,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from opsconsole.business_calendar import SUPPORT_CALENDAR
 from opsconsole.errors import OpsError
 from opsconsole.people import person_name
 from opsconsole.tasking.forms import in_console_style
-from support.business_hours import SUPPORT_CALENDAR
 from support.clocks import ticket_clocks
 from support.models import Priority, Ticket, TicketKind
 from support.selectors import tickets_visible_to

@@ -29,6 +29,7 @@ from django.utils import timezone
 from model_bakery import baker
 
 from opsconsole import urls as console_urls
+from opsconsole.business_calendar import SUPPORT_CALENDAR
 from opsconsole.explaining.selectors import explanation_models
 from opsconsole.models import StaffPlatformAccess, TaskRun
 from opsconsole.roles import OPS_AGENT, ROLES
@@ -36,7 +37,6 @@ from opsconsole.tasking.base import Risk
 from opsconsole.tasking.registry import registry
 from opsconsole.tasking.services import Origin, task_run_request
 from payments.models import ItemState
-from support.business_hours import SUPPORT_CALENDAR
 from support.models import Article, Bug, RotaWeek, SavedAnswer, Ticket, TicketKind
 from support.services import ticket_add_message, ticket_create
 from tests.factories import PaymentsWorld, make_item, make_payments_world

@@ -8,8 +8,8 @@ from itertools import count
 from django.utils import timezone
 
 from accounts.models import BankAccount, CardAccount, Customer, PayoutHold, Platform
-from batches.calendar import calendar_for
 from batches.models import Batch, BatchEntry, Direction, Network
+from opsconsole.business_calendar import calendar_for
 from payments.models import (
     Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemState, ItemStateChange,
     Payer, PaymentMethod, Transaction,

@@ -7,8 +7,8 @@ the explanations and the tests can name.
 import datetime
 
 from accounts.models import BankAccount, Customer, Platform
-from batches.calendar import calendar_for
 from batches.models import Batch, BatchEntry, Direction, Network
+from opsconsole.business_calendar import calendar_for
 from payments.models import Callback, Charge, Disbursement, Fee, ItemState, Payer, PaymentMethod
 
 from opsconsole.demo.builder import DemoBuilder

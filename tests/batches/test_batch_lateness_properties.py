@@ -11,10 +11,10 @@ import time_machine
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from batches.calendar import calendar_for
 from batches.lateness import ACKNOWLEDGEMENT, SETTLEMENT, SUBMISSION, batch_lateness, batches_overdue
 from batches.models import Batch, BatchEntry, Direction, Network
 from batches.pipeline import PipelineStage, batch_pipeline
+from opsconsole.business_calendar import calendar_for
 from payments.models import Disbursement
 from tests.factories import make_batch, make_batch_entry, make_disbursement
 from tests.opsconsole.explain_helpers import verdict_of

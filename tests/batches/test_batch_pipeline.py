@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from batches.calendar import calendar_for
 from batches.models import Batch, BatchEntry, Direction, Network
 from batches.pipeline import PipelineStage, StageState, batch_entry_counts, batch_pipeline
+from opsconsole.business_calendar import calendar_for
 from tests.factories import make_batch, make_batch_entry
 
 BECS = calendar_for(Network.BECS)

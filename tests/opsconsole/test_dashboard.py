@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from batches.calendar import calendar_for
 from batches.models import Batch, Network
+from opsconsole.business_calendar import calendar_for
 from opsconsole.dashboard import ops_dashboard
 from payments.models import Callback, Disbursement, ItemState
 from tests.factories import make_batch, make_callback, make_disbursement, make_item, make_platform

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BankAccount, Customer
-from batches.calendar import calendar_for
 from batches.models import Batch, Network
+from opsconsole.business_calendar import calendar_for
 from opsconsole.explaining.selectors import object_explain
 from payments.models import Charge, ItemState
 from tests.factories import (

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.test import override_settings
 
 from accounts.models import BankAccount, Customer, Platform
-from batches.calendar import calendar_for
 from batches.models import Batch, BatchEntry
+from opsconsole.business_calendar import calendar_for
 from opsconsole.demo import scenarios
 from opsconsole.management.commands.seed_demo import REFUSE_PRODUCTION
 from opsconsole.roles import ROLES

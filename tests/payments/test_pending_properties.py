@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from batches.calendar import calendar_for
 from batches.models import Batch, BatchEntry, Direction
+from opsconsole.business_calendar import calendar_for
 from payments.models import Charge, ItemState, PaymentMethod
 from payments.pending_clocks import (
     bank_transfer_clock, card_authorisation_clock, direct_debit_clock, three_ds_clock,

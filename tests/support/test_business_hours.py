@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from support.business_hours import (
+from opsconsole.business_calendar import (
     NAIVE_DATETIME,
     NEGATIVE_SECONDS,
     SUPPORT_CALENDAR,
