@@ -39,7 +39,7 @@ NO_WORKING_DAYS = "A calendar needs at least one working weekday."
 ONE_DAY = datetime.timedelta(days=1)
 ONE_SECOND = datetime.timedelta(seconds=1)
 MONDAY_TO_FRIDAY = frozenset(range(5))
-# The years `BusinessDays.holidays` lists; any other year is looked up when a day in it is asked about.
+# The years `BusinessDays.holidays` lists; any other year is read when a day in it is asked about.
 LISTED_HOLIDAY_YEARS = range(2020, 2036)
 
 
@@ -245,9 +245,9 @@ def _utc_at(day: datetime.date, wall_time: datetime.time, time_zone: ZoneInfo) -
     return datetime.datetime.combine(day, wall_time, tzinfo=time_zone).astimezone(datetime.UTC)
 
 
-# Each year's holidays are read once into a read-only mapping: a shared `holidays` object fills in
-# years lazily as it is asked, which mutates it under concurrent readers. `functools.cache` on these
-# pure functions is safe to share between threads.
+# Each year's holidays are read once into a read-only mapping: a shared `holidays` object fills
+# in years lazily as it is asked, which mutates it under concurrent readers. `functools.cache` on
+# these pure functions is safe to share between threads.
 @cache
 def _holidays_of_year(country: str, subdivision: str | None, year: int) -> Mapping[datetime.date, str]:
     return MappingProxyType(dict(holidays.country_holidays(country, subdiv=subdivision, years=year)))
