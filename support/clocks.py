@@ -3,7 +3,7 @@ and the status changes that start and stop the clocks.
 
 The arithmetic is `support.sla`'s (business hours, pauses); this module feeds it what the
 database holds: the ticket's kind, priority and affected customer for its targets, its
-`TicketPause` rows, `first_responded_at` and `resolved_at` (issue 5, "Clocks and flow").
+`TicketPause` rows, `first_responded_at` and `resolved_at`.
 """
 
 import datetime

@@ -2,7 +2,7 @@
 
 A ticket has two clocks, time to first response and time to resolution. Each runs in working hours
 from the ticket's creation, stops when the response is sent or the ticket resolved, and is paused
-while the ticket waits on its requester (issue 5, "Clocks and flow"). Pure functions, no database:
+while the ticket waits on its requester. Pure functions, no database:
 callers pass the moments they have recorded.
 """
 
@@ -22,7 +22,7 @@ MINUTE = datetime.timedelta(minutes=1)
 # "1 business day" is a working day of the support calendar (8 h for 09:00–17:00), not 24 h.
 BUSINESS_DAY = SUPPORT_CALENDAR.working_day_length
 
-# A clock is at risk once no more than this share of its target is left (issue 5: "within 20 %").
+# A clock is at risk once no more than this share of its target is left ("within 20 %").
 AT_RISK_NUMERATOR, AT_RISK_DENOMINATOR = 1, 5
 
 
@@ -34,14 +34,14 @@ class SlaTarget:
     resolution: datetime.timedelta
 
 
-# The example targets of issue 5, by priority, for every kind that serves someone waiting on us.
+# The support team's targets, by priority, for every kind that serves someone waiting on us.
 _BY_PRIORITY = {
     "urgent": SlaTarget(first_response=30 * MINUTE, resolution=4 * HOUR),
     "high": SlaTarget(first_response=4 * HOUR, resolution=1 * BUSINESS_DAY),
     "normal": SlaTarget(first_response=8 * HOUR, resolution=3 * BUSINESS_DAY),
     "low": SlaTarget(first_response=24 * HOUR, resolution=5 * BUSINESS_DAY),
 }
-# Internal tasks: issue 5 sets only "24 h when a customer is affected", which is the low row's first
+# Internal tasks have one target, "24 h when a customer is affected", which is the low row's first
 # response, so they take the low row whole, whatever their priority (their resolution then never
 # comes before their first response). Without an affected customer they have no SLA at all: see
 # `sla_target_for`.
