@@ -36,14 +36,13 @@ from support.models import (
 )
 from support.ops.import_tracker_file import ImportTrackerFile
 from support.resources import BugResource, TicketMessageResource, TicketResource
-from support.selectors import (
-    ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs, tickets_visible_to,
-)
+from support.selectors import tickets_visible_to
 from support.services import bug_fix_due_at, ticket_add_message, ticket_create
 from support.ticket_form import (
     NOT_ON_THE_STAFF, TicketFormBase, TicketLinkForm, TicketLinkFormSet, assignee_field, staff_members,
 )
 from support.ticket_lookups import AssigneeLookupView, RecordLookupView
+from support.ticket_page import ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs
 
 
 class SupportAdmin(PlatformScopedMixin, CheckedHistoryAdmin, ModelAdmin):

@@ -10,7 +10,7 @@ from django.db import transaction
 from opsconsole.errors import OpsError
 from support.clocks import ticket_set_status
 from support.models import Ticket
-from support.selectors import ticket_has_succeeded_run
+from support.ticket_page import ticket_has_succeeded_run
 
 ALREADY_FINISHED = "This ticket is already {status}: there is nothing to resolve."
 FINISHED_STATUSES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from support.models import Bug, Ticket
-from support.selectors import STANDUP_SINCE_PROBLEM, previous_standup_at, standup_board
+from support.standup import STANDUP_SINCE_PROBLEM, previous_standup_at, standup_board
 from tests.support.test_tickets import new_ticket
 
 pytestmark = pytest.mark.django_db
