@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from support.links import NOTHING_MATCHES, NOT_ALLOWED_TO_LINK
+from opsconsole.business_calendar import SUPPORT_CALENDAR
 from support.models import RotaWeek, TicketLink
 from tests.factories import make_batch, make_customer, make_platform
 from tests.support.test_tickets import new_ticket
@@ -55,7 +56,7 @@ def test_an_auditor_links_nothing(client_as):
 
 
 def test_escalation_goes_to_the_weeks_lead_and_raises_the_priority(client_as, staff):
-    today = timezone.localdate()
+    today = timezone.localdate(timezone.now(), SUPPORT_CALENDAR.time_zone)  # the rota's weeks are Sydney's
     RotaWeek.objects.create(week_starting=today - datetime.timedelta(days=today.weekday()),
                             on_duty=staff["engineer"], lead=staff["lead"])
     ticket = new_ticket(priority="normal")
