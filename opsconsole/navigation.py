@@ -131,6 +131,28 @@ SIDEBAR_NAVIGATION = [
 ]
 
 
+def sidebar_navigation(request) -> list[dict]:
+    """SIDEBAR_NAVIGATION as `request`'s person sees it (unfold's `UNFOLD["SIDEBAR"]["navigation"]`,
+    given as a callable): only the links their permission lets them open, each with its URL
+    worked out once. Given the lazy links, unfold would reverse each every time it reads it (to
+    decide whether it is the page being shown, then to write it) and ask each permission through
+    a lazy object it builds for the purpose."""
+    return [
+        {**group, "items": [
+            {**{key: value for key, value in item.items() if key != "permission"}, "link": str(item["link"])}
+            for item in group["items"] if may_open(item, request)
+        ]}
+        for group in SIDEBAR_NAVIGATION
+    ]
+
+
+def may_open(item: dict, request) -> bool:
+    """A link's `permission` read as unfold reads it: none means everyone, else the callable of
+    the request must answer True (the console's links give callables, not import paths)."""
+    permission = item.get("permission")
+    return permission is None or permission(request) is True
+
+
 def environment_badge(request):
     if settings.DEBUG:
         return ["Development", "warning"]

@@ -10,7 +10,7 @@ from django.templatetags.static import static
 from opsconsole.config import (
     env, env_database, env_flag, env_local_http_trial, env_networks, env_positive_int, env_redis_url, env_secret_key,
 )
-from opsconsole.navigation import SIDEBAR_NAVIGATION
+from opsconsole.navigation import sidebar_navigation
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,12 +22,13 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # Unfold, whose admin site the console extends (opsconsole/admin_site.py).
-    "opsconsole.admin_site.UnfoldWithConsoleSite",
+    # Unfold before the admin, whose templates it overrides; its basic app config leaves the
+    # default site to the admin's, which is the console's (opsconsole/admin_site.py).
+    "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "unfold.contrib.simple_history",
     "unfold.contrib.import_export",
-    "django.contrib.admin",
+    "opsconsole.admin_site.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -270,7 +271,7 @@ UNFOLD = {
         "show_search": True,
         "command_search": True,
         "show_all_applications": False,
-        "navigation": SIDEBAR_NAVIGATION,
+        "navigation": sidebar_navigation,
     },
 }
 
