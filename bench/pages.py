@@ -164,7 +164,7 @@ def session_key(username: str) -> str:
 
     person = User.objects.get(username=username)
     client = Client()
-    client.force_login(person, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(person, backend="opsconsole.permission_backend.PermissionsInOneQueryBackend")
     session = client.session
     authenticator, _ = TOTPDevice.objects.get_or_create(user=person, confirmed=True, defaults={"name": "Benchmark"})
     session[DEVICE_ID_SESSION_KEY] = authenticator.persistent_id

@@ -20,7 +20,7 @@ from opsconsole.models import StaffPlatformAccess
 
 # The declaration that the object is the platform itself.
 THE_PLATFORM_ITSELF = "id"
-# Where the user's platforms are kept for the rest of the request, like Django's `_perm_cache`.
+# Where the user's platforms are kept for the rest of the request (the user object's lifetime).
 _CACHE_ATTRIBUTE = "_visible_platform_ids"
 # The column of `platform_access_rows` holding a platform the person may see.
 PLATFORM_ID = "platforms__id"
@@ -31,13 +31,16 @@ def visible_platform_ids(user) -> frozenset[int] | None:
     """The ids of the platforms `user` may see, or None when they may see every platform.
 
     One query the first time for a user object, none after: the answer is kept on the object,
-    which lives for one request (or one command). On a signed-in request it is already there:
-    the permissions middleware reads it with the permissions (opsconsole/permission_loading.py)."""
+    which lives for one request (or one command). The console's authentication backend reads it
+    in the same query as the person's permissions (opsconsole/permission_backend.py), which every
+    page asks for: asked first, the permissions bring it."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     if user.is_superuser:
         return None
     if not hasattr(user, _CACHE_ATTRIBUTE):
+        user.get_all_permissions()
+    if not hasattr(user, _CACHE_ATTRIBUTE):  # under another backend, or for an inactive person
         remember_platform_access(user, list(platform_access_rows(user.pk).values_list(PLATFORM_ID, flat=True)))
     return getattr(user, _CACHE_ATTRIBUTE)
 

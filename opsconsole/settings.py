@@ -69,7 +69,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks a session whose sign-in passed the second factor (`request.user.is_verified()`).
     "django_otp.middleware.OTPMiddleware",
-    "opsconsole.permission_loading.PermissionsInOneQueryMiddleware",
     "opsconsole.session_activity.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -118,8 +117,12 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 
 # Sign-in lockout (django-axes): too many failures for one username from one address lock that
-# pair out for a while; other people, and the same person elsewhere, can still sign in.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# pair out for a while; other people, and the same person elsewhere, can still sign in. Its backend
+# comes first, as django-axes asks. Then the console's ModelBackend, which reads a person's
+# permissions and platform restriction in one query (opsconsole/permission_backend.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend", "opsconsole.permission_backend.PermissionsInOneQueryBackend",
+]
 AXES_FAILURE_LIMIT = env_positive_int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_positive_int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
