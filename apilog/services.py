@@ -16,6 +16,7 @@ from accounts.models import Platform
 from apilog.clients import ApiClient, client_from_user_agent
 from apilog.latency import BUCKET_BOUNDS_MS, BUCKET_FIELDS, LatencyHistogram, bucket_index
 from apilog.models import ApiRequest, ApiRequestCounts, ApiRequestDailyRollup, ApiRequestRollup, HttpMethod
+from apilog.traffic_summary import traffic_changed
 from opsconsole.errors import OpsError
 
 INSERT_CHUNK = 1000
@@ -50,7 +51,8 @@ def record_requests(rows: Iterable[Mapping]) -> int:
     `method`, `path` (the route template), `status_code`, `latency_ms`, `request_id`, and
     optionally `error_code`, `error_message`, `user_agent`; `client_name` and `client_version`
     are read from the user agent unless given. A row that is not valid raises OpsError naming
-    its position and field, and nothing is recorded.
+    its position and field, and nothing is recorded. The platforms' traffic summaries kept in the
+    cache are not served again (apilog/traffic_summary.py).
     """
     recorded = [_validated(position, row) for position, row in enumerate(rows, start=1)]
     _refuse_repeated_request_ids(recorded)
@@ -62,6 +64,7 @@ def record_requests(rows: Iterable[Mapping]) -> int:
         hourly = _rollup_deltas(recorded)
         _rollups_add(ApiRequestRollup, ROLLUP_KEY, hourly)
         _rollups_add(ApiRequestDailyRollup, DAILY_ROLLUP_KEY, _daily_deltas(hourly))
+        traffic_changed(row.request.platform_id for row in recorded)
     return len(recorded)
 
 
@@ -160,7 +163,8 @@ def _rollups_add(model: type[ApiRequestCounts], key: tuple[str, ...], deltas: di
 def api_rollups_rebuild(*, since: datetime.date, until: datetime.date, platform: Platform | None = None) -> int:
     """Recompute the hourly and daily rollups of the days `since` to `until` (inclusive, UTC) from
     the log, one platform and one day at a time (each an indexed range of the log, in its own
-    transaction). Returns how many rollup rows (hourly and daily) were written."""
+    transaction). Returns how many rollup rows (hourly and daily) were written; the platforms'
+    traffic summaries kept in the cache are not served again."""
     platforms = [platform] if platform else list(Platform.objects.order_by("pk"))
     written = 0
     day = since
@@ -204,6 +208,7 @@ def _rebuild_day(platform: Platform, start: datetime.datetime, end: datetime.dat
     daily = [_rollup_row(ApiRequestDailyRollup, DAILY_ROLLUP_KEY, key, histogram)
              for key, histogram in _daily_deltas(hourly).items()]
     ApiRequestDailyRollup.objects.bulk_create(daily, batch_size=INSERT_CHUNK)
+    traffic_changed([platform.pk])
     return len(rollups) + len(daily)
 
 

@@ -1,38 +1,36 @@
 """A platform's API traffic over a window, added up for the platform page and its explanation:
-worked out once for each state of the platform's rollups and kept in this process's memory.
+worked out once for each state of the platform's log and kept in Django's cache, which every
+process shares (Redis with REDIS_URL; settings.py).
 
 A month of a platform's daily rollups is a few thousand cells; reading them, adding them up by
-endpoint, client and day and looking for what went wrong (apilog/diagnosis.py) took ~25 ms on
-every view, for an answer that changes only when requests are recorded. One aggregate over the
-same index range of rollups — their newest id and summed counts, for the window's last day and
-for the days before it — tells whether anything was recorded since; with the changelog entries
-the diagnosis read, it names the state a kept summary was worked out for.
-
-Requests are recorded as they arrive, so the window's last day (today) changes all day while the
-days before it almost never do: their cells are kept too, and after a recording only the last
-day's rollups are read again (a thirtieth of the month) and the summary worked out anew.
+endpoint, client and day and looking for what went wrong (apilog/diagnosis.py) is most of a
+platform page's work, for an answer that changes only when requests are recorded. Each platform
+has a version in the cache, a new random token whenever its requests are recorded or its rollups
+rebuilt (`traffic_changed`, called by apilog/services.py); a summary is kept under the version it
+was read at, so once the version moves no process finds it again. (Without REDIS_URL the cache
+is the process's own memory, which suits the one process of `make run`.)
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 
-from django.db.models import Max, Q, Sum
+from django.core.cache import cache
+from django.db import transaction
 
 from apilog.diagnosis import ApiDiagnosis, api_diagnosis
 from apilog.latency import LatencyHistogram
-from apilog.models import ApiChange, ApiRequestDailyRollup
+from apilog.models import ApiChange
 from apilog.selectors import ApiWindow, PlatformTraffic, TrafficCell, traffic_cells
-from opsconsole.process_memo import ProcessMemo
 
-# Nothing goes stale: a kept summary is found only under the state it was worked out for. The
-# lifetime and the bound keep the memory a worker spends on summaries no one asks for small.
-KEPT_SECONDS = 15 * 60
-KEPT_SUMMARIES = 64
-# Each holds a few thousand cells, which the garbage collector walks: a few windows' worth.
-KEPT_EARLIER_CELLS = 8
+# Nothing goes stale: a summary is found only under the version it was read at. The lifetime
+# only lets the cache drop summaries no one asks for any more.
+SUMMARY_SECONDS = 15 * 60
 
 
 def status_class(status_code: int) -> str:
@@ -74,53 +72,62 @@ class TrafficSummary:
     diagnosis: ApiDiagnosis
 
 
-kept_summaries = ProcessMemo(seconds=KEPT_SECONDS, entries=KEPT_SUMMARIES)
-kept_earlier_cells = ProcessMemo(seconds=KEPT_SECONDS, entries=KEPT_EARLIER_CELLS)
-
-
 def traffic_summary(*, platform_id: int, window: ApiWindow, changes: list[ApiChange]) -> TrafficSummary:
-    """The platform's traffic in the window, added up and diagnosed against `changes`."""
-    earlier_state, last_day_state = _rollups_state(platform_id, window)
-    key = (platform_id, window, earlier_state, last_day_state, _changes_state(changes))
-    summary = kept_summaries.get(key)
+    """The platform's traffic in the window, added up and diagnosed against `changes`: from the
+    cache when it was worked out since the platform's requests were last recorded (whichever
+    process did it), else read from the rollups and kept."""
+    key = summary_key(platform_id=platform_id, window=window, version=traffic_version(platform_id),
+                      changes=changes)
+    summary = cache.get(key)
     if summary is None:
-        cells = _window_cells(platform_id, window, earlier_state)
+        cells = traffic_cells(platform_id=platform_id, since=window.since, until=window.until)
         summary = summarised(PlatformTraffic(platform_id, window, cells), changes)
-        kept_summaries.put(key, summary)
+        cache.set(key, summary, timeout=SUMMARY_SECONDS)
     return summary
 
 
-def _window_cells(platform_id: int, window: ApiWindow, earlier_state: tuple) -> list[TrafficCell]:
-    """The window's cells: the earlier days' kept from a read in the same state and the last
-    day's read now, or all of them read now (and the earlier days' kept)."""
-    key = (platform_id, window, earlier_state)
-    earlier = kept_earlier_cells.get(key)
-    if earlier is not None:
-        return earlier + traffic_cells(platform_id=platform_id, since=window.until, until=window.until)
-    cells = traffic_cells(platform_id=platform_id, since=window.since, until=window.until)
-    kept_earlier_cells.put(key, [cell for cell in cells if cell.day < window.until])
-    return cells
+def traffic_changed(platform_ids: Iterable[int]) -> None:
+    """Retire the summaries of these platforms, in every process: call it inside the transaction
+    that records their requests or rebuilds their rollups.
+
+    The version moves at once, so this transaction's own later reads see its rows, and again when
+    the transaction commits: a process that read the rollups in between, before the rows were
+    visible to it, kept its summary under a version no one reads any more."""
+    platform_ids = sorted(set(platform_ids))
+    _new_versions(platform_ids)
+    transaction.on_commit(lambda: _new_versions(platform_ids))
 
 
-def _rollups_state(platform_id: int, window: ApiWindow) -> tuple[tuple, tuple]:
-    """What changes, for the days before the window's last and for the last, whenever a request
-    of those days is recorded or the rollups are rebuilt: recording adds to the counts, a rebuild
-    makes new rows."""
-    parts = {"earlier": Q(day__lt=window.until), "last_day": Q(day=window.until)}
-    state = ApiRequestDailyRollup.objects.filter(
-        platform_id=platform_id, day__gte=window.since, day__lte=window.until,
-    ).aggregate(**{
-        f"{part}_{name}": aggregate(column, filter=days)
-        for part, days in parts.items()
-        for name, aggregate, column in (("newest", Max, "pk"), ("requests", Sum, "request_count"),
-                                        ("latency", Sum, "latency_total_ms"))
-    })
-    return tuple(tuple(state[f"{part}_{name}"] for name in ("newest", "requests", "latency")) for part in parts)
+def traffic_version(platform_id: int) -> str:
+    """The platform's current version: a token never used before, made on the first read (and
+    again if the cache dropped it, so a dropped version cannot bring old summaries back)."""
+    key = version_key(platform_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, _new_token(), timeout=None)  # of two first readers at once, both use the token added first
+        version = cache.get(key) or _new_token()
+    return version
 
 
-def _changes_state(changes: list[ApiChange]) -> tuple:
-    return tuple(tuple(getattr(change, field.attname) for field in change._meta.concrete_fields)
-                 for change in changes)
+def summary_key(*, platform_id: int, window: ApiWindow, version: str, changes: list[ApiChange]) -> str:
+    """Everything a summary depends on: the platform's log (by its version), the window, and the
+    changelog entries it is diagnosed against."""
+    state = [tuple(getattr(change, field.attname) for field in change._meta.concrete_fields) for change in changes]
+    changes_digest = hashlib.sha256(repr(state).encode()).hexdigest()[:32]
+    return f"apilog:traffic-summary:{platform_id}:{window.since}:{window.until}:{version}:{changes_digest}"
+
+
+def version_key(platform_id: int) -> str:
+    """Where the platform's version is kept in the cache."""
+    return f"apilog:traffic-version:{platform_id}"
+
+
+def _new_token() -> str:
+    return secrets.token_hex(16)
+
+
+def _new_versions(platform_ids: list[int]) -> None:
+    cache.set_many({version_key(platform_id): _new_token() for platform_id in platform_ids}, timeout=None)
 
 
 def summarised(traffic: PlatformTraffic, changes: list[ApiChange]) -> TrafficSummary:

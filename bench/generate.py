@@ -180,6 +180,12 @@ def generate(size: Size) -> dict:
         steps = fill_steps(shape, people, api_steps, rebuild)
         steps += vacuum_steps(BULK_TABLES + api_tables, steps)
         durations = run_steps(database, steps)
+        if api_steps:
+            from apilog.traffic_summary import traffic_changed
+
+            # Loaded without record_requests: summaries a shared cache keeps for these platform ids
+            # were worked out on an earlier database.
+            traffic_changed(platform["id"] for platform in platforms)
         reset_sequences(connection)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP SCHEMA {HELPER_SCHEMA} CASCADE")

@@ -201,6 +201,14 @@ CONTENT_SECURITY_POLICY = {
 
 # Celery. Without REDIS_URL (the embedded default) tasks run in-process.
 REDIS_URL = env_redis_url()
+# The cache every process of the console shares: the platforms' API traffic summaries
+# (apilog/traffic_summary.py) and unfold's command palette. It holds keys beside the broker's, so it
+# is never cleared (clearing a Redis cache empties its whole database); each entry expires on its own.
+# Its calls are bounded like the broker's. Without REDIS_URL, the memory of the one process serving.
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "opsconsole",
+    "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+} if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -13,6 +13,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # One per test process, so two runs on one machine never share it.
     DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/opsconsole-test-{os.getpid()}.sqlite3"}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Each test starts with an empty cache (tests/conftest.py), which a Redis cache shared with the
+# broker must never be; the test that proves summaries are shared between processes uses Redis itself.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

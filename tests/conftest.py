@@ -24,14 +24,13 @@ def require_service(name: str, available: bool) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_kept_traffic_summaries():
-    """Platform traffic summaries are kept in the process under the state of the rollups they
-    added up (apilog/traffic_summary.py); a test database rolled back may bring a state back
-    with other rows behind it."""
-    from apilog.traffic_summary import kept_earlier_cells, kept_summaries
+def empty_cache():
+    """Each test starts with an empty cache (this process's memory, settings_test.py): a test
+    database rolled back brings ids back, and a platform's traffic summary kept under its id by an
+    earlier test must not answer for another platform's traffic (apilog/traffic_summary.py)."""
+    from django.core.cache import cache
 
-    kept_summaries.clear()
-    kept_earlier_cells.clear()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
