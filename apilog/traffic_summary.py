@@ -14,12 +14,14 @@ is the process's own memory, which suits the one process of `make run`.)
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 
+import redis
 from django.core.cache import cache
 from django.db import transaction
 
@@ -27,6 +29,10 @@ from apilog.diagnosis import ApiDiagnosis, api_diagnosis
 from apilog.latency import LatencyHistogram
 from apilog.models import ApiChange
 from apilog.selectors import ApiWindow, PlatformTraffic, TrafficCell, traffic_cells
+
+logger = logging.getLogger(__name__)
+# What a cache server that is down or hangs raises (Redis; the local-memory cache never does).
+CACHE_DOWN = (redis.RedisError, OSError)
 
 # Nothing goes stale: a summary is found only under the version it was read at. The lifetime
 # only lets the cache drop summaries no one asks for any more.
@@ -76,13 +82,21 @@ def traffic_summary(*, platform_id: int, window: ApiWindow, changes: list[ApiCha
     """The platform's traffic in the window, added up and diagnosed against `changes`: from the
     cache when it was worked out since the platform's requests were last recorded (whichever
     process did it), else read from the rollups and kept."""
-    key = summary_key(platform_id=platform_id, window=window, version=traffic_version(platform_id),
-                      changes=changes)
-    summary = cache.get(key)
+    try:
+        key = summary_key(platform_id=platform_id, window=window, version=traffic_version(platform_id),
+                          changes=changes)
+        summary = cache.get(key)
+    except CACHE_DOWN as error:
+        logger.warning("The cache did not answer (%s): platform %s's traffic read from its rollups.", error, platform_id)
+        key, summary = None, None
     if summary is None:
         cells = traffic_cells(platform_id=platform_id, since=window.since, until=window.until)
         summary = summarised(PlatformTraffic(platform_id, window, cells), changes)
-        cache.set(key, summary, timeout=SUMMARY_SECONDS)
+        if key is not None:
+            try:
+                cache.set(key, summary, timeout=SUMMARY_SECONDS)
+            except CACHE_DOWN:
+                pass  # shown all the same; kept next time
     return summary
 
 
@@ -127,7 +141,13 @@ def _new_token() -> str:
 
 
 def _new_versions(platform_ids: list[int]) -> None:
-    cache.set_many({version_key(platform_id): _new_token() for platform_id in platform_ids}, timeout=None)
+    # Recording requests must not fail because the cache is down: the summaries kept before then
+    # are served until they expire (SUMMARY_SECONDS), which the warning says.
+    try:
+        cache.set_many({version_key(platform_id): _new_token() for platform_id in platform_ids}, timeout=None)
+    except CACHE_DOWN as error:
+        logger.warning("The cache did not answer (%s): traffic summaries of platforms %s may be up to %s s old.",
+                       error, platform_ids, SUMMARY_SECONDS)
 
 
 def summarised(traffic: PlatformTraffic, changes: list[ApiChange]) -> TrafficSummary:

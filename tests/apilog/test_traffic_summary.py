@@ -148,3 +148,15 @@ def test_processes_share_the_summary_and_a_recording_in_one_is_seen_by_the_other
 
     recorded_on(platform, TODAY, per_day=4)
     assert total_in_another_process(platform) == 7
+
+
+@pytest.mark.django_db
+def test_with_the_cache_server_down_requests_are_recorded_and_the_summary_read_from_the_rollups(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    platform = make_platform()
+    assert recorded_on(platform, TODAY - datetime.timedelta(days=1)) == 3
+    assert summary_of(platform).total == 3
+    recorded_on(platform, TODAY, per_day=2)
+    assert summary_of(platform).total == 5
