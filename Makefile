@@ -5,7 +5,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed bench clean
+.PHONY: run test lint install migrate seed bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+
+# Ruff's lint and import order (pyproject.toml); `$(BIN)/ruff check --fix .` sorts the imports.
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # The benchmark (bench/README.md): PostgreSQL at DATABASE_URL's server or 127.0.0.1, Redis for
 # the Celery worker. `make bench SCALE=small` is the quick run; BENCH_ARGS="--reuse" keeps a

@@ -10,7 +10,10 @@ from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, Explanation, Verdict
 from opsconsole.explaining.registry import register
 from payments.explain_payouts import (
-    blocked_payout_verdict, failed_batch_blocker, seller_payout_blockers, seller_payout_reads,
+    blocked_payout_verdict,
+    failed_batch_blocker,
+    seller_payout_blockers,
+    seller_payout_reads,
 )
 from payments.models import Disbursement, ItemState
 

@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin
 
 from apilog.models import ApiChange, ApiRequest, ApiRequestRollup
 from opsconsole.choice_filters import HttpStatusClassFilter
+from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
 
 

@@ -7,7 +7,11 @@ from accounts.models import Platform
 from apilog.diagnosis import api_diagnosis
 from apilog.models import ApiRequest
 from apilog.selectors import (
-    ApiWindow, api_changes_between, platform_callback_deliveries, platform_failed_requests, platform_traffic,
+    ApiWindow,
+    api_changes_between,
+    platform_callback_deliveries,
+    platform_failed_requests,
+    platform_traffic,
 )
 from apilog.traffic_summary import traffic_summary
 from apilog.verdicts import api_request_verdict, platform_api_verdict, platform_callbacks_verdict, request_window

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from accounts.models import Platform
 from apilog.models import ApiChange, ApiRequest
 from apilog.selectors import (
-    DEFAULT_DAYS, MAX_DAYS, ApiWindow, api_changes_between, platform_callback_deliveries, platform_failed_requests,
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    ApiWindow,
+    api_changes_between,
+    platform_callback_deliveries,
+    platform_failed_requests,
 )
 from apilog.traffic_summary import TrafficRow, TrafficSummary, traffic_summary
 from apilog.verdicts import platform_api_verdict, platform_callbacks_verdict

@@ -11,7 +11,11 @@ from django.utils.formats import date_format
 from accounts.models import Platform
 from apilog.clients import ApiClient
 from apilog.diagnosis import (
-    ENOUGH_REQUESTS_TO_JUDGE, ApiDiagnosis, BreakingChangeFinding, PersistentFailureFinding, RiseFinding,
+    ENOUGH_REQUESTS_TO_JUDGE,
+    ApiDiagnosis,
+    BreakingChangeFinding,
+    PersistentFailureFinding,
+    RiseFinding,
 )
 from apilog.models import ApiChange, ApiRequest
 from apilog.selectors import ApiWindow

@@ -12,8 +12,8 @@ import json
 
 from django import forms
 from django.apps import apps
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
@@ -22,7 +22,11 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, JSON
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import (
-    BooleanRadioFilter, ChoicesDropdownFilter, DropdownFilter, RangeDateTimeFilter, TextFilter,
+    BooleanRadioFilter,
+    ChoicesDropdownFilter,
+    DropdownFilter,
+    RangeDateTimeFilter,
+    TextFilter,
 )
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display

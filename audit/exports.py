@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from audit.models import AuditEvent
 from audit.recording import record_event
 
-
 # OWASP's rule against CSV injection (https://owasp.org/www-community/attacks/CSV_Injection): a
 # spreadsheet reads a cell beginning with one of these as a formula, so such a cell is written after
 # a single quote, which makes it text. Values from outside (a failed sign-in's username and browser)

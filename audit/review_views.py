@@ -10,8 +10,14 @@ from django.urls import reverse
 
 from audit.models import AuditReviewMark
 from audit.review import (
-    REVIEW_PERMISSION, event_number_from, flagged_entries, past_reviews, review_complete,
-    review_mark, review_mark_remaining, review_stretch,
+    REVIEW_PERMISSION,
+    event_number_from,
+    flagged_entries,
+    past_reviews,
+    review_complete,
+    review_mark,
+    review_mark_remaining,
+    review_stretch,
 )
 from opsconsole.errors import OpsError
 

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from batches.models import Batch, BatchEntry
 from batches.lateness import batches_overdue
+from batches.models import Batch, BatchEntry
 from batches.pipeline import batch_pipeline
 from opsconsole.choice_filters import fixed_choices_filter
 from opsconsole.readonly_admin import ReadOnlyModelAdmin, money
-from opsconsole.related_tables import Money, RelatedTable
 from opsconsole.reference_codes import bank_returns
+from opsconsole.related_tables import Money, RelatedTable
 
 ReturnCodeFilter = fixed_choices_filter(
     "return_code", "return code",

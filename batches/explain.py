@@ -6,7 +6,10 @@ from django.utils.formats import date_format
 from batches.lateness import ACKNOWLEDGEMENT, SUBMISSION, batch_lateness, batch_submission_due
 from batches.models import Batch
 from batches.selectors import (
-    STUCK_AFTER, batch_effective_processing_date, batch_expected_clearing_date, batch_invalid_entries,
+    STUCK_AFTER,
+    batch_effective_processing_date,
+    batch_expected_clearing_date,
+    batch_invalid_entries,
 )
 from opsconsole.business_calendar import calendar_for
 from opsconsole.explaining.base import Evidence, Explanation, SuggestedTask, Verdict

@@ -14,7 +14,6 @@ from batches.selectors import batch_effective_processing_date
 from opsconsole.business_calendar import calendar_for
 from opsconsole.explaining.times import span
 
-
 # Our sponsor banks acknowledge a file within two hours of receiving it (see STUCK_AFTER).
 ACKNOWLEDGED_WITHIN = datetime.timedelta(hours=2)
 

@@ -38,11 +38,10 @@ def api_request_steps(shape, platforms: list[dict]) -> tuple[list[Step], list[st
     """The steps that fill the log and its rollups, and the tables they fill; none without apilog."""
     if not apps.is_installed("apilog"):
         return [], []
+    from accounts.models import Platform
     from apilog.clients import client_from_user_agent
     from apilog.latency import BUCKET_BOUNDS_MS, BUCKET_FIELDS
     from apilog.models import ApiRequest, ApiRequestDailyRollup, ApiRequestRollup
-
-    from accounts.models import Platform
 
     s = HELPER_SCHEMA
     environments = dict(Platform.objects.values_list("pk", "environment"))

@@ -24,10 +24,11 @@ def ip_of(number: int) -> str:
 def task_runs_create(shape, people) -> list:
     """Change-email runs spread over the two years, through the ORM so every field the model
     has, now or later, gets its default."""
+    from django.contrib.contenttypes.models import ContentType
+
     from accounts.models import Customer
     from opsconsole.models import TaskRun
     from opsconsole.tasking.registry import registry
-    from django.contrib.contenttypes.models import ContentType
 
     task = registry.get("change-email")
     customer_type = ContentType.objects.get_for_model(Customer)

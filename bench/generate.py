@@ -16,7 +16,13 @@ import os
 import time
 
 from bench.bulk_load import (
-    Step, drop_secondary_indexes, loading_connection, log, reset_sequences, run_steps, vacuum_steps,
+    Step,
+    drop_secondary_indexes,
+    loading_connection,
+    log,
+    reset_sequences,
+    run_steps,
+    vacuum_steps,
 )
 from bench.database import fresh_database
 from bench.environment import django_setup_for

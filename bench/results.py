@@ -9,7 +9,6 @@ from pathlib import Path
 
 from bench.budgets import GENERATOR_SECONDS, JOB_BUDGETS, PAGE_BUDGETS, job_misses, page_misses
 
-
 SUMMARY_TABLES = (
     "accounts_customer", "payments_item", "payments_transaction", "payments_disbursement", "batches_batch",
     "batches_batchentry", "payments_itemstatechange", "payments_charge", "audit_auditevent", "apilog_apirequest",

@@ -7,21 +7,19 @@ from django.urls import path
 from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from opsconsole.admin_urls import admin_change_url, run_page_url
+from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.models import StaffPlatformAccess, TaskRun
 from opsconsole.people import person_column
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
 from opsconsole.second_factor.admin import SecondFactorUserAdminMixin
 from opsconsole.tasking.base import diff_rows
 from opsconsole.tasking.forms import DecisionForm, in_console_style
-from opsconsole.tasking.selectors import (
-    task_run_awaits_decision_by, task_run_resumable_by, task_run_waits_for_queue,
-)
-from opsconsole.admin_urls import admin_change_url, run_page_url
+from opsconsole.tasking.selectors import task_run_awaits_decision_by, task_run_resumable_by, task_run_waits_for_queue
 from opsconsole.tasking.views import task_run_decide, task_run_resume_view
 
 admin.site.unregister(User)

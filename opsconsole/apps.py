@@ -7,9 +7,9 @@ class OpsConsoleConfig(AppConfig):
     verbose_name = "Ops Console"
 
     def ready(self):
+        from opsconsole.explaining.registry import discover_explanations
         from opsconsole.roles import sync_roles_after_migrate
         from opsconsole.tasking import history  # noqa: F401  (connects its signal receiver)
-        from opsconsole.explaining.registry import discover_explanations
         from opsconsole.tasking.registry import discover_task_modules
 
         discover_task_modules()

@@ -19,17 +19,23 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from batches.lateness import batches_overdue
-from batches.models import Batch, Network
 from audit.models import AuditEvent
 from audit.verification import audit_verification_latest
+from batches.lateness import batches_overdue
+from batches.models import Batch, Network
 from batches.selectors import batches_count_by_day_and_status, batches_count_in_status_since
 from opsconsole.admin_urls import record_admin_url
 from opsconsole.business_calendar import calendar_for
 from payments.models import Callback, Disbursement, Item, ItemState
 from payments.selectors import (
-    CALLBACK_FAILURE_STATUSES, callback_endpoints_failing, disbursements_count_by_status, disbursements_latest,
-    disbursements_overdue, items_count_in_state, items_pending_clocks, items_waiting_longest,
+    CALLBACK_FAILURE_STATUSES,
+    callback_endpoints_failing,
+    disbursements_count_by_status,
+    disbursements_latest,
+    disbursements_overdue,
+    items_count_in_state,
+    items_pending_clocks,
+    items_waiting_longest,
 )
 
 # Failed batches and failing callbacks are counted over this many days back from today.

@@ -7,7 +7,6 @@ from simple_history.models import HistoricalRecords
 
 from opsconsole.people import person_name
 
-
 # A run in one of these statuses holds its target: no second run of its conflict group may join it.
 ACTIVE_RUN_STATUSES = ("awaiting_approval", "queued", "running")
 

@@ -10,10 +10,10 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
-from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin
 
 from opsconsole.explaining.panel import explanation_panel
+from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.list_search import exact_key_condition, partial_key_condition
 from opsconsole.money import format_minor_units

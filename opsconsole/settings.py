@@ -8,7 +8,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 
 from opsconsole.config import (
-    env, env_database, env_flag, env_local_http_trial, env_networks, env_positive_int, env_redis_url, env_secret_key,
+    env,
+    env_database,
+    env_flag,
+    env_local_http_trial,
+    env_networks,
+    env_positive_int,
+    env_redis_url,
+    env_secret_key,
 )
 from opsconsole.navigation import sidebar_navigation
 

@@ -1,17 +1,17 @@
 from django.contrib import admin
 from django.urls import path
 
-from audit.review_views import audit_review_page
 from apilog.views import platform_api_view
+from audit.review_views import audit_review_page
 from opsconsole.search_views import search_page
 from opsconsole.second_factor.views import code_step_page, enrolment_page, recovery_codes_page
 from opsconsole.tasking.views import TaskPage
 from opsconsole.views import healthz
-from support.ticket_action_views import rota_swap_view, ticket_escalate_view, ticket_link_record_view
-from support.knowledge_views import ticket_record_article_view
-from support.triage_views import triage_inbox
 from support import tracker_import_views
 from support import views as support_views
+from support.knowledge_views import ticket_record_article_view
+from support.ticket_action_views import rota_swap_view, ticket_escalate_view, ticket_link_record_view
+from support.triage_views import triage_inbox
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

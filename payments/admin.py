@@ -7,10 +7,19 @@ from opsconsole.choice_filters import HttpStatusClassFilter, fixed_choices_filte
 from opsconsole.date_filters import LocalDateRangeFilter
 from opsconsole.errors import OpsError
 from opsconsole.readonly_admin import ReadOnlyModelAdmin, money
-from opsconsole.related_tables import Money, RelatedTable
 from opsconsole.reference_codes import card_responses
+from opsconsole.related_tables import Money, RelatedTable
 from payments.models import (
-    Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemState, ItemStateChange, Transaction,
+    Callback,
+    CallbackDelivery,
+    Charge,
+    Disbursement,
+    Fee,
+    Item,
+    ItemFee,
+    ItemState,
+    ItemStateChange,
+    Transaction,
 )
 from payments.ops import resend_failing_callbacks
 from payments.selectors import disbursements_overdue, item_timeline, item_timeline_kinds_visible_to

@@ -18,11 +18,18 @@ from opsconsole.wording import possessive
 from payments.callback_answers import answer_text, endpoint_answer
 from payments.explain_charges import charge_declined_verdict, charge_evidence
 from payments.explain_payouts import (
-    blocked_payout_verdict, failed_batch_blocker, next_payout_verdict, seller_payout_blockers,
+    blocked_payout_verdict,
+    failed_batch_blocker,
+    next_payout_verdict,
+    seller_payout_blockers,
 )
 from payments.models import Callback, Charge, Disbursement, Item, ItemState, PaymentMethod, Transaction
 from payments.pending_clocks import (
-    BANK_TRANSFER_BUSINESS_DAYS, bank_transfer_clock, card_authorisation_clock, direct_debit_clock, three_ds_clock,
+    BANK_TRANSFER_BUSINESS_DAYS,
+    bank_transfer_clock,
+    card_authorisation_clock,
+    direct_debit_clock,
+    three_ds_clock,
 )
 
 BatchStatus = Batch.Status

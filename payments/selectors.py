@@ -7,15 +7,24 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import BankAccount, Customer
 from batches.models import BatchEntry
+from opsconsole.admin_urls import record_admin_url
 from opsconsole.combined_reads import read_together
 from opsconsole.models import TaskRun
 from opsconsole.money import format_minor_units
 from opsconsole.people import person_name
-from opsconsole.admin_urls import record_admin_url
 from opsconsole.platform_access import restrict_to_user_platforms
 from payments.models import (
-    Callback, CallbackDelivery, Charge, Disbursement, Item, ItemFee, ItemState, ItemStateChange, Payer,
-    PaymentMethod, Transaction,
+    Callback,
+    CallbackDelivery,
+    Charge,
+    Disbursement,
+    Item,
+    ItemFee,
+    ItemState,
+    ItemStateChange,
+    Payer,
+    PaymentMethod,
+    Transaction,
 )
 from payments.pending_clocks import PendingClock, item_pending_clock
 

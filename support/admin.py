@@ -10,39 +10,66 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
-from opsconsole.history_admin import CheckedHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.decorators import action, display
 from unfold.contrib.import_export.forms import ExportForm
+from unfold.decorators import action, display
 
 from audit.exports import RecordedExportMixin
 from opsconsole.errors import OpsError
-from opsconsole.platform_access import restrict_to_user_platforms
+from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.people import PersonFilter, person_column, person_name
+from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.readonly_admin import PlatformScopedInlineMixin, PlatformScopedMixin, ReadOnlyModelAdmin
 from support.bugs import (
-    BUG_FROM_TICKET_PERMISSIONS, SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, SLO_LABELS,
-    bug_draft_from_ticket, bug_mark_fixed, bug_slo_status, ticket_wait_on_bug,
+    BUG_FROM_TICKET_PERMISSIONS,
+    SLO_LABELS,
+    SLO_MET,
+    SLO_MISSED,
+    SLO_NEAR_MISS,
+    SLO_NOT_MEASURED,
+    SLO_ON_TRACK,
+    bug_draft_from_ticket,
+    bug_mark_fixed,
+    bug_slo_status,
+    ticket_wait_on_bug,
 )
 from support.clocks import ticket_clocks_shown, ticket_set_status, ticket_status_problem
-from support.triage import ticket_workers
 from support.import_forms import ConsoleExportImportForm
 from support.knowledge import (
-    RECORD_ARTICLE_PERMISSION, article_authorship, article_html, article_tags, articles_offered, ticket_articles_used,
+    RECORD_ARTICLE_PERMISSION,
+    article_authorship,
+    article_html,
+    article_tags,
+    articles_offered,
+    ticket_articles_used,
     ticket_record_articles_replied_with,
 )
 from support.models import (
-    Article, Bug, RotaSwap, RotaWeek, SavedAnswer, Ticket, TicketLink, TicketMessage, TrackerImport,
+    Article,
+    Bug,
+    RotaSwap,
+    RotaWeek,
+    SavedAnswer,
+    Ticket,
+    TicketLink,
+    TicketMessage,
+    TrackerImport,
 )
 from support.ops.import_tracker_file import ImportTrackerFile
 from support.resources import BugResource, TicketMessageResource, TicketResource
 from support.selectors import tickets_visible_to
 from support.services import bug_fix_due_at, ticket_add_message, ticket_create
 from support.ticket_form import (
-    NOT_ON_THE_STAFF, TicketFormBase, TicketLinkForm, TicketLinkFormSet, assignee_field, staff_members,
+    NOT_ON_THE_STAFF,
+    TicketFormBase,
+    TicketLinkForm,
+    TicketLinkFormSet,
+    assignee_field,
+    staff_members,
 )
 from support.ticket_lookups import AssigneeLookupView, RecordLookupView
 from support.ticket_page import ticket_conversation, ticket_linked_records, ticket_saved_answers, ticket_task_runs
+from support.triage import ticket_workers
 
 
 class SupportAdmin(PlatformScopedMixin, CheckedHistoryAdmin, ModelAdmin):

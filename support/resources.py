@@ -4,11 +4,10 @@ rather than duplicates."""
 
 from copy import copy
 
-from import_export import fields, resources, widgets
-from import_export.instance_loaders import CachedInstanceLoader
-
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from import_export import fields, resources, widgets
+from import_export.instance_loaders import CachedInstanceLoader
 
 from accounts.models import Platform
 from audit.imports import RecordedImportMixin

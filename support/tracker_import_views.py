@@ -27,10 +27,20 @@ from opsconsole.tasking.services import Origin, task_run_request
 from support.models import Bug, Ticket, TicketKind, TrackerImport, TrackerImportRow, TrackerSource
 from support.ops.import_tracker_file import ImportTrackerFile
 from support.tracker_imports.checking import (
-    MOST_VALUES_MATCHED, Matching, matching_problems, tracker_import_check, tracker_import_start,
+    MOST_VALUES_MATCHED,
+    Matching,
+    matching_problems,
+    tracker_import_check,
+    tracker_import_start,
 )
 from support.tracker_imports.files import (
-    AUTOMATIC, ENCODING_NAMES, ENCODINGS, column_values, export_decode, export_rows, export_size_check,
+    AUTOMATIC,
+    ENCODING_NAMES,
+    ENCODINGS,
+    column_values,
+    export_decode,
+    export_rows,
+    export_size_check,
 )
 from support.tracker_imports.presets import CHOICE, TARGETS, preset_for, value_matches
 

@@ -24,7 +24,12 @@ from support.clocks import ticket_clocks
 from support.models import Priority, Ticket, TicketKind
 from support.selectors import tickets_visible_to
 from support.triage import (
-    TRIAGE_PERMISSION, ticket_accept, ticket_decline, ticket_find, ticket_mark_duplicate, ticket_workers,
+    TRIAGE_PERMISSION,
+    ticket_accept,
+    ticket_decline,
+    ticket_find,
+    ticket_mark_duplicate,
+    ticket_workers,
     tickets_awaiting_triage,
 )
 

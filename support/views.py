@@ -18,12 +18,12 @@ from audit.exports import neutralised_rows, record_export
 from opsconsole.errors import OpsError
 from support.bugs import bug_queue_health
 from support.models import Ticket, TicketKind, TicketMessage
-from support.resolution import ticket_resolve
 from support.reports import report_days_from, support_report, support_report_csv_rows
+from support.resolution import ticket_resolve
 from support.selectors import tickets_visible_to
+from support.services import ticket_add_message
 from support.standup import standup_board, standup_since_from
 from support.ticket_page import saved_answer_render, saved_answers_for
-from support.services import ticket_add_message
 
 VIEW_TICKETS = "support.view_ticket"
 ADD_MESSAGES = "support.add_ticketmessage"

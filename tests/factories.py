@@ -24,8 +24,18 @@ from accounts.models import BankAccount, CardAccount, Customer, PayoutHold, Plat
 from batches.models import Batch, BatchEntry, Direction, Network
 from opsconsole.roles import OPS_AGENT
 from payments.models import (
-    Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemState, ItemStateChange,
-    Payer, PaymentMethod, Transaction,
+    Callback,
+    CallbackDelivery,
+    Charge,
+    Disbursement,
+    Fee,
+    Item,
+    ItemFee,
+    ItemState,
+    ItemStateChange,
+    Payer,
+    PaymentMethod,
+    Transaction,
 )
 
 _sequence = itertools.count(1)

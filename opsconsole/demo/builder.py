@@ -11,8 +11,18 @@ from accounts.models import BankAccount, CardAccount, Customer, PayoutHold, Plat
 from batches.models import Batch, BatchEntry, Direction, Network
 from opsconsole.business_calendar import calendar_for
 from payments.models import (
-    Callback, CallbackDelivery, Charge, Disbursement, Fee, Item, ItemFee, ItemState, ItemStateChange,
-    Payer, PaymentMethod, Transaction,
+    Callback,
+    CallbackDelivery,
+    Charge,
+    Disbursement,
+    Fee,
+    Item,
+    ItemFee,
+    ItemState,
+    ItemStateChange,
+    Payer,
+    PaymentMethod,
+    Transaction,
 )
 
 FIRST_NAMES = [

@@ -9,8 +9,8 @@ from accounts.models import Customer, Platform
 from batches.models import Batch
 from opsconsole.demo import scenarios
 from payments.models import Item
-from support.models import Article, Bug, Priority, RotaWeek, SavedAnswer, Ticket, TicketKind, TicketLink
 from support.knowledge import ticket_record_article
+from support.models import Article, Bug, Priority, RotaWeek, SavedAnswer, Ticket, TicketKind, TicketLink
 from support.services import bug_fix_due_at, ticket_create
 
 # (title, slug, category, visibility, tags, body). Shareable ones may be sent to a platform's

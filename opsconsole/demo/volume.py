@@ -3,9 +3,8 @@
 import datetime
 
 from batches.models import Batch, BatchEntry, Direction, Network
-from payments.models import Callback, Charge, Disbursement, ItemState, PaymentMethod
-
 from opsconsole.demo.scenarios import DemoWorld
+from payments.models import Callback, Charge, Disbursement, ItemState, PaymentMethod
 
 ITEMS_PER_SCALE = 40
 STATE_WEIGHTS = {

@@ -3,7 +3,6 @@ evidence linked to the records it came from, and the fixing task if they may run
 
 from dataclasses import dataclass
 
-
 from opsconsole.admin_urls import record_admin_url, task_page_url
 from opsconsole.explaining.base import Evidence, Verdict
 from opsconsole.explaining.selectors import object_explain

@@ -17,9 +17,7 @@ from audit.models import AuditEvent
 from audit.recording import record_event
 from opsconsole.errors import OpsError
 from opsconsole.second_factor.lockout import AUTHENTICATOR_CODE, RECOVERY_CODE, wrong_code_report
-from opsconsole.second_factor.selectors import (
-    confirmed_authenticator, recovery_codes_device, unconfirmed_authenticator,
-)
+from opsconsole.second_factor.selectors import confirmed_authenticator, recovery_codes_device, unconfirmed_authenticator
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_CODES_NAME = "Recovery codes"

@@ -24,9 +24,7 @@ from opsconsole.second_factor.lockout import AUTHENTICATOR_CODE, RECOVERY_CODE, 
 from opsconsole.second_factor.pending import pending_person, pending_sign_in_begin, pending_sign_in_complete
 from opsconsole.second_factor.qr_code import qr_code_svg
 from opsconsole.second_factor.selectors import confirmed_authenticator
-from opsconsole.second_factor.services import (
-    authenticator_enrol, authenticator_enrolment_start, second_factor_check,
-)
+from opsconsole.second_factor.services import authenticator_enrol, authenticator_enrolment_start, second_factor_check
 
 # Where the enrolment leaves the new recovery codes for the one page that shows them.
 RECOVERY_CODES_SESSION_KEY = "second_factor_recovery_codes"

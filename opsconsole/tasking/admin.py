@@ -7,9 +7,9 @@ from django.contrib import messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.http import HttpResponseRedirect
 
+from opsconsole.admin_urls import task_page_url
 from opsconsole.tasking.base import OpsTask
 from opsconsole.tasking.selectors import tasks_offered_on, tasks_runnable_by
-from opsconsole.admin_urls import task_page_url
 
 TASK_ICON = "bolt"
 PICK_ONE = "Select exactly one {model} to run “{task}” on: a task acts on one object at a time."

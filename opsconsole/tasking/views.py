@@ -25,7 +25,12 @@ from opsconsole.tasking.forms import TaskRequestForm, in_console_style
 from opsconsole.tasking.registry import registry
 from opsconsole.tasking.selectors import task_target
 from opsconsole.tasking.services import (
-    Origin, task_preview, task_run_approve, task_run_decline, task_run_request, task_run_resume,
+    Origin,
+    task_preview,
+    task_run_approve,
+    task_run_decline,
+    task_run_request,
+    task_run_resume,
 )
 
 # The steps of the page; a form names the step it asks for next.

@@ -5,9 +5,7 @@ from opsconsole.money import format_minor_units
 from opsconsole.tasking.base import FieldChange, OpsTask
 from opsconsole.tasking.registry import register
 from payments.models import Item
-from payments.selectors import (
-    FEES_FINAL_STATES, item_has_disbursement, item_seller_fee_active, item_seller_fees_active,
-)
+from payments.selectors import FEES_FINAL_STATES, item_has_disbursement, item_seller_fee_active, item_seller_fees_active
 from payments.services import item_fee_remove
 
 # Removing more than this much fee (in minor units) needs a second person's approval.

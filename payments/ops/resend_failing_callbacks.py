@@ -25,8 +25,13 @@ from opsconsole.tasking.registry import register
 from payments.models import Callback
 from payments.ops.resend_callback import refuse_unless_platform_takes_callbacks
 from payments.selectors import (
-    CALLBACK_FAILURE_STATUSES, CALLBACK_NOT_RESENT_BECAUSE, callbacks_selected, callbacks_to_resend_locked,
-    platform_callback_newest_failing_id, platform_callbacks_failing, platform_callbacks_failing_up_to,
+    CALLBACK_FAILURE_STATUSES,
+    CALLBACK_NOT_RESENT_BECAUSE,
+    callbacks_selected,
+    callbacks_to_resend_locked,
+    platform_callback_newest_failing_id,
+    platform_callbacks_failing,
+    platform_callbacks_failing_up_to,
 )
 from payments.services import callbacks_queue_for_redelivery
 

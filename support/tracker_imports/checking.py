@@ -16,8 +16,18 @@ from opsconsole.platform_access import restrict_to_user_platforms
 from support.models import Bug, Priority, Ticket, TrackerImport, TrackerImportRow
 from support.tracker_imports.files import column_values, export_rows
 from support.tracker_imports.presets import (
-    CHOICE, EMAIL, FIXED_AS_WONT_FIX, NOT_A_BUG, PERSON, PLATFORM, TARGETS, TIME, Target, initial_columns,
-    initial_values, preset_for,
+    CHOICE,
+    EMAIL,
+    FIXED_AS_WONT_FIX,
+    NOT_A_BUG,
+    PERSON,
+    PLATFORM,
+    TARGETS,
+    TIME,
+    Target,
+    initial_columns,
+    initial_values,
+    preset_for,
 )
 from support.tracker_imports.times import export_time
 from support.triage import ticket_workers

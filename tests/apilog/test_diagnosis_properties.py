@@ -6,12 +6,12 @@ whole API, and is dated on or just before the rise)."""
 
 import datetime
 
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from apilog.clients import ApiClient
-from apilog.diagnosis import (
-    CHANGE_BEFORE_DAYS, PERSISTENT_FAILING_RATE, PERSISTENT_MIN_REQUESTS, api_diagnosis,
-)
+from apilog.diagnosis import CHANGE_BEFORE_DAYS, PERSISTENT_FAILING_RATE, PERSISTENT_MIN_REQUESTS, api_diagnosis
 from apilog.latency import BUCKET_FIELDS, LatencyHistogram, bucket_index
 from apilog.models import ApiChange
 from apilog.selectors import ApiWindow, PlatformTraffic, TrafficCell

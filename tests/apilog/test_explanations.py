@@ -13,7 +13,14 @@ from django.core.management import call_command
 from apilog.models import ApiRequest
 from payments.models import Callback
 from tests.apilog.traffic import (
-    CURL, DOTNET_2_3_1, DOTNET_2_4_0, PYTHON_1_9_2, api_change, record, requests_on_days, utc,
+    CURL,
+    DOTNET_2_3_1,
+    DOTNET_2_4_0,
+    PYTHON_1_9_2,
+    api_change,
+    record,
+    requests_on_days,
+    utc,
 )
 from tests.factories import make_callback, make_callback_delivery, make_platform
 from tests.opsconsole.explain_helpers import evidence_text, verdict_of

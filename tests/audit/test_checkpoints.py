@@ -8,14 +8,19 @@ import pytest
 from django.core.management import CommandError
 from django.utils import timezone
 
-from audit.checkpoints import audit_checkpoint_read, checkpoint_file
 from audit.chain import LinkProblem
+from audit.checkpoints import audit_checkpoint_read, checkpoint_file
 from audit.models import AuditCheckpoint, AuditEvent, AuditVerification
 from audit.recording import record_event
 from audit.tasks import verify_audit_chain
 from audit.verification import PERIODIC_JOB, audit_chain_verify
-from tests.audit.test_integrity import archive_audit, behind_the_applications_back, record_exports, \
-    record_old_exports, verify_audit
+from tests.audit.test_integrity import (
+    archive_audit,
+    behind_the_applications_back,
+    record_exports,
+    record_old_exports,
+    verify_audit,
+)
 
 
 def delete_events_from(first_id: int) -> None:

@@ -13,15 +13,20 @@ from audit import review
 from audit.models import AuditEvent, AuditReview, AuditReviewMark
 from audit.recording import record_event
 from audit.review import (
-    ALREADY_REVIEWED, FLAG_NEEDS_NOTE, OWN_ENTRY, review_complete, review_mark, review_mark_remaining,
+    ALREADY_REVIEWED,
+    FLAG_NEEDS_NOTE,
+    OWN_ENTRY,
+    review_complete,
+    review_mark,
+    review_mark_remaining,
     review_stretch,
 )
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request
 from payments.models import ItemState
-from tests.test_admin_access import sidebar_links
 from tests.factories import make_customer, make_item
+from tests.test_admin_access import sidebar_links
 
 REVIEWED, FLAGGED = AuditReviewMark.Verdict.REVIEWED, AuditReviewMark.Verdict.FLAGGED
 PAGE = "/audit/review/"

@@ -9,7 +9,9 @@ import re
 import pytest
 import time_machine
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from batches.lateness import ACKNOWLEDGEMENT, SETTLEMENT, SUBMISSION, batch_lateness, batches_overdue
 from batches.models import Batch, BatchEntry, Direction, Network

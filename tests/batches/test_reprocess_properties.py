@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 from django.test import TestCase
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from accounts.models import BankAccount
 from batches.models import Batch, BatchEntry
@@ -16,9 +18,9 @@ from batches.ops.reprocess_batch import ALREADY_RESUBMITTED, RESUBMITTED
 from batches.selectors import entry_skip_reason
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request, task_run_resume
+from tests.batches.large_batches import resubmissions_per_entry
 from tests.batches.refused_writes import RAISED_BY_THE_DATABASE, entry_write_refused
 from tests.conftest import require_service
-from tests.batches.large_batches import resubmissions_per_entry
 from tests.factories import make_bank_account, make_batch, make_batch_entry
 
 # Most entries of a failed batch can go again; some cannot, each for its own reason.

@@ -15,16 +15,16 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.urls import reverse
 
+from batches.models import BatchEntry
+from batches.ops import reprocess_batch
+from opsconsole.admin_urls import run_page_url, task_page_url
 from opsconsole.models import TaskRun
 from opsconsole.tasking.history import change_reason_for
-from opsconsole.admin_urls import run_page_url, task_page_url
 from opsconsole.tasking.services import Origin, task_run_request, task_run_resume, task_runs_sweep
-from batches.ops import reprocess_batch
-from batches.models import BatchEntry
 from tests.batches.large_batches import make_failed_batch, resubmissions_per_entry
+from tests.batches.refused_writes import SERIALIZATION_FAILURE, entry_write_refused
 from tests.celery_worker import PROJECT_DIR, Worker, redis_start, redis_stop, require_worker_services
 from tests.celery_worker import test_database_url as database_url_for_processes
-from tests.batches.refused_writes import SERIALIZATION_FAILURE, entry_write_refused
 from tests.concurrency import row_locked_elsewhere, wait_for_sessions_waiting_on_a_lock
 
 ENTRIES = 3000

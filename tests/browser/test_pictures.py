@@ -8,7 +8,12 @@ from playwright.sync_api import expect
 
 from opsconsole.demo.builder import DemoBuilder, demo_today
 from opsconsole.demo.scenarios import (
-    FAILED_BATCH, LATE_BATCH, LATE_DIRECT_DEBIT_ITEM, DemoWorld, failed_batch, late_direct_debit,
+    FAILED_BATCH,
+    LATE_BATCH,
+    LATE_DIRECT_DEBIT_ITEM,
+    DemoWorld,
+    failed_batch,
+    late_direct_debit,
 )
 from payments.models import Item
 

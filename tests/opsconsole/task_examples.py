@@ -13,8 +13,16 @@ from batches.models import Batch, BatchEntry
 from payments.models import Callback, Disbursement, ItemState
 from support.tracker_imports.checking import Matching, tracker_import_check, tracker_import_start
 from tests.factories import (
-    make_batch, make_batch_entry, make_callback, make_customer, make_disbursement, make_item, make_item_fee,
-    make_payout_hold, make_platform, make_staff_user,
+    make_batch,
+    make_batch_entry,
+    make_callback,
+    make_customer,
+    make_disbursement,
+    make_item,
+    make_item_fee,
+    make_payout_hold,
+    make_platform,
+    make_staff_user,
 )
 
 

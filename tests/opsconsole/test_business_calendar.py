@@ -7,12 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from batches.models import Network
-from opsconsole.business_calendar import (
-    NETWORK_CALENDARS,
-    SUPPORT_CALENDAR,
-    calendar_for,
-    network_for,
-)
+from opsconsole.business_calendar import NETWORK_CALENDARS, SUPPORT_CALENDAR, calendar_for, network_for
 
 DAYS_2025_TO_2027 = [datetime.date(2025, 1, 1) + datetime.timedelta(days=n) for n in range(3 * 365)]
 

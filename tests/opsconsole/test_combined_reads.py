@@ -10,7 +10,13 @@ from batches.models import Batch
 from opsconsole.combined_reads import read_together
 from payments.models import Callback, Charge, Item, Transaction
 from tests.factories import (
-    make_batch, make_callback, make_charge, make_customer, make_item, make_item_state_change, make_transaction,
+    make_batch,
+    make_callback,
+    make_charge,
+    make_customer,
+    make_item,
+    make_item_state_change,
+    make_transaction,
 )
 
 pytestmark = pytest.mark.django_db

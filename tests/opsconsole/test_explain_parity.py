@@ -17,9 +17,7 @@ from batches.models import Batch, Network
 from opsconsole.business_calendar import calendar_for
 from opsconsole.explaining.selectors import object_explain
 from payments.models import Charge, ItemState
-from tests.factories import (
-    make_bank_account, make_batch, make_charge, make_customer, make_item, make_payout_hold,
-)
+from tests.factories import make_bank_account, make_batch, make_charge, make_customer, make_item, make_payout_hold
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,13 @@ from opsconsole.reference_codes import bank_return
 from payments.models import Charge, ItemState, Transaction
 from tests.conftest import require_service
 from tests.factories import (
-    make_batch_entry, make_card_account, make_charge, make_customer, make_item, make_platform, make_transaction,
+    make_batch_entry,
+    make_card_account,
+    make_charge,
+    make_customer,
+    make_item,
+    make_platform,
+    make_transaction,
 )
 
 CUSTOMERS = reverse("admin:accounts_customer_changelist")

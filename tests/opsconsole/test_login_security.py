@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from accounts.ops.change_email import ChangeCustomerEmail
 from audit.models import AuditEvent
-from opsconsole.password_rules import CONTAINS_USERNAME
 from opsconsole.models import TaskRun
+from opsconsole.password_rules import CONTAINS_USERNAME
 from opsconsole.tasking.services import Origin, task_run_request
 from tests.conftest import PASSWORD, authenticator_code, authenticator_of, sign_in_verified
 from tests.factories import make_customer

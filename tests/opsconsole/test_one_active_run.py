@@ -12,19 +12,29 @@ from batches.models import Batch
 from batches.ops import reprocess_batch
 from opsconsole.admin_urls import run_page_url, task_page_url
 from opsconsole.errors import OpsError
-from payments.models import Item, ItemState
 from opsconsole.models import ACTIVE_RUN_STATUSES, TaskRun
 from opsconsole.tasking.base import Risk
 from opsconsole.tasking.registry import registry
 from opsconsole.tasking.services import (
-    RUN_IN_PROGRESS, Origin, task_run_approve, task_run_decline, task_run_request, task_run_resume,
+    RUN_IN_PROGRESS,
+    Origin,
+    task_run_approve,
+    task_run_decline,
+    task_run_request,
+    task_run_resume,
 )
+from payments.models import Item, ItemState
 from tests.batches.large_batches import make_failed_batch
 from tests.batches.refused_writes import RAISED_BY_THE_DATABASE, entry_write_refused
 from tests.celery_worker import PROJECT_DIR
 from tests.celery_worker import test_database_url as database_url_for_processes
 from tests.concurrency import (
-    awaited, racing_in_threads, row_locked_elsewhere, runs_released_together, started_in_threads, wait_until,
+    awaited,
+    racing_in_threads,
+    row_locked_elsewhere,
+    runs_released_together,
+    started_in_threads,
+    wait_until,
 )
 from tests.conftest import require_service
 from tests.factories import make_item, make_item_fee

@@ -33,9 +33,7 @@ from payments.models import ItemState
 from support.models import Ticket, TicketKind
 from support.services import ticket_create
 from tests.conftest import make_staff, sign_in_verified
-from tests.factories import (
-    PaymentsWorld, make_batch, make_batch_entry, make_item, make_payments_world, make_platform,
-)
+from tests.factories import PaymentsWorld, make_batch, make_batch_entry, make_item, make_payments_world, make_platform
 
 MISSING_PK = 987_654_321
 

@@ -6,7 +6,8 @@ import html
 
 import pytest
 from django.urls import reverse
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opsconsole.wording import possessive
 from tests.factories import make_platform

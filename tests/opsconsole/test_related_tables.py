@@ -14,7 +14,13 @@ from opsconsole.roles import OPS_LEAD
 from payments.models import PaymentMethod
 from tests.conftest import make_staff, sign_in_verified
 from tests.factories import (
-    make_bank_account, make_batch, make_batch_entry, make_charge, make_customer, make_disbursement, make_item,
+    make_bank_account,
+    make_batch,
+    make_batch_entry,
+    make_charge,
+    make_customer,
+    make_disbursement,
+    make_item,
     make_payout_hold,
 )
 

@@ -14,11 +14,23 @@ from django.utils.html import escape
 
 from accounts.models import Customer
 from opsconsole.search import (
-    EMPTY_QUERY, QUERY_TOO_LONG, QUERY_TOO_SHORT, SEARCHABLE_KEYS, console_search, search_lookups, search_query_problem,
+    EMPTY_QUERY,
+    QUERY_TOO_LONG,
+    QUERY_TOO_SHORT,
+    SEARCHABLE_KEYS,
+    console_search,
+    search_lookups,
+    search_query_problem,
 )
 from tests.conftest import require_service
 from tests.factories import (
-    make_batch, make_batch_entry, make_card_account, make_charge, make_customer, make_disbursement, make_item,
+    make_batch,
+    make_batch_entry,
+    make_card_account,
+    make_charge,
+    make_customer,
+    make_disbursement,
+    make_item,
     make_platform,
 )
 

@@ -24,11 +24,9 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
-from opsconsole.second_factor.pending import PENDING_SECONDS
-from opsconsole.second_factor.services import (
-    RECOVERY_CODE_COUNT, WAIT_FOR_NEXT_CODE, WRONG_CODE, recovery_codes_issue,
-)
 from opsconsole.second_factor.lockout import AUTHENTICATOR_CODE, RECOVERY_CODE
+from opsconsole.second_factor.pending import PENDING_SECONDS
+from opsconsole.second_factor.services import RECOVERY_CODE_COUNT, WAIT_FOR_NEXT_CODE, WRONG_CODE, recovery_codes_issue
 from tests.conftest import PASSWORD, authenticator_code, authenticator_of, sign_in_verified
 
 LOGIN_URL = reverse("admin:login")

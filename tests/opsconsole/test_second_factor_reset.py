@@ -22,7 +22,10 @@ from opsconsole.demo.staff import demo_staff_create
 from opsconsole.errors import OpsError
 from opsconsole.management.commands.demo_second_factor_code import REFUSE_PRODUCTION
 from opsconsole.second_factor.services import (
-    RESET_NOT_ALLOWED, RESET_REASON_TOO_SHORT, recovery_codes_issue, second_factor_reset,
+    RESET_NOT_ALLOWED,
+    RESET_REASON_TOO_SHORT,
+    recovery_codes_issue,
+    second_factor_reset,
 )
 from tests.conftest import authenticator_of, sign_in_verified
 from tests.opsconsole.test_second_factor import CODE_STEP_URL, ENROL_URL, code_step, password_step, signed_in

@@ -9,8 +9,14 @@ from batches.ops import reprocess_batch
 from opsconsole.errors import OpsError
 from opsconsole.models import StaffPlatformAccess, TaskRun
 from opsconsole.tasking.services import (
-    APPROVER_MAY_NO_LONGER_APPROVE, NO_SELF_APPROVAL, REQUESTER_MAY_NO_LONGER_RUN, REQUESTER_MAY_NO_LONGER_SEE, Origin,
-    task_run_approve, task_run_decline, task_run_request,
+    APPROVER_MAY_NO_LONGER_APPROVE,
+    NO_SELF_APPROVAL,
+    REQUESTER_MAY_NO_LONGER_RUN,
+    REQUESTER_MAY_NO_LONGER_SEE,
+    Origin,
+    task_run_approve,
+    task_run_decline,
+    task_run_request,
 )
 from tests.batches.large_batches import make_failed_batch
 from tests.factories import make_customer, make_platform

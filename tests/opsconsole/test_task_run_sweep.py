@@ -12,9 +12,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Customer
+from batches.ops import reprocess_batch
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request, task_runs_sweep
-from batches.ops import reprocess_batch
 from tests.batches.large_batches import make_failed_batch
 from tests.celery_worker import PROJECT_DIR, require_worker_services
 from tests.celery_worker import test_database_url as database_url_for_processes

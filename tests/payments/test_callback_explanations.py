@@ -2,7 +2,9 @@
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from payments.models import Callback
 from tests.factories import make_callback, make_callback_delivery

@@ -14,12 +14,17 @@ from opsconsole.models import TaskRun
 from opsconsole.money import format_minor_units
 from opsconsole.tasking.services import Origin, task_run_request
 from payments.models import Charge, Disbursement, ItemState, PaymentMethod
-from payments.selectors import (
-    TIMELINE_KIND_ORDER, TimelineKind, Tone, item_timeline, item_timeline_kinds_visible_to,
-)
+from payments.selectors import TIMELINE_KIND_ORDER, TimelineKind, Tone, item_timeline, item_timeline_kinds_visible_to
 from tests.factories import (
-    make_batch, make_batch_entry, make_callback, make_charge, make_disbursement, make_item,
-    make_item_state_change, make_payments_world, make_transaction,
+    make_batch,
+    make_batch_entry,
+    make_callback,
+    make_charge,
+    make_disbursement,
+    make_item,
+    make_item_state_change,
+    make_payments_world,
+    make_transaction,
 )
 
 

@@ -5,13 +5,21 @@ the seller's answer and the disbursement's agree."""
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from accounts.models import BankAccount, Customer
 from batches.models import Batch, BatchEntry
 from payments.models import Disbursement, ItemState
 from tests.factories import (
-    make_bank_account, make_batch, make_batch_entry, make_customer, make_disbursement, make_item, make_payout_hold,
+    make_bank_account,
+    make_batch,
+    make_batch_entry,
+    make_customer,
+    make_disbursement,
+    make_item,
+    make_payout_hold,
 )
 from tests.opsconsole.explain_helpers import verdict_of
 

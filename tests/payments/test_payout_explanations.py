@@ -9,10 +9,17 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import BankAccount, Customer
 from batches.models import Batch, BatchEntry, Network
-from payments.models import Disbursement, ItemState
 from opsconsole.explaining.selectors import object_explain
+from payments.models import Disbursement, ItemState
 from tests.factories import (
-    make_bank_account, make_batch, make_batch_entry, make_customer, make_disbursement, make_item, make_payout_hold, make_staff_user,
+    make_bank_account,
+    make_batch,
+    make_batch_entry,
+    make_customer,
+    make_disbursement,
+    make_item,
+    make_payout_hold,
+    make_staff_user,
 )
 from tests.opsconsole.explain_helpers import FRIDAY_MORNING, evidence_text, verdict_of
 

@@ -8,14 +8,14 @@ import re
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from batches.models import Batch, BatchEntry, Direction
 from opsconsole.business_calendar import calendar_for
 from payments.models import Charge, ItemState, PaymentMethod
-from payments.pending_clocks import (
-    bank_transfer_clock, card_authorisation_clock, direct_debit_clock, three_ds_clock,
-)
+from payments.pending_clocks import bank_transfer_clock, card_authorisation_clock, direct_debit_clock, three_ds_clock
 from tests.factories import make_batch, make_batch_entry, make_charge, make_item
 from tests.opsconsole.explain_helpers import verdict_of
 

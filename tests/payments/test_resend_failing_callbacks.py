@@ -24,8 +24,18 @@ from payments.models import Callback
 from payments.ops import resend_failing_callbacks
 from payments.ops.resend_callback import CALLBACKS_OFF
 from payments.ops.resend_failing_callbacks import (
-    ALL_FAILING, IDS_WITH_ALL, MISSING, NO_IDS, NONE_FAILING, NONE_SELECTED_FAILING, NOT_AN_ID, OF_OTHER_PLATFORMS,
-    SELECTED, SELECTION_SPANS_PLATFORMS, SLUG, TOO_MANY_TO_HAND_OVER,
+    ALL_FAILING,
+    IDS_WITH_ALL,
+    MISSING,
+    NO_IDS,
+    NONE_FAILING,
+    NONE_SELECTED_FAILING,
+    NOT_AN_ID,
+    OF_OTHER_PLATFORMS,
+    SELECTED,
+    SELECTION_SPANS_PLATFORMS,
+    SLUG,
+    TOO_MANY_TO_HAND_OVER,
 )
 from tests.batches.refused_writes import RAISED_BY_THE_DATABASE, row_write_refused
 from tests.concurrency import awaited, row_locked_elsewhere, runs_released_together, started_in_threads, wait_until

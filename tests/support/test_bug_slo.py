@@ -9,7 +9,13 @@ import time_machine
 from django.urls import reverse
 
 from support.bugs import (
-    SLO_MET, SLO_MISSED, SLO_NEAR_MISS, SLO_NOT_MEASURED, SLO_ON_TRACK, bug_slo_status, bugs_nearing_target,
+    SLO_MET,
+    SLO_MISSED,
+    SLO_NEAR_MISS,
+    SLO_NOT_MEASURED,
+    SLO_ON_TRACK,
+    bug_slo_status,
+    bugs_nearing_target,
 )
 from support.models import Bug
 

@@ -12,7 +12,12 @@ from django.test.utils import CaptureQueriesContext
 
 from opsconsole.errors import OpsError
 from support.clocks import (
-    NOT_PAUSED, WAITING_ON_BUG_NEEDS_A_BUG, ticket_clocks, ticket_resume, ticket_set_status, tickets_refresh_sla,
+    NOT_PAUSED,
+    WAITING_ON_BUG_NEEDS_A_BUG,
+    ticket_clocks,
+    ticket_resume,
+    ticket_set_status,
+    tickets_refresh_sla,
 )
 from support.models import Priority, Ticket, TicketKind
 from support.sla import ClockState

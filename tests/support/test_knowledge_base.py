@@ -8,9 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from opsconsole.errors import OpsError
-from support.knowledge import (
-    ARTICLE_NOT_PUBLISHED, NOT_ALLOWED_TO_RECORD, ticket_articles_used, ticket_record_article,
-)
+from support.knowledge import ARTICLE_NOT_PUBLISHED, NOT_ALLOWED_TO_RECORD, ticket_articles_used, ticket_record_article
 from support.knowledge_views import CHOOSE_AN_ARTICLE
 from support.models import Article, Bug, Ticket
 from tests.support.test_tickets import new_ticket

@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from support.models import Bug, Priority, Ticket, TicketKind
 from support.bugs import bug_queue_health
+from support.models import Bug, Priority, Ticket, TicketKind
 from support.reports import REPORT_DAYS_PROBLEM, support_report
 from support.views import REPORT_FORMAT_PROBLEM
 from tests.support.test_tickets import new_ticket

@@ -7,8 +7,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from support.links import NOTHING_MATCHES, NOT_ALLOWED_TO_LINK
 from opsconsole.business_calendar import SUPPORT_CALENDAR
+from support.links import NOT_ALLOWED_TO_LINK, NOTHING_MATCHES
 from support.models import RotaWeek, TicketLink
 from tests.factories import make_batch, make_customer, make_platform
 from tests.support.test_tickets import new_ticket

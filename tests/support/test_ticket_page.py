@@ -11,13 +11,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from accounts.models import Customer
+from opsconsole.admin_urls import task_page_url
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
-from opsconsole.admin_urls import task_page_url
 from support.models import SavedAnswer, Ticket, TicketKind, TicketLink, TicketMessage
 from support.resolution import ALREADY_FINISHED, ticket_resolve
-from support.ticket_page import saved_answer_render
 from support.services import ticket_add_message
+from support.ticket_page import saved_answer_render
 from tests.factories import make_customer, make_platform
 from tests.support.test_tickets import new_ticket
 

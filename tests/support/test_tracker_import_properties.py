@@ -11,7 +11,9 @@ import zoneinfo
 import pytest
 from django.db import transaction
 from django.test import TestCase
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request

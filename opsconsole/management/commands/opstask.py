@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
+from opsconsole.tasking import services
 from opsconsole.tasking.base import diff_rows
 from opsconsole.tasking.registry import registry
-from opsconsole.tasking import services
 from opsconsole.tasking.services import Origin, task_preview, task_run_request, task_run_resume
 
 QUEUE_DID_NOT_ANSWER = ("queued, but the task queue did not answer: the run is recorded and will start when the "
