@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,3 +88,28 @@ def redis_start() -> None:
         if time.monotonic() > deadline:
             raise AssertionError("Redis did not come back")
         time.sleep(0.2)
+
+
+@contextmanager
+def celery_workers(settings_fixture, tmp_path: Path, **worker_settings: str):
+    """Runs go to Celery for the test (pytest-django's `settings` as `settings_fixture`); yields
+    `start_worker(**overrides)`, which starts a worker with `worker_settings` and the overrides.
+    Every worker started is stopped when the block ends."""
+    require_worker_services()
+    settings_fixture.TASK_RUNNER = "celery"
+    settings_fixture.TASK_RUN_STALE_AFTER_SECONDS = 2
+    settings_fixture.TASK_RUN_DISPATCH_GRACE_SECONDS = 0
+    from opsconsole.celery import app
+
+    app.control.purge()
+    workers = []
+
+    def start_worker(**overrides: str) -> Worker:
+        workers.append(Worker(tmp_path / f"worker-{len(workers)}.log", **{**worker_settings, **overrides}))
+        return workers[-1]
+
+    try:
+        yield start_worker
+    finally:
+        for worker in workers:
+            worker.stop()

@@ -23,7 +23,7 @@ from opsconsole.tasking.history import change_reason_for
 from opsconsole.tasking.services import Origin, task_run_request, task_run_resume, task_runs_sweep
 from tests.batches.large_batches import make_failed_batch, resubmissions_per_entry
 from tests.batches.refused_writes import SERIALIZATION_FAILURE, entry_write_refused
-from tests.celery_worker import PROJECT_DIR, Worker, redis_start, redis_stop, require_worker_services
+from tests.celery_worker import PROJECT_DIR, celery_workers, redis_start, redis_stop
 from tests.celery_worker import test_database_url as database_url_for_processes
 from tests.concurrency import row_locked_elsewhere, wait_for_sessions_waiting_on_a_lock
 
@@ -35,22 +35,8 @@ WORKER_SETTINGS = {"BATCH_REPROCESS_CHUNK_SIZE": "50", "TASK_RUN_STALE_AFTER_SEC
 @pytest.fixture
 def on_worker(transactional_db, settings, tmp_path):
     """Runs go to Celery; started workers are stopped when the test ends."""
-    require_worker_services()
-    settings.TASK_RUNNER = "celery"
-    settings.TASK_RUN_STALE_AFTER_SECONDS = 2
-    settings.TASK_RUN_DISPATCH_GRACE_SECONDS = 0
-    from opsconsole.celery import app
-
-    app.control.purge()
-    workers = []
-
-    def start_worker(**overrides):
-        workers.append(Worker(tmp_path / f"worker-{len(workers)}.log", **{**WORKER_SETTINGS, **overrides}))
-        return workers[-1]
-
-    yield start_worker
-    for worker in workers:
-        worker.stop()
+    with celery_workers(settings, tmp_path, **WORKER_SETTINGS) as start_worker:
+        yield start_worker
 
 
 def request_reprocess(staff_user, batch) -> TaskRun:

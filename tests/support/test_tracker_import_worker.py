@@ -10,7 +10,7 @@ from opsconsole.tasking.history import change_reason_for
 from opsconsole.tasking.services import Origin, task_run_request, task_runs_sweep
 from support.models import Ticket, TrackerImportRow
 from tests.batches.test_reprocess_worker import wait_for
-from tests.celery_worker import Worker, require_worker_services
+from tests.celery_worker import celery_workers
 from tests.support.test_tracker_import_properties import checked
 from tests.support.test_tracker_imports import ZENDESK_HEADER, zendesk_line
 
@@ -21,22 +21,8 @@ WORKER_SETTINGS = {"SUPPORT_IMPORT_CHUNK_SIZE": "100", "TASK_RUN_STALE_AFTER_SEC
 @pytest.fixture
 def on_worker(transactional_db, settings, tmp_path):
     """Runs go to Celery; started workers are stopped when the test ends."""
-    require_worker_services()
-    settings.TASK_RUNNER = "celery"
-    settings.TASK_RUN_STALE_AFTER_SECONDS = 2
-    settings.TASK_RUN_DISPATCH_GRACE_SECONDS = 0
-    from opsconsole.celery import app
-
-    app.control.purge()
-    workers = []
-
-    def start_worker():
-        workers.append(Worker(tmp_path / f"worker-{len(workers)}.log", **WORKER_SETTINGS))
-        return workers[-1]
-
-    yield start_worker
-    for worker in workers:
-        worker.stop()
+    with celery_workers(settings, tmp_path, **WORKER_SETTINGS) as start_worker:
+        yield start_worker
 
 
 def import_requested(person) -> TaskRun:
