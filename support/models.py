@@ -332,6 +332,10 @@ class TrackerImport(models.Model):
         counts = self.rows.order_by().values_list("outcome").annotate(count=models.Count("pk"))
         return Counter(dict(counts))
 
+    def rows_to_update(self) -> int:
+        """How many of its rows still to import name a record an earlier import made (one query)."""
+        return self.rows.filter(outcome=TrackerImportRow.Outcome.PENDING, values__has_key="existing_id").count()
+
 
 class TrackerImportRow(models.Model):
     """One row of an import as checked: the file's cells, the values they give in the console, the

@@ -241,8 +241,7 @@ def tracker_import_rows(request, import_id: int):
     page = Paginator(rows.only("number", "cells", "values", "problems", "outcome", "record_id"),
                      ROWS_PER_PAGE).get_page(request.GET.get("page"))
     outcomes = tracker_import.rows_by_outcome()
-    updating = tracker_import.rows.filter(outcome=TrackerImportRow.Outcome.PENDING,
-                                          values__has_key="existing_id").count()
+    updating = tracker_import.rows_to_update()
     columns = [column for column in tracker_import.mapping.get("columns", {}).values() if column]
     shown_columns = [header for header in tracker_import.headers if header in columns]
     positions = [tracker_import.headers.index(header) for header in shown_columns]

@@ -52,7 +52,7 @@ class ImportTrackerFile(OpsTask):
     def preview(self, tracker_import, params):
         model = Ticket if tracker_import.into == TrackerImport.Into.TICKETS else Bug
         to_import = tracker_import.rows.filter(outcome=TrackerImportRow.Outcome.PENDING)
-        updating = to_import.filter(values__has_key="existing_id").count()
+        updating = tracker_import.rows_to_update()
         return [FieldChange(str(model._meta.verbose_name_plural), "rows imported", 0,
                             f"{to_import.count() - updating} new, {updating} already imported (updated where "
                             "they differ)")]
