@@ -4,7 +4,7 @@ A bank account number is masked for everyone; people holding `REVEAL_ACCOUNT_NUM
 one at a time, with a reason, and the reveal is audited (`accounts.services`). A customer's
 contact details (the email) are shown in full only to people holding `VIEW_CUSTOMER_CONTACT`:
 a role that only needs to tell customers apart (the auditor) sees them masked, on every screen
-that shows them (docs/decisions.md, "Customer contact details").
+that shows them (docs/decisions/0008-customer-contact-details-masked-for-the-auditor.md).
 """
 
 REVEAL_ACCOUNT_NUMBER = "accounts.reveal_bankaccount"

@@ -120,7 +120,7 @@ def _content_type(event) -> ContentType | None:
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin, KeysetListMixin, ModelAdmin):
-    # Not limited by platform: its reviewers read the trail whole (docs/decisions.md).
+    # Not limited by platform: its reviewers read the trail whole (docs/decisions/0038-access-by-platform.md).
     platform_field = None
     list_display = ("when", "person", "action", "outcome_badge", "source", "ip", "object_link",
                     "task_run_link", "summary")

@@ -1,6 +1,7 @@
 """Retention: old events move from the database to archive files, and the chain stays verifiable.
 
-The trail keeps 12 months of events, the last 3 on-line (PCI DSS v4.0 10.5.1; docs/decisions.md).
+The trail keeps 12 months of events, the last 3 on-line (PCI DSS v4.0 10.5.1;
+docs/decisions/0033-retention-of-the-audit-trail.md).
 `archive_audit` moves the stretch before the on-line window to a gzip JSON-lines file: a manifest
 line, then one line per event with every field, hashes included. The file is written and synced
 to disk, its SHA-256 recorded in an `AuditArchive` row, and only then are the events deleted, all

@@ -7,7 +7,7 @@ is more than `SESSION_REFRESH_SECONDS` old; the moment of the last move is kept 
 
 The idle timeout therefore holds to within that interval: a session ends between
 SESSION_IDLE_MINUTES minus SESSION_REFRESH_SECONDS and SESSION_IDLE_MINUTES after the person's
-last request, never later (docs/decisions.md, "Session writes").
+last request, never later (docs/decisions/0062-session-writes-at-most-once-a-minute.md).
 """
 
 import time

@@ -23,7 +23,7 @@ _ACRONYM_AS_A_WORD = re.compile(
 
 def possessive(name: str) -> str:
     """"Olivia's", "James's", "Harbour Goods's": the name and 's, after a final s too (British usage;
-    docs/decisions.md). Spaces around the name are dropped; a blank name stays blank."""
+    docs/decisions/0068-words-people-read.md). Spaces around the name are dropped; a blank name stays blank."""
     name = name.strip()
     return f"{name}'s" if name else ""
 

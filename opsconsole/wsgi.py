@@ -15,6 +15,6 @@ periodic_jobs_start()
 # What is loaded by now (Django, the apps, their models and admin) lives as long as the process.
 # Frozen, the collector stops walking it on every full collection: on a page that makes thousands
 # of objects those walks came every few requests, each costing more than the page's own work
-# (docs/decisions.md, "What every page pays").
+# (docs/decisions/0065-garbage-collection-frozen-at-start.md).
 gc.collect()
 gc.freeze()

@@ -4,7 +4,7 @@ assigned to, and the records it can be linked to. Each answers the select boxes 
 fill in a ticket form, and offers nothing those people could not choose in the form itself.
 
 Django's own autocomplete would ask the User admin, which only superusers may open: see
-docs/decisions.md, "The ticket form's look-ups".
+docs/decisions/0025-the-ticket-forms-look-ups.md.
 """
 
 from django.core.exceptions import PermissionDenied

@@ -2,7 +2,7 @@
 each list's order and each filter it offers served by an index, so no page reads a table whole.
 
 Plain CREATE INDEX, which blocks writes to the table while it builds: on a live payments database
-build them first with CREATE INDEX CONCURRENTLY under the same names (docs/decisions.md).
+build them first with CREATE INDEX CONCURRENTLY under the same names (docs/decisions/0055-index-builds.md).
 """
 
 

@@ -2,7 +2,7 @@
 at a time. Partial: it holds only the failing and abandoned ones.
 
 Plain CREATE INDEX, which blocks writes to the table while it builds: on a live payments database
-build it first with CREATE INDEX CONCURRENTLY under the same name (docs/decisions.md).
+build it first with CREATE INDEX CONCURRENTLY under the same name (docs/decisions/0055-index-builds.md).
 """
 
 from django.db import migrations, models

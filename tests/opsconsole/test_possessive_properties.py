@@ -1,6 +1,6 @@
 """Possessives of names, generated: a person's or platform's name takes 's, a name ending in s
-too ("James's", "Harbour Goods's": British usage, docs/decisions.md), the name itself unchanged;
-and the pages and answers that give a name a possessive use that one rule."""
+too ("James's", "Harbour Goods's": British usage, docs/decisions/0068-words-people-read.md), the name itself
+unchanged; and the pages and answers that give a name a possessive use that one rule."""
 
 import html
 

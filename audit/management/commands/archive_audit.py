@@ -16,7 +16,8 @@ TOO_RECENT = ("--older-than-days must be at least {days}: the last three months 
 
 class Command(BaseCommand):
     help = ("Move audit events older than the on-line window to a gzip JSON-lines file in AUDIT_ARCHIVE_DIR, "
-            "record its checksum, then delete them from the database. See docs/decisions.md, Retention.")
+            "record its checksum, then delete them from the database. "
+            "See docs/decisions/0033-retention-of-the-audit-trail.md.")
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than-days", type=int, default=ONLINE_DAYS, metavar="DAYS",
