@@ -62,7 +62,6 @@ class Disbursements(RelatedTable):
 
 @admin.register(Platform)
 class PlatformAdmin(ReadOnlyModelAdmin):
-    platform_field = "id"  # the platform itself
     list_seek_key = ("name", "id")
     list_display = ("name", "client_id", "environment", "callback_url", "callbacks_enabled", "created_at")
     list_filter = ("environment", "callbacks_enabled")
@@ -96,7 +95,6 @@ def contact_masked_for(request, field_names):
 
 @admin.register(Customer)
 class CustomerAdmin(ReadOnlyModelAdmin):
-    platform_field = "platform"
     list_seek_key = ("-created_at", "-id")  # customer_created_idx; by KYC state, customer_kyc_created_idx
     list_display = ("email", "full_name", "kind", "kyc_state", "platform", "external_id", "created_at")
     list_filter = ("kind", "kyc_state", "platform__environment", ("created_at", LocalDateRangeFilter))
@@ -128,7 +126,6 @@ class CustomerAdmin(ReadOnlyModelAdmin):
 
 @admin.register(BankAccount)
 class BankAccountAdmin(ReadOnlyModelAdmin):
-    platform_field = "customer__platform"
     list_display = ("__str__", "holder_name", "customer", "status", "currency", "verified_at")
     # Not by country: it has no choices, and listing its values would read the whole table.
     list_filter = ("status", "currency")
@@ -205,7 +202,6 @@ class BankAccountAdmin(ReadOnlyModelAdmin):
 
 @admin.register(CardAccount)
 class CardAccountAdmin(ReadOnlyModelAdmin):
-    platform_field = "customer__platform"
     list_display = ("__str__", "holder_name", "customer", "is_active", "created_at")
     list_filter = ("brand", "is_active")
     list_select_related = ("customer",)
@@ -216,7 +212,6 @@ class CardAccountAdmin(ReadOnlyModelAdmin):
 
 @admin.register(PayoutHold)
 class PayoutHoldAdmin(ReadOnlyModelAdmin):
-    platform_field = "customer__platform"
     list_display = ("customer", "reason", "placed_by_name", "placed_at", "released_at")
     list_filter = (("released_at", admin.EmptyFieldListFilter),)
     list_select_related = ("customer", "placed_by")

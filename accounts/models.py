@@ -25,6 +25,8 @@ class Platform(models.Model):
     created_at = models.DateTimeField()
     history = HistoricalRecords()
 
+    platform_scope = "id"  # the platform itself
+
     class Meta:
         ordering = ["name"]
         # The search box finds a platform by its name, ignoring case (opsconsole/search.py).
@@ -57,6 +59,8 @@ class Customer(models.Model):
     kyc_state = models.CharField("KYC state", max_length=16, choices=KycState.choices, default=KycState.NOT_STARTED)
     created_at = models.DateTimeField()
     history = HistoricalRecords()
+
+    platform_scope = "platform"
 
     class Meta:
         ordering = ["-id"]
@@ -106,6 +110,8 @@ class BankAccount(models.Model):
     created_at = models.DateTimeField()
     history = HistoricalRecords(excluded_fields=["account_number"])
 
+    platform_scope = "customer__platform"
+
     class Meta:
         ordering = ["-id"]
         permissions = [("reveal_bankaccount", "Can reveal a full bank account number, with a reason")]
@@ -139,6 +145,8 @@ class CardAccount(models.Model):
     created_at = models.DateTimeField()
     history = HistoricalRecords()
 
+    platform_scope = "customer__platform"
+
     class Meta:
         ordering = ["-id"]
         indexes = [
@@ -169,6 +177,8 @@ class PayoutHold(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     release_reason = models.TextField(blank=True)
     history = HistoricalRecords()
+
+    platform_scope = "customer__platform"
 
     class Meta:
         ordering = ["-placed_at"]

@@ -16,7 +16,6 @@ def platform_api_page_link(platform) -> str:
 
 @admin.register(ApiRequest)
 class ApiRequestAdmin(ReadOnlyModelAdmin):
-    platform_field = "platform"
     list_seek_key = ("-occurred_at", "-id")  # apirequest_occurred_at_idx, then the id
     list_display = ("occurred_at", "platform", "environment", "endpoint", "status_code", "error_code", "latency_ms",
                     "client", "request_id")
@@ -45,7 +44,6 @@ class ApiRequestAdmin(ReadOnlyModelAdmin):
 
 @admin.register(ApiRequestRollup)
 class ApiRequestRollupAdmin(ReadOnlyModelAdmin):
-    platform_field = "platform"
     list_display = ("hour", "platform", "environment", "endpoint", "client", "status_code", "error_code",
                     "request_count", "p95")
     list_filter = ("environment", "method")
@@ -70,7 +68,6 @@ class ApiChangeAdmin(CheckedHistoryAdmin, ModelAdmin):
     """The API changelog: developers add and correct entries (each edit kept in its history);
     everyone else who answers platforms reads it."""
 
-    platform_field = None  # the API is the same for every platform
     list_display = ("changed_at", "endpoint", "summary", "breaking")
     list_filter = ("breaking",)
     search_fields = ("endpoint", "summary")

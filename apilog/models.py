@@ -51,6 +51,8 @@ class ApiRequest(models.Model):
     client_version = models.CharField(max_length=32, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
 
+    platform_scope = "platform"
+
     class Meta:
         ordering = ["-occurred_at"]
         verbose_name = "API request"
@@ -126,6 +128,8 @@ class ApiRequestRollup(ApiRequestCounts):
 
     hour = models.DateTimeField(help_text="The start of the hour, UTC.")
 
+    platform_scope = "platform"
+
     class Meta:
         ordering = ["-id"]
         verbose_name = "API request rollup"
@@ -185,6 +189,8 @@ class ApiChange(models.Model):
     details = models.TextField(blank=True)
     breaking = models.BooleanField(default=False, help_text="Requests that worked before may now fail.")
     history = HistoricalRecords()
+
+    platform_scope = None  # the API is the same for every platform
 
     class Meta:
         ordering = ["-changed_at"]

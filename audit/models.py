@@ -96,6 +96,9 @@ class AuditEvent(AppendOnlyModel):
     previous_hash = models.CharField(max_length=64)
     record_hash = models.CharField(max_length=64, unique=True)
 
+    # Not limited by platform: its reviewers read the trail whole (docs/decisions/0038-access-by-platform.md).
+    platform_scope = None
+
     class Meta:
         ordering = ["-id"]
         permissions = [("review_auditevent", "Can review the audit trail and flag entries")]
@@ -134,6 +137,8 @@ class AuditArchive(AppendOnlyModel):
     first_previous_hash = models.CharField(max_length=64)
     last_hash = models.CharField(max_length=64)
 
+    platform_scope = None
+
     class Meta:
         ordering = ["-last_id"]
 
@@ -150,6 +155,8 @@ class AuditVerification(AppendOnlyModel):
     events_checked = models.PositiveIntegerField()
     first_broken_id = models.BigIntegerField("first broken event ID", null=True, blank=True)
     message = models.TextField(blank=True)
+
+    platform_scope = None
 
     class Meta:
         ordering = ["-id"]

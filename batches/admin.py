@@ -43,9 +43,6 @@ class OverdueFilter(admin.SimpleListFilter):
 
 @admin.register(Batch)
 class BatchAdmin(ReadOnlyModelAdmin):
-    # A batch carries entries of many platforms: everyone who may view batches sees every batch,
-    # and on its page only the entries of their own platforms (docs/decisions.md).
-    platform_field = None
     list_seek_key = ("-processing_date", "-id")  # batch_processing_date_idx, then the id
     list_display = ("reference", "network", "direction", "status", "processing_date", "cutoff_at", "submitted_at", "entry_count", "total_display")
     list_filter = ("status", "network", "direction", OverdueFilter)
@@ -69,7 +66,6 @@ class BatchAdmin(ReadOnlyModelAdmin):
 
 @admin.register(BatchEntry)
 class BatchEntryAdmin(ReadOnlyModelAdmin):
-    platform_field = "customer__platform"
     list_display = ("trace_number", "batch", "direction", "customer", "amount_display", "status", "return_code")
     list_filter = ("status", "direction", ReturnCodeFilter)
     list_select_related = ("batch", "customer")

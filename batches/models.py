@@ -47,6 +47,10 @@ class Batch(models.Model):
     created_at = models.DateTimeField()
     history = HistoricalRecords()
 
+    # A batch carries entries of many platforms: everyone who may view batches sees every batch,
+    # and on its page only the entries of their own platforms (docs/decisions/0038-access-by-platform.md).
+    platform_scope = None
+
     class Meta:
         ordering = ["-processing_date", "-id"]
         verbose_name_plural = "batches"
@@ -90,6 +94,8 @@ class BatchEntry(models.Model):
         default=0, db_default=0, help_text="The batch's reprocess round that last resubmitted this entry (0: none).")
     created_at = models.DateTimeField()
     history = HistoricalRecords()
+
+    platform_scope = "customer__platform"
 
     class Meta:
         ordering = ["batch_id", "id"]

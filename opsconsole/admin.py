@@ -53,7 +53,6 @@ class StaffUserAdmin(SecondFactorUserAdminMixin, BaseUserAdmin, ModelAdmin):
 class StaffPlatformAccessAdmin(CheckedHistoryAdmin, ModelAdmin):
     """Who is limited to which platforms, with every change to it; set on the person's page."""
 
-    platform_field = None  # staff settings, not a platform's data
     list_display = ("user_name", "platform_names")
     list_select_related = ("user",)
     search_fields = ("user__username",)
@@ -97,7 +96,6 @@ class TaskRunAdmin(ReadOnlyModelAdmin):
     """The audit trail of task runs, read-only for everyone; an approver decides waiting runs
     from a run's page (`task_run_decide`)."""
 
-    platform_field = "platform"  # the target's platform, recorded with the run
     list_display = ("run_number", "status_label", "task", "target_link", "requested_by_name", "approver_name",
                     "requested_at", "duration")
     list_filter = ("status", "task_slug", "source")

@@ -78,6 +78,8 @@ class TaskRun(models.Model):
     heartbeat_at = models.DateTimeField("last heartbeat", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
 
+    platform_scope = "platform"  # the target's platform, recorded with the run
+
     class Meta:
         ordering = ["-id"]
         permissions = [("approve_taskrun", "Can approve or decline another person's task request")]
@@ -130,6 +132,8 @@ class StaffPlatformAccess(models.Model):
         help_text="The only platforms whose data this person sees. None chosen: no platform's data.",
     )
     history = HistoricalRecords(m2m_fields=[platforms])
+
+    platform_scope = None  # staff settings, not a platform's data
 
     class Meta:
         verbose_name = "platform restriction"

@@ -1,18 +1,20 @@
 """Which platforms' data a staff member may see.
 
 Everyone sees every platform unless a superuser limits them to some (`StaffPlatformAccess`).
-Each admin over platform data declares its model's way to the platform as `platform_field`:
-`"platform"` for an item, `"customer__platform"` for a bank account, `"id"` for the platform
-itself, and None (or "") for data of no platform. Lists, detail pages, search, task requests and
-`explain --as` all restrict through this module, by that declaration alone.
+Each model says how its rows reach their platform, as a class attribute `platform_scope`: the
+lookup path from the model to `accounts.Platform`, as a queryset filter writes it — `"platform"`
+for an item, `"customer__platform"` for a bank account, `"id"` for the platform itself — or None
+for data that is the same for every platform or belongs to none (an article, the audit trail).
+Lists, detail pages, inlines, history pages, search, task requests and `explain --as` all restrict
+through this module, by that declaration alone. Every model with an admin declares it, None
+included, so that a new model cannot be shown unrestricted by forgetting it (a test checks that
+each declared path ends at a Platform); a model that declares nothing is treated as None.
 
 A row whose way to its platform ends in no platform (a ticket about no platform, a run on a
 batch) belongs to no platform and is seen by everyone who may view its kind. Superusers are never
 limited: they hold every permission and manage the limits themselves.
 """
 
-from django.contrib import admin
-from django.contrib.admin.exceptions import NotRegistered
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 
@@ -61,18 +63,14 @@ def remember_platform_access(user, platform_ids: list[int | None]) -> None:
     setattr(user, _CACHE_ATTRIBUTE, visible)
 
 
-def platform_field_of(model: type[Model]) -> str | None:
-    """The model's way to its platform, as its admin declares it; None for data of no platform
-    and for models the admin does not show."""
-    try:
-        model_admin = admin.site.get_model_admin(model)
-    except NotRegistered:
-        return None
-    return getattr(model_admin, "platform_field", None) or None
+def platform_scope_of(model: type[Model]) -> str | None:
+    """The model's way to its platform, as the model declares it in `platform_scope`; None for
+    data of no platform."""
+    return getattr(model, "platform_scope", None) or None
 
 
-def _may_lead_to_no_platform(model: type[Model], platform_field: str) -> bool:
-    for name in platform_field.split("__"):
+def _may_lead_to_no_platform(model: type[Model], platform_scope: str) -> bool:
+    for name in platform_scope.split("__"):
         model_field = model._meta.get_field(name)
         if model_field.null:
             return True
@@ -80,26 +78,26 @@ def _may_lead_to_no_platform(model: type[Model], platform_field: str) -> bool:
     return False
 
 
-def restrict_to_user_platforms(queryset: QuerySet, user, platform_field: str | None = _DECLARED) -> QuerySet:
+def restrict_to_user_platforms(queryset: QuerySet, user, platform_scope: str | None = _DECLARED) -> QuerySet:
     """`queryset` without the rows of platforms `user` may not see: a filter on the path to the
-    platform (a join), never a loop. `platform_field` defaults to the model admin's declaration.
+    platform (a join), never a loop. `platform_scope` defaults to the model's declaration.
     Unchanged for a person who sees every platform."""
-    if platform_field is _DECLARED:
-        platform_field = platform_field_of(queryset.model)
-    if not platform_field:
+    if platform_scope is _DECLARED:
+        platform_scope = platform_scope_of(queryset.model)
+    if not platform_scope:
         return queryset
     platform_ids = visible_platform_ids(user)
     if platform_ids is None:
         return queryset
-    visible = Q(**{f"{platform_field}__in": sorted(platform_ids)})
-    if _may_lead_to_no_platform(queryset.model, platform_field):
-        visible |= Q(**{f"{platform_field}__isnull": True})
+    visible = Q(**{f"{platform_scope}__in": sorted(platform_ids)})
+    if _may_lead_to_no_platform(queryset.model, platform_scope):
+        visible |= Q(**{f"{platform_scope}__isnull": True})
     return queryset.filter(visible)
 
 
 def user_may_see_object(user, obj: Model) -> bool:
     """Whether `obj` is on a platform `user` may see (always, for data of no platform)."""
-    if visible_platform_ids(user) is None or not platform_field_of(type(obj)):
+    if visible_platform_ids(user) is None or not platform_scope_of(type(obj)):
         return True
     return restrict_to_user_platforms(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
 
@@ -107,10 +105,10 @@ def user_may_see_object(user, obj: Model) -> bool:
 def platform_id_of(model: type[Model], pk) -> int | None:
     """The platform of the `model` object with primary key `pk`; None for one of no platform or
     no such object."""
-    platform_field = platform_field_of(model)
-    if not platform_field:
+    platform_scope = platform_scope_of(model)
+    if not platform_scope:
         return None
     try:
-        return model._default_manager.filter(pk=pk).values_list(platform_field, flat=True).first()
+        return model._default_manager.filter(pk=pk).values_list(platform_scope, flat=True).first()
     except (ValueError, TypeError, ValidationError):
         return None

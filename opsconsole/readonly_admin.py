@@ -17,7 +17,7 @@ from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.list_search import exact_key_condition, partial_key_condition
 from opsconsole.money import format_minor_units
-from opsconsole.platform_access import restrict_to_user_platforms, visible_platform_ids
+from opsconsole.platform_access import platform_scope_of, restrict_to_user_platforms, visible_platform_ids
 from opsconsole.related_tables import RelatedTable, related_table_pages
 from opsconsole.tasking.admin import TaskActionsMixin
 
@@ -34,13 +34,13 @@ class ReadOnlyPermissionsMixin:
 
 
 class PlatformScopedMixin:
-    """For a ModelAdmin that declares `platform_field` (opsconsole/platform_access.py): rows of
-    platforms the person may not see are left out of the list, and their detail and history pages
-    are a 404, exactly like a missing object's, so that nobody learns they exist."""
+    """For a ModelAdmin over a model that declares its `platform_scope`
+    (opsconsole/platform_access.py): rows of platforms the person may not see are left out of the
+    list, and their detail and history pages are a 404, exactly like a missing object's, so that
+    nobody learns they exist."""
 
     def get_queryset(self, request):
-        return restrict_to_user_platforms(
-            super().get_queryset(request), request.user, getattr(self, "platform_field", None))
+        return restrict_to_user_platforms(super().get_queryset(request), request.user)
 
     def get_object(self, request, object_id, from_field=None):
         found = super().get_object(request, object_id, from_field)
@@ -64,13 +64,13 @@ class PlatformScopedMixin:
     def require_visible(self, request, object_id) -> None:
         """simple-history's pages look objects up by themselves, and show a deleted object's
         history: for a person limited to some platforms the object must exist and be theirs."""
-        if getattr(self, "platform_field", None) and visible_platform_ids(request.user) is not None:
+        if platform_scope_of(self.model) and visible_platform_ids(request.user) is not None:
             self.get_object(request, unquote(object_id))
 
 
 class PlatformScopedInlineMixin:
-    """An inline's rows restricted by the platform path its model's admin declares: a bug's
-    page lists only the tickets of the person's platforms."""
+    """An inline's rows restricted by the platform path its model declares: a bug's page lists
+    only the tickets of the person's platforms."""
 
     def get_queryset(self, request):
         return restrict_to_user_platforms(super().get_queryset(request), request.user)

@@ -92,7 +92,6 @@ class Deliveries(RelatedTable):
 
 @admin.register(Item)
 class ItemAdmin(ReadOnlyModelAdmin):
-    platform_field = "platform"
     # Longest waiting first (the dashboard's link) or a range of days: item_state_changed_at_idx,
     # or item_state_changed_idx within one state.
     list_seek_fields = ("state_changed_at",)
@@ -126,7 +125,6 @@ class ItemAdmin(ReadOnlyModelAdmin):
 
 @admin.register(ItemStateChange)
 class ItemStateChangeAdmin(ReadOnlyModelAdmin):
-    platform_field = "item__platform"
     list_display = ("item", "from_state", "to_state", "changed_at", "cause")
     list_filter = ("to_state",)
     list_select_related = ("item",)
@@ -136,7 +134,6 @@ class ItemStateChangeAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Fee)
 class FeeAdmin(ReadOnlyModelAdmin):
-    platform_field = "platform"
     list_display = ("name", "platform", "kind", "payer", "fixed_display", "basis_points", "is_active")
     list_filter = ("kind", "payer", "is_active")
     list_select_related = ("platform",)
@@ -149,7 +146,6 @@ class FeeAdmin(ReadOnlyModelAdmin):
 
 @admin.register(ItemFee)
 class ItemFeeAdmin(ReadOnlyModelAdmin):
-    platform_field = "item__platform"
     list_display = ("item", "fee", "payer", "amount_display", "created_at", "removed_at")
     list_filter = ("payer", ("removed_at", admin.EmptyFieldListFilter))
     list_select_related = ("item", "fee")
@@ -161,7 +157,6 @@ class ItemFeeAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Charge)
 class ChargeAdmin(ReadOnlyModelAdmin):
-    platform_field = "item__platform"
     list_seek_key = ("-created_at", "-id")  # charge_created_idx; by status, charge_status_created_idx
     list_display = ("gateway_reference", "method", "status", "response_code", "decline_source", "amount_display", "payer", "created_at")
     list_filter = ("status", "method", "decline_source", ResponseCodeFilter, ("created_at", LocalDateRangeFilter))
@@ -187,7 +182,6 @@ class OverdueDisbursementFilter(OverdueFilter):
 
 @admin.register(Disbursement)
 class DisbursementAdmin(ReadOnlyModelAdmin):
-    platform_field = "seller__platform"
     list_seek_key = ("-created_at", "-id")  # disbursement_created_idx; by status, disbursement_status_idx
     list_display = ("reference", "seller", "status", "amount_display", "created_at", "paid_at")
     list_filter = ("status", "currency", ("created_at", LocalDateRangeFilter), OverdueDisbursementFilter)
@@ -205,7 +199,6 @@ class DisbursementAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Transaction)
 class TransactionAdmin(ReadOnlyModelAdmin):
-    platform_field = "customer__platform"
     list_seek_key = ("-created_at", "-id")  # transaction_created_idx; by kind, transaction_kind_created_idx
     list_display = ("reference", "kind", "amount_display", "customer", "item", "created_at")
     list_filter = ("kind", "currency")
@@ -218,7 +211,6 @@ class TransactionAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Callback)
 class CallbackAdmin(ReadOnlyModelAdmin):
-    platform_field = "platform"
     list_display = ("id", "event_type", "platform", "status", "created_at")
     list_filter = ("status", CallbackEventFilter)
     list_select_related = ("platform",)
@@ -243,7 +235,6 @@ class CallbackAdmin(ReadOnlyModelAdmin):
 
 @admin.register(CallbackDelivery)
 class CallbackDeliveryAdmin(ReadOnlyModelAdmin):
-    platform_field = "callback__platform"
     list_display = ("callback", "attempt", "attempted_at", "url", "response_status", "response_ms")
     list_filter = (DeliveryStatusFilter,)
     list_select_related = ("callback",)

@@ -52,6 +52,8 @@ class Item(models.Model):
     created_at = models.DateTimeField()
     history = HistoricalRecords()
 
+    platform_scope = "platform"
+
     class Meta:
         ordering = ["-id"]
         constraints = [
@@ -86,6 +88,8 @@ class ItemStateChange(models.Model):
     changed_at = models.DateTimeField()
     cause = models.CharField(max_length=200, help_text="What made the change: an API call, a charge, a batch.")
 
+    platform_scope = "item__platform"
+
     class Meta:
         ordering = ["changed_at", "id"]
         indexes = [models.Index(fields=["item", "changed_at"], name="itemstatechange_item_idx")]
@@ -112,6 +116,8 @@ class Fee(models.Model):
     is_active = models.BooleanField("active", default=True)
     history = HistoricalRecords()
 
+    platform_scope = "platform"
+
     class Meta:
         ordering = ["platform_id", "name"]
 
@@ -130,6 +136,8 @@ class ItemFee(models.Model):
     created_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+
+    platform_scope = "item__platform"
 
     class Meta:
         ordering = ["id"]
@@ -172,6 +180,8 @@ class Charge(models.Model):
     updated_at = models.DateTimeField()
     history = HistoricalRecords()
 
+    platform_scope = "item__platform"
+
     class Meta:
         ordering = ["-id"]
         indexes = [
@@ -208,6 +218,8 @@ class Disbursement(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
+    platform_scope = "seller__platform"
+
     class Meta:
         ordering = ["-id"]
         indexes = [
@@ -243,6 +255,8 @@ class Transaction(models.Model):
     description = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField()
 
+    platform_scope = "customer__platform"
+
     class Meta:
         ordering = ["-id"]
         indexes = [
@@ -274,6 +288,8 @@ class Callback(models.Model):
     created_at = models.DateTimeField()
     history = HistoricalRecords()
 
+    platform_scope = "platform"
+
     class Meta:
         ordering = ["-id"]
         indexes = [
@@ -299,6 +315,8 @@ class CallbackDelivery(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_ms = models.PositiveIntegerField("response time (ms)", null=True, blank=True)
     error = models.CharField(max_length=255, blank=True)
+
+    platform_scope = "callback__platform"
 
     class Meta:
         ordering = ["callback_id", "attempt"]

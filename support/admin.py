@@ -167,7 +167,6 @@ class TicketForm(TicketFormBase):
 
 @admin.register(Ticket)
 class TicketAdmin(CsvAdmin):
-    platform_field = "platform"  # a ticket about no platform is everyone's
     form = TicketForm
     resource_classes = [TicketResource]
     tracker_import_into = "tickets"
@@ -347,8 +346,6 @@ class BugForm(forms.ModelForm):
 
 @admin.register(Bug)
 class BugAdmin(CsvAdmin):
-    # The support team's own queue: a bug may affect many platforms and holds no platform's data.
-    platform_field = None
     resource_classes = [BugResource]
     tracker_import_into = "bugs"
     actions_list = ("import_from_tracker",)
@@ -440,7 +437,6 @@ class TicketMessageAdmin(CsvAdmin):
     """Replies and internal notes across tickets: for moving them in and out as CSV. They are
     written on the ticket's page and never rewritten."""
 
-    platform_field = "ticket__platform"
     resource_classes = [TicketMessageResource]
     list_display = ("ticket", "visibility", "author_name", "created_at")
     author_name = person_column("author", description="author")
@@ -462,7 +458,6 @@ class TicketMessageAdmin(CsvAdmin):
 
 @admin.register(SavedAnswer)
 class SavedAnswerAdmin(SupportAdmin):
-    platform_field = None
     list_display = ("title", "kind")
     list_filter = ("kind",)
     search_fields = ("title", "body")
@@ -470,7 +465,6 @@ class SavedAnswerAdmin(SupportAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(SupportAdmin):
-    platform_field = None
     list_display = ("title", "category", "shared", "tags", "is_published", "updated_at")
     list_filter = ("category", "visibility", "is_published")
     search_fields = ("title", "tags", "body")
@@ -525,7 +519,6 @@ class RotaSwapInline(TabularInline):
 
 @admin.register(RotaWeek)
 class RotaWeekAdmin(SupportAdmin):
-    platform_field = None
     list_display = ("week_starting", "on_duty_name", "lead_name")
     list_select_related = ("on_duty", "lead")
     raw_id_fields = ("on_duty", "lead")
@@ -549,7 +542,6 @@ class TrackerImportAdmin(ReadOnlyModelAdmin):
     """Who imported which export, into what and with what outcome. The file's text and rows are
     not shown here: they open, on the import's own pages, for the person who uploaded it."""
 
-    platform_field = None  # a file may hold several platforms' tickets: only its metadata is listed
     list_display = ("file_name", "into", "source", "row_count", "status", "uploader", "created_at")
     list_filter = ("into", "source", "status")
     list_select_related = ("created_by",)

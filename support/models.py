@@ -81,6 +81,9 @@ class Bug(ImportedFromTracker):
                                       help_text="Knowledge-base articles about this bug or its workaround.")
     history = HistoricalRecords()
 
+    # The support team's own queue: a bug may affect many platforms and holds no platform's data.
+    platform_scope = None
+
     class Meta:
         ordering = ["status", "severity", "fix_due_at"]
         indexes = [models.Index(fields=["status", "severity"], name="bug_status_severity_idx")]
@@ -144,6 +147,8 @@ class Ticket(ImportedFromTracker):
     articles_used = models.ManyToManyField("Article", blank=True, related_name="used_on_tickets",
                                            help_text="Knowledge-base articles that answered this ticket.")
     history = HistoricalRecords()
+
+    platform_scope = "platform"  # a ticket about no platform is everyone's
 
     class Meta:
         ordering = ["-created_at"]
@@ -212,6 +217,8 @@ class TicketMessage(models.Model):
     imported_from = models.CharField(max_length=255, blank=True)
     history = HistoricalRecords()
 
+    platform_scope = "ticket__platform"
+
     class Meta:
         ordering = ["created_at", "id"]
 
@@ -227,6 +234,8 @@ class SavedAnswer(models.Model):
     body = models.TextField()
     kind = models.CharField(max_length=24, choices=TicketKind.choices, blank=True, help_text="Offered for this kind; blank for all.")
     history = HistoricalRecords()
+
+    platform_scope = None
 
     class Meta:
         ordering = ["title"]
@@ -261,6 +270,8 @@ class Article(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
+    platform_scope = None
+
     class Meta:
         ordering = ["title"]
 
@@ -275,6 +286,8 @@ class RotaWeek(models.Model):
     on_duty = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
+
+    platform_scope = None
 
     class Meta:
         ordering = ["-week_starting"]
@@ -320,6 +333,8 @@ class TrackerImport(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.MAPPING)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    platform_scope = None  # a file may hold several platforms' tickets: only its metadata is listed
 
     class Meta:
         ordering = ["-created_at"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.contrib.auth.models import Group, User
@@ -24,7 +25,7 @@ from accounts.models import Customer, Platform
 from batches.models import BatchEntry
 from opsconsole.errors import OpsError
 from opsconsole.models import StaffPlatformAccess, TaskRun
-from opsconsole.platform_access import restrict_to_user_platforms, visible_platform_ids
+from opsconsole.platform_access import platform_scope_of, restrict_to_user_platforms, visible_platform_ids
 from opsconsole.readonly_admin import PlatformScopedMixin
 from opsconsole.roles import OPS_LEAD
 from opsconsole.search import console_search
@@ -93,16 +94,14 @@ def list_url(model: type[models.Model]) -> str:
     return reverse(admin_urlname(model._meta, "changelist"))
 
 
-def declared_platform_field(model_admin) -> tuple[bool, str | None]:
-    """Whether the admin declares `platform_field` itself (not the base classes), and what."""
-    declared = any("platform_field" in vars(klass) for klass in type(model_admin).__mro__)
-    return declared, getattr(model_admin, "platform_field", None)
+def models_with_an_admin() -> list[type[models.Model]]:
+    return [model for model in apps.get_models() if admin.site.is_registered(model)]
 
 
 # The platform-scoped models the two worlds have rows of (every payments model but the batch).
 SCOPED_PAYMENTS_MODELS = sorted(
-    (model for model, model_admin in admin.site._registry.items()
-     if model._meta.app_label in {"accounts", "payments", "batches"} and declared_platform_field(model_admin)[1]),
+    (model for model in models_with_an_admin()
+     if model._meta.app_label in {"accounts", "payments", "batches"} and platform_scope_of(model)),
     key=lambda model: model._meta.label_lower,
 )
 SCOPED_LABELS = [model._meta.label_lower for model in SCOPED_PAYMENTS_MODELS]
@@ -349,34 +348,40 @@ def test_a_superuser_limits_a_person_from_their_page_and_the_change_is_on_record
     assert [platform.platform_id for platform in history.last().platforms.all()] == [two.a.platform.pk]
 
 
-def models_reaching_a_platform(model: type[models.Model], depth: int = 3) -> bool:
-    """Whether the model leads to a Platform by foreign keys (at most `depth` of them)."""
-    if model is Platform:
-        return True
-    if depth == 0:
-        return False
-    return any(models_reaching_a_platform(field.related_model, depth - 1)
-               for field in model._meta.concrete_fields if field.many_to_one or field.one_to_one)
+# Django's own staff users and roles: no platform's data, and not the console's models to declare on.
+NOT_THE_CONSOLES_MODELS = {User, Group}
 
 
-def test_every_admin_over_platform_data_declares_its_way_to_the_platform():
-    undeclared, wrong, unenforced = [], [], []
-    for model, model_admin in admin.site._registry.items():
-        declared, platform_field = declared_platform_field(model_admin)
-        if models_reaching_a_platform(model) and not declared:
-            undeclared.append(model._meta.label_lower)
-        if not platform_field:
+def model_the_path_ends_at(model: type[models.Model], path: str) -> type[models.Model] | None:
+    """The model whose primary key the lookup path from `model` gives, or None when it ends at
+    some other column."""
+    *relations, last = path.split("__")
+    for name in relations:
+        model = model._meta.get_field(name).related_model
+    last_field = model._meta.get_field(last)
+    if last_field.many_to_one or last_field.one_to_one:
+        return last_field.related_model
+    return model if last_field.primary_key else None
+
+
+def test_every_model_with_an_admin_declares_its_platform_scope():
+    undeclared = [model._meta.label_lower for model in models_with_an_admin()
+                  if model not in NOT_THE_CONSOLES_MODELS and "platform_scope" not in vars(model)]
+    assert not undeclared, f"models without platform_scope (None for data of no platform): {undeclared}"
+
+
+def test_every_declared_platform_scope_leads_to_a_platform_and_is_enforced():
+    wrong, unenforced = [], []
+    for model in apps.get_models():
+        platform_scope = platform_scope_of(model)
+        if not platform_scope:
             continue
-        if not isinstance(model_admin, PlatformScopedMixin):
+        if model_the_path_ends_at(model, platform_scope) is not Platform:
+            wrong.append(f"{model._meta.label_lower}: {platform_scope}")
+        if admin.site.is_registered(model) and not isinstance(admin.site.get_model_admin(model), PlatformScopedMixin):
             unenforced.append(model._meta.label_lower)
-        target = model
-        for name in platform_field.split("__"):
-            target = target._meta.get_field(name).related_model or target
-        if target is not Platform:
-            wrong.append(f"{model._meta.label_lower}: {platform_field}")
-    assert not undeclared, f"admins without platform_field (None for data of no platform): {undeclared}"
-    assert not wrong, f"platform_field not leading to a Platform: {wrong}"
-    assert not unenforced, f"admins declaring platform_field without PlatformScopedMixin: {unenforced}"
+    assert not wrong, f"platform_scope not leading to a Platform: {wrong}"
+    assert not unenforced, f"admins over a model with a platform_scope without PlatformScopedMixin: {unenforced}"
 
 
 def test_a_new_platform_is_invisible_to_people_limited_to_others(two):
