@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from audit.models import AuditEvent, AuditReview, AuditReviewMark
 from audit.recording import record_event
+from audit.task_titles import task_titles
 from opsconsole.admin_urls import admin_change_url
 from opsconsole.advisory_locks import AUDIT_REVIEW, advisory_xact_lock
 from opsconsole.errors import OpsError
 from opsconsole.people import person_name
-from opsconsole.tasking.registry import registry
 
 REVIEW_PERMISSION = "audit.review_auditevent"
 REVIEW_PAGE_LIMIT = 500
@@ -202,11 +202,11 @@ def _section_key(event: AuditEvent) -> str:
     return "rest"
 
 
-def _task_label(event: AuditEvent) -> str:
-    """A task step is grouped under its task's title; anything else under what happened."""
+def _task_label(event: AuditEvent, titles: dict[str, str]) -> str:
+    """A task step is grouped under its task's title (`titles`, by slug); anything else under
+    what happened."""
     if event.task_slug:
-        task = registry.get(event.task_slug)
-        return task.title if task else event.task_slug
+        return titles.get(event.task_slug, event.task_slug)
     return event.get_action_display()
 
 
@@ -214,8 +214,9 @@ def _sections(entries: list[ReviewEntry]) -> list[ReviewSection]:
     """High-risk runs, then failures, then the rest; in each, one group per person and task,
     ordered by person, then task; entries oldest first."""
     groups: dict[str, dict[tuple[str, str], ReviewGroup]] = {key: {} for key in SECTION_TITLES}
+    titles = task_titles()
     for entry in entries:
-        person, task = entry.event.actor_display_name, _task_label(entry.event)
+        person, task = entry.event.actor_display_name, _task_label(entry.event, titles)
         by_group = groups[_section_key(entry.event)]
         by_group.setdefault((person, task), ReviewGroup(person=person, task=task)).entries.append(entry)
     return [

@@ -24,11 +24,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from audit.task_events import FINISHED_ACTIONS, record_task_run_event
 from opsconsole.errors import OpsError
 from opsconsole.models import ACTIVE_RUN_STATUSES, TaskRun
 from opsconsole.people import person_name
 from opsconsole.platform_access import platform_id_of, restrict_to_user_platforms, user_may_see_object
+from opsconsole.tasking.audit_events import FINISHED_ACTIONS, record_task_run_event
 from opsconsole.tasking.base import Chunk, FieldChange, OpsTask
 from opsconsole.tasking.history import recording_history_for
 from opsconsole.tasking.registry import registry

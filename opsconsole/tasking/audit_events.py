@@ -1,8 +1,13 @@
-"""Task runs in the audit trail: one event for each step a run takes."""
+"""Task runs in the audit trail: one event for each step a run takes, written through the trail's
+own `record_event` with what the trail keeps of the task (its risk, its slug, the run) as plain
+values; and the tasks' titles, which the trail's screens show, supplied to it at start-up."""
 
 from audit.models import AuditEvent
 from audit.recording import record_event
+from audit.task_titles import supply_task_titles
 from opsconsole.models import TaskRun
+from opsconsole.tasking.base import OpsTask, Risk
+from opsconsole.tasking.registry import registry
 
 FINISHED_ACTIONS = {
     TaskRun.Status.SUCCEEDED: AuditEvent.Action.TASK_SUCCEEDED,
@@ -17,9 +22,6 @@ DECISIONS = {AuditEvent.Action.TASK_APPROVED, AuditEvent.Action.TASK_DECLINED}
 def record_task_run_event(run: TaskRun, action: str, *, request=None, actor=None, source: str = "") -> AuditEvent:
     """Decisions are the approver's; a step someone else takes on the run (a resume) names them as
     `actor`, from `source`; every other step is taken on the requester's behalf."""
-    from opsconsole.tasking.base import Risk
-    from opsconsole.tasking.registry import registry
-
     task = registry.get(run.task_slug)
     by_requester = action not in DECISIONS and actor is None
     actor = actor or (run.approver if action in DECISIONS else run.requested_by)
@@ -34,7 +36,12 @@ def record_task_run_event(run: TaskRun, action: str, *, request=None, actor=None
     )
 
 
-def _source(run: TaskRun, task, action: str) -> str:
+def supply_task_titles_to_the_trail() -> None:
+    """Tell the trail every registered task's title; called once the registry is filled."""
+    supply_task_titles(lambda: [(task.slug, task.title) for task in registry.all()])
+
+
+def _source(run: TaskRun, task: OpsTask | None, action: str) -> str:
     """A background run's steps after the request happen on a worker, not where it was asked."""
     if action != AuditEvent.Action.TASK_REQUESTED and task is not None and task.runs_in_background:
         return AuditEvent.Source.WORKER
