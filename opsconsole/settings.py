@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "support",
     "audit",
     "apilog",
+    "dashboard",  # the front page: the panels each app registers in its `dashboard` module
     "axes",
     "csp",
 ]
@@ -281,7 +282,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "STYLES": [lambda request: static("opsconsole/console.css")],
     "ENVIRONMENT": "opsconsole.navigation.environment_badge",
-    "DASHBOARD_CALLBACK": "opsconsole.dashboard.dashboard_callback",
+    "DASHBOARD_CALLBACK": "dashboard.page.dashboard_callback",
     # The palette (Ctrl+K) searches through the console's indexed look-ups (opsconsole/search.py),
     # not unfold's per-model admin search, which would run every admin's search on each keystroke.
     "COMMAND": {"search_models": False, "search_callback": "opsconsole.search_views.command_search_results"},

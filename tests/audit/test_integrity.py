@@ -21,8 +21,8 @@ from audit.models import AuditArchive, AuditEvent, AuditReviewMark, AuditVerific
 from audit.recording import record_event
 from audit.tasks import verify_audit_chain
 from audit.verification import PERIODIC_JOB, audit_chain_verify
+from dashboard.page import dashboard_for
 from opsconsole.celery import app as celery_app
-from opsconsole.dashboard import ops_dashboard
 
 OLD = datetime.timedelta(days=120)
 
@@ -274,12 +274,13 @@ def test_the_dashboard_alerts_the_lead_to_a_broken_chain_and_not_someone_without
 
 
 def test_the_dashboard_alerts_when_the_chain_has_not_been_verified_for_two_hours(staff):
-    assert ops_dashboard(user=staff["lead"]).audit_trail.message.startswith("The audit trail has not been checked yet")
+    status = dashboard_for(user=staff["lead"]).content("audit-trail")
+    assert status.message.startswith("The audit trail has not been checked yet")
     three_hours_ago = timezone.now() - datetime.timedelta(hours=3)
     with time_machine.travel(three_hours_ago):
         record_exports(1)
         assert verify_audit_chain.apply().get() is True
-    status = ops_dashboard(user=staff["auditor"]).audit_trail
+    status = dashboard_for(user=staff["auditor"]).content("audit-trail")
     assert status.alert and "not been verified since" in status.message
     assert f"{timezone.localtime(three_hours_ago):%H:%M}" in status.message
 

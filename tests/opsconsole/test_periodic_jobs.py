@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from audit.dashboard import audit_trail_status
 from audit.models import AuditEvent, AuditVerification
 from audit.recording import record_event
-from opsconsole.dashboard import audit_trail_status
 from opsconsole.periodic_jobs import InProcessSchedule, periodic_jobs_start
 from support.models import Priority
 from tests.support.test_tickets import new_ticket

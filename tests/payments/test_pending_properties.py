@@ -115,11 +115,12 @@ def test_every_time_in_an_answer_carries_its_zone(kind, age, batch_shape):
 @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["card", "three_ds", "direct_debit", "bank_transfer"]), age=AGE, batch_shape=BATCH_SHAPE)
 def test_the_dashboard_flags_a_waiting_item_exactly_when_its_answer_says_overdue(staff, kind, age, batch_shape):
-    from opsconsole.dashboard import ops_dashboard
+    from dashboard.page import dashboard_for
 
     with transaction.atomic():
         item, _, _ = pending_case(kind, age, batch_shape)
         verdict = verdict_of(item)
-        shown = {waiting.item.pk: waiting for waiting in ops_dashboard(user=staff["root"]).waiting_items}
+        waiting_items = dashboard_for(user=staff["root"]).content("waiting-items").items
+        shown = {waiting.item.pk: waiting for waiting in waiting_items}
         transaction.set_rollback(True)
     assert bool(shown[item.pk].overdue_by) == ("overdue" in verdict.code), (verdict, shown[item.pk])

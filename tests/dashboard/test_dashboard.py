@@ -1,6 +1,6 @@
-"""The ops dashboard: today's batches by status, items waiting longest for their payment, failed
+"""The dashboard's panels: today's batches by status, items waiting longest for their payment, failed
 and returned disbursements, failing callback endpoints — each number a link to the list it
-counts, each part only for people who may open that list, in a fixed number of queries."""
+counts, each panel only for people who may open that list, in a fixed number of queries."""
 
 import datetime
 from html import unescape
@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from batches.models import Batch, Network
+from dashboard.page import dashboard_for
 from opsconsole.business_calendar import calendar_for
-from opsconsole.dashboard import ops_dashboard
 from payments.models import Callback, Disbursement, ItemState
 from tests.factories import make_batch, make_callback, make_disbursement, make_item, make_platform
 
@@ -69,8 +69,8 @@ def metric_by_label(metrics, start):
 
 
 def test_todays_batches_by_status_for_each_networks_own_today(operations, staff):
-    dashboard = ops_dashboard(user=staff["ops"], now=NOW)
-    rows = {(row.network, row.day): row for row in dashboard.batch_days}
+    dashboard = dashboard_for(user=staff["ops"], now=NOW)
+    rows = {(row.network, row.day): row for row in dashboard.content("batches").days}
     assert list(rows) == [(Network.ACH, ACH_TODAY), (Network.ACH, ACH_NEXT),
                           (Network.BECS, BECS_TODAY), (Network.BECS, BECS_NEXT)]
     counts = {key: {metric.label: metric.count for metric in row.by_status if metric.count} for key, row in rows.items()}
@@ -87,51 +87,51 @@ def test_todays_batches_by_status_for_each_networks_own_today(operations, staff)
 
 
 def becs_rows(dashboard):
-    return [row for row in dashboard.batch_days if row.network == Network.BECS]
+    return [row for row in dashboard.content("batches").days if row.network == Network.BECS]
 
 
 def test_a_bank_holiday_is_named_on_its_row(db, staff):
     christmas_eve = datetime.datetime(2025, 12, 24, 2, 0, tzinfo=datetime.UTC)  # 13:00 in Sydney
-    becs_today, becs_next = becs_rows(ops_dashboard(user=staff["ops"], now=christmas_eve))
+    becs_today, becs_next = becs_rows(dashboard_for(user=staff["ops"], now=christmas_eve))
     assert (becs_today.day, becs_today.note) == (datetime.date(2025, 12, 24), "")
     assert (becs_next.day, becs_next.note) == (datetime.date(2025, 12, 29), "")  # Christmas and Boxing Day skipped
     christmas = datetime.datetime(2025, 12, 25, 2, 0, tzinfo=datetime.UTC)
-    assert becs_rows(ops_dashboard(user=staff["ops"], now=christmas))[0].note == "Bank holiday: Christmas Day"
+    assert becs_rows(dashboard_for(user=staff["ops"], now=christmas))[0].note == "Bank holiday: Christmas Day"
     saturday = datetime.datetime(2025, 5, 17, 2, 0, tzinfo=datetime.UTC)
-    assert becs_rows(ops_dashboard(user=staff["ops"], now=saturday))[0].note == "Weekend: no processing"
+    assert becs_rows(dashboard_for(user=staff["ops"], now=saturday))[0].note == "Weekend: no processing"
 
 
 def test_items_waiting_longest_in_payment_pending(operations, staff):
-    dashboard = ops_dashboard(user=staff["ops"], now=NOW)
+    waiting = dashboard_for(user=staff["ops"], now=NOW).content("waiting-items")
     expected = sorted(operations["waiting"], key=lambda item: item.state_changed_at)[:10]
-    assert [waiting.item for waiting in dashboard.waiting_items] == expected
-    assert dashboard.waiting_items[0].waiting == 70 * HOUR
-    assert dashboard.waiting_items[0].url == reverse("admin:payments_item_change", args=[expected[0].pk])
-    assert dashboard.waiting_count.count == 12
-    assert dashboard.waiting_count.url == reverse("admin:payments_item_changelist") + "?state__exact=payment_pending&o=8"
+    assert [shown.item for shown in waiting.items] == expected
+    assert waiting.items[0].waiting == 70 * HOUR
+    assert waiting.items[0].url == reverse("admin:payments_item_change", args=[expected[0].pk])
+    assert waiting.count.count == 12
+    assert waiting.count.url == reverse("admin:payments_item_changelist") + "?state__exact=payment_pending&o=8"
 
 
 def test_failed_and_returned_disbursements_with_the_latest(operations, staff):
-    dashboard = ops_dashboard(user=staff["ops"], now=NOW)
+    problems = dashboard_for(user=staff["ops"], now=NOW).content("disbursements")
     changelist = reverse("admin:payments_disbursement_changelist")
-    assert [(metric.label, metric.count, metric.url) for metric in dashboard.disbursement_counts] == [
+    assert [(metric.label, metric.count, metric.url) for metric in problems.counts] == [
         ("Failed disbursements", 2, f"{changelist}?status__exact=failed"),
         ("Returned disbursements", 1, f"{changelist}?status__exact=returned"),
         ("Overdue disbursements", 0, f"{changelist}?overdue=yes"),
     ]
     failed, failed_earlier, returned = operations["disbursements"]
-    assert [problem.disbursement for problem in dashboard.recent_disbursements] == [returned, failed, failed_earlier]
+    assert [problem.disbursement for problem in problems.latest] == [returned, failed, failed_earlier]
 
 
 def test_failing_callback_endpoints_with_counts(operations, staff):
-    dashboard = ops_dashboard(user=staff["lead"], now=NOW)
+    dashboard = dashboard_for(user=staff["lead"], now=NOW)
     tradie, bazaar = operations["tradie"], operations["bazaar"]
     rows = [(endpoint.platform_name, [(metric.label, metric.count) for metric in endpoint.by_status])
-            for endpoint in dashboard.failing_endpoints]
+            for endpoint in dashboard.content("callbacks").endpoints]
     assert rows == [("Tradie Hub", [("Failing, will retry", 2), ("Abandoned after retries", 1)]),
                     ("Bazaar Market", [("Failing, will retry", 0), ("Abandoned after retries", 1)])]
     changelist = reverse("admin:payments_callback_changelist")
-    assert dashboard.failing_endpoints[0].by_status[0].url == (
+    assert dashboard.content("callbacks").endpoints[0].by_status[0].url == (
         f"{changelist}?platform__id__exact={tradie.pk}&status__exact=failing&created_at__date__gte=2025-05-06")
     headline = metric_by_label(dashboard.headline, "Failing callbacks")
     assert (headline.count, headline.url) == (2, f"{changelist}?status__exact=failing&created_at__date__gte=2025-05-06")
@@ -140,7 +140,7 @@ def test_failing_callback_endpoints_with_counts(operations, staff):
 
 def test_each_person_sees_only_the_parts_they_may_open(operations, staff):
     def parts(person):
-        dashboard = ops_dashboard(user=staff[person], now=NOW)
+        dashboard = dashboard_for(user=staff[person], now=NOW)
         return [metric.label.split(" since")[0] for metric in dashboard.headline]
 
     everything = ["Overdue batches", "Failed batches", "Items in payment pending", "Failed disbursements",
@@ -149,15 +149,15 @@ def test_each_person_sees_only_the_parts_they_may_open(operations, staff):
     assert parts("ops") == everything[:6]  # callbacks are technical records
     assert parts("auditor") == everything[:3]  # batches and items, nothing behind them
     assert parts("nobody") == []
-    auditor = ops_dashboard(user=staff["auditor"], now=NOW)
-    assert auditor.disbursement_counts is None and auditor.failing_endpoints is None
-    assert ops_dashboard(user=staff["nobody"], now=NOW).is_empty
+    auditor = dashboard_for(user=staff["auditor"], now=NOW)
+    assert auditor.content("disbursements") is None and auditor.content("callbacks") is None
+    assert dashboard_for(user=staff["nobody"], now=NOW).is_empty
 
 
 def test_the_dashboard_runs_as_many_queries_for_many_rows_as_for_few(operations, staff):
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            ops_dashboard(user=staff["root"], now=NOW)
+            dashboard_for(user=staff["root"], now=NOW)
         return len(captured.captured_queries)
 
     few = queries()
@@ -172,10 +172,12 @@ def test_the_dashboard_runs_as_many_queries_for_many_rows_as_for_few(operations,
 
 
 def test_counts_over_whole_tables_stop_at_a_bound(operations, staff, monkeypatch):
-    monkeypatch.setattr("opsconsole.dashboard.COUNT_UP_TO", 3)
-    dashboard = ops_dashboard(user=staff["ops"], now=NOW)
-    assert (dashboard.waiting_count.count, dashboard.waiting_count.shown) == (4, "3+")  # 12 waiting
-    assert [metric.shown for metric in dashboard.disbursement_counts] == ["2", "1", "0"]
+    for counting_module in ("dashboard.metrics", "payments.dashboard"):
+        monkeypatch.setattr(f"{counting_module}.COUNT_UP_TO", 3)
+    dashboard = dashboard_for(user=staff["ops"], now=NOW)
+    waiting_count = dashboard.content("waiting-items").count
+    assert (waiting_count.count, waiting_count.shown) == (4, "3+")  # 12 waiting
+    assert [metric.shown for metric in dashboard.content("disbursements").counts] == ["2", "1", "0"]
 
 
 # Over HTTP: the front page, its numbers, and the lists they open.
@@ -218,6 +220,8 @@ def test_the_front_page_hides_what_a_person_cannot_open(operations, client_as):
     ops = client_as("ops").get(reverse("admin:index")).content.decode()
     assert 'id="dashboard-disbursements"' in ops and reverse("admin:payments_callback_changelist") not in ops
     nobody = client_as("nobody").get(reverse("admin:index")).content.decode()
-    assert 'id="dashboard-headline"' not in nobody and "Nothing here for your role" in nobody
+    assert 'id="dashboard-headline"' not in nobody
+    assert ("Nothing here for your role yet: the dashboard shows batches, items, disbursements and callbacks to the "
+            "people who may open them.") in nobody
     for changelist in ("batches_batch", "payments_item", "payments_disbursement", "payments_callback"):
         assert reverse(f"admin:{changelist}_changelist") not in nobody
