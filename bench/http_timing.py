@@ -1,6 +1,7 @@
 """Timing pages over real HTTP, from the client's side: from sending the request to having read
 the whole response, after warm-up requests that fill the server's caches."""
 
+import gzip
 import http.client
 import math
 import socket
@@ -19,6 +20,8 @@ class Response:
     query_milliseconds: float | None
     size: int
     location: str = ""
+    content_encoding: str = ""
+    body: bytes = field(default=b"", repr=False)
 
 
 @dataclass
@@ -74,11 +77,16 @@ class Client:
         self.port = port
         self.cookie = cookie
 
-    def get(self, url: str, *, timeout: float) -> Response:
+    def get(self, url: str, *, timeout: float, accept_gzip: bool = False) -> Response:
+        """The response to a GET of `url`, read to its last byte. Without `accept_gzip` the request
+        says `Accept-Encoding: identity`, so the body is the page as rendered."""
+        headers = {"Cookie": self.cookie, "Host": "127.0.0.1"}
+        if accept_gzip:
+            headers["Accept-Encoding"] = "gzip"
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             started = time.perf_counter()
-            connection.request("GET", url, headers={"Cookie": self.cookie, "Host": "127.0.0.1"})
+            connection.request("GET", url, headers=headers)
             response = connection.getresponse()
             body = response.read()
             milliseconds = (time.perf_counter() - started) * 1000
@@ -87,7 +95,28 @@ class Client:
         queries = response.getheader(QUERY_COUNT_HEADER)
         query_ms = response.getheader(QUERY_TIME_HEADER)
         return Response(response.status, milliseconds, int(queries) if queries else None,
-                        float(query_ms) if query_ms else None, len(body), response.getheader("Location") or "")
+                        float(query_ms) if query_ms else None, len(body), response.getheader("Location") or "",
+                        response.getheader("Content-Encoding") or "", body)
+
+
+@dataclass(frozen=True)
+class PageWeight:
+    """What one page weighs: its HTML as rendered, and as sent to a browser that accepts gzip."""
+
+    bytes: int
+    gzip_bytes: int
+
+
+def page_weight(client: Client, url: str, *, timeout: float) -> PageWeight | None:
+    """The page's weight from one request that accepts gzip; None when it did not answer. A
+    response too small for the server to compress weighs the same both ways."""
+    try:
+        response = client.get(url, timeout=timeout, accept_gzip=True)
+    except (OSError, http.client.HTTPException):
+        return None
+    if response.content_encoding == "gzip":
+        return PageWeight(len(gzip.decompress(response.body)), response.size)
+    return PageWeight(response.size, response.size)
 
 
 def measure(client: Client, url: str, *, warmups: int, samples: int, timeout: float, budget_seconds: float,

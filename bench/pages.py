@@ -175,6 +175,8 @@ def session_key(username: str) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="List the benchmark's pages for one database, as JSON.")
     parser.add_argument("--database", required=True)
+    parser.add_argument("--client-sessions", type=int, default=0,
+                        help="also sign the console's user in this many more times, for concurrent clients")
     arguments = parser.parse_args(argv)
     from bench.environment import django_setup_for
 
@@ -184,6 +186,7 @@ def main(argv=None) -> None:
     print(json.dumps({
         "cookie_name": settings.SESSION_COOKIE_NAME,
         "sessions": {"console": session_key(CONSOLE_USER), "stock": session_key(STOCK_USER)},
+        "client_sessions": [session_key(CONSOLE_USER) for _ in range(arguments.client_sessions)],
         "pages": [asdict(page) for page in benchmark_pages()],
     }))
 

@@ -7,7 +7,19 @@ import os
 import platform
 from pathlib import Path
 
-from bench.budgets import GENERATOR_SECONDS, JOB_BUDGETS, PAGE_BUDGETS, job_misses, page_misses
+from bench.budgets import (
+    GENERATOR_SECONDS,
+    JOB_BUDGETS,
+    PAGE_P95_MS,
+    REFERENCE_FIXED_WORK_MS,
+    concurrency_misses,
+    job_misses,
+    page_budget_text,
+    page_misses,
+    run_fixed_work_ms,
+    speed_factor,
+)
+from bench.concurrency import concurrency_table
 
 SUMMARY_TABLES = (
     "accounts_customer", "payments_item", "payments_transaction", "payments_disbursement", "batches_batch",
@@ -31,10 +43,17 @@ def machine() -> dict:
             "load_average_at_end": [round(value, 2) for value in load] if load else None}
 
 
-def with_verdicts(records: list[dict]) -> list[dict]:
+def with_verdicts(records: list[dict], *, fixed_work_ms: float | None = None) -> list[dict]:
+    """Each record with its misses; pages also with the budget that applied, scaled to the
+    machine's speed (`fixed_work_ms`, the run's figure)."""
     for record in records:
-        record["misses"] = job_misses(record) if record["kind"] in {"reprocess", "import", "tracker_import", "generate"} \
-            else page_misses(record)
+        if record["kind"] in PAGE_P95_MS:
+            record["budget"] = page_budget_text(record, fixed_work_ms)
+            record["misses"] = page_misses(record, fixed_work_ms=fixed_work_ms)
+        elif record["kind"] == "concurrency":
+            record["misses"] = concurrency_misses(record)
+        else:
+            record["misses"] = job_misses(record)
     return records
 
 
@@ -45,7 +64,6 @@ def number(value, digits: int = 0) -> str:
 
 
 def page_row(record: dict) -> str:
-    budget = PAGE_BUDGETS[record["kind"]]
     if record.get("baseline_timed_out"):
         stock = f"> {number(record['baseline_p95_ms'])} (timed out)"
     elif record.get("baseline_error"):
@@ -55,9 +73,17 @@ def page_row(record: dict) -> str:
     ratio = record.get("ratio")
     ratio_text = "–" if ratio is None else f"{'≥ ' if record.get('ratio_is_lower_bound') else ''}{ratio:,.0f}×"
     queries = f"{number(record.get('queries'))} / {number(record.get('queries_other_size'))}"
+    weight = f"{kilobytes(record.get('bytes'))} / {kilobytes(record.get('gzip_bytes'))}"
     verdict = "ok" if not record["misses"] else "; ".join(record["misses"])
     return (f"| {record['name']} | {number(record.get('p50_ms'), 1)} | {number(record.get('p95_ms'), 1)} | {queries} "
-            f"| {stock} | {ratio_text} | ≤ {budget.p95_ms:g} ms, ≥ {budget.times_faster:g}× | {verdict} |")
+            f"| {weight} | {stock} | {ratio_text} | {record['budget']} | {verdict} |")
+
+
+def kilobytes(size: int | None) -> str:
+    """A weight in KB; a redirect's empty body is 0."""
+    if size is None:
+        return "–"
+    return "0" if size == 0 else f"{size / 1000:,.0f}" if size >= 10_000 else f"{size / 1000:,.1f}"
 
 
 def job_row(record: dict) -> str:
@@ -82,8 +108,14 @@ def speed_sentence(run: dict) -> str:
     speed = run.get("fixed_work_ms")
     if not speed:
         return ""
+    figure = run_fixed_work_ms(speed)
+    factor = speed_factor(figure)
+    scaling = ("they hold as stated" if factor == 1
+               else f"each is scaled by {figure:g} / {REFERENCE_FIXED_WORK_MS} = {factor:.2f}")
     return (f" Machine speed: a fixed piece of Python work (bench/machine_speed.py) took {speed['start']:g} ms at "
-            f"the start and {speed['end']:g} ms at the end; lower is faster.")
+            f"the start and {speed['end']:g} ms at the end; lower is faster. The absolute budgets are for a machine "
+            f"that does it in at most {REFERENCE_FIXED_WORK_MS} ms; this run's figure (the mean) is {figure:g} ms, "
+            f"so {scaling}.")
 
 
 def markdown(run: dict, records: list[dict]) -> str:
@@ -99,14 +131,17 @@ def markdown(run: dict, records: list[dict]) -> str:
         f"Pages: {run['samples']} timed requests each after {run['warmups']} warm-up requests, measured by the client "
         f"over HTTP against gunicorn ({run['server']}); stock pages at most {run['stock_samples']} requests with a "
         f"{run['stock_timeout_s']} s timeout. Queries: at the {sizes[0]} / {sizes[1]} size. "
-        "The budgets hold at the default size.",
+        "The budgets hold at the default size. Weight: the page's HTML in KB (1,000 bytes), as rendered / gzipped.",
         "",
-        "| page | p50 ms | p95 ms | queries | stock p95 ms | × stock | budget | verdict |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
+        "| page | p50 ms | p95 ms | queries | KB / gzip KB | stock p95 ms | × stock | budget | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    lines += [page_row(record) for record in records if record["kind"] in PAGE_BUDGETS]
+    lines += [page_row(record) for record in records if record["kind"] in PAGE_P95_MS]
     lines += ["", "| job | rate | baseline | × | notes | budget | verdict |", "|---|---:|---:|---:|---|---|---|"]
-    lines += [job_row(record) for record in records if record["kind"] not in PAGE_BUDGETS]
+    lines += [job_row(record) for record in records if record["kind"] not in {*PAGE_P95_MS, "concurrency"}]
+    for record in records:
+        if record["kind"] == "concurrency":
+            lines += ["", *concurrency_table(record)]
     return "\n".join(lines) + "\n"
 
 

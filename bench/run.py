@@ -1,5 +1,6 @@
-"""The whole benchmark: generate, time every page against the stock admin, count queries at a
-second size, run the reprocess and import jobs, write the results.
+"""The whole benchmark: generate, time every page against the stock admin and weigh it, run
+concurrent clients (bench/concurrency.py), count queries at a second size, run the reprocess and
+import jobs, write the results.
 
     python -m bench.run                  # the default size (what `make bench` runs)
     python -m bench.run --scale small    # a quick run (`make bench SCALE=small`), a few minutes
@@ -17,11 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.budgets import run_fixed_work_ms
 from bench.bulk_load import log
+from bench.concurrency import CLIENT_COUNTS, concurrency_benchmark
 from bench.database import PROJECT_DIR, connect, migrated_like_the_code
 from bench.environment import bench_environment
 from bench.generate import generated_dataset
-from bench.http_timing import Client, PageTiming, measure
+from bench.http_timing import Client, PageTiming, PageWeight, measure, page_weight
 from bench.machine_speed import fixed_work_ms
 from bench.results import SUMMARY_TABLES, machine, markdown, results_write, today, with_verdicts
 from bench.server import WORKERS, ConsoleServer
@@ -58,12 +61,14 @@ def other_size(size: Size) -> Size:
     return size_named("medium" if size.name == "small" else "small")
 
 
-def page_record(page: dict, console: PageTiming, stock: PageTiming | None) -> dict:
+def page_record(page: dict, console: PageTiming, stock: PageTiming | None, weight: PageWeight | None = None) -> dict:
     record = {
         "name": page["name"], "kind": page["kind"], "url": page["console_url"], "p50_ms": console.p50,
         "p95_ms": console.p95, "samples": len(console.samples_ms), "statuses": sorted(set(console.statuses)),
         "queries": console.queries, "query_ms": console.query_ms, "bytes": console.size,
     }
+    if weight is not None:
+        record.update(bytes=weight.bytes, gzip_bytes=weight.gzip_bytes)
     if not console.ok:
         record["error"] = console.error or ("timed out" if console.timed_out else f"HTTP {console.statuses}")
     if stock is not None:
@@ -87,17 +92,29 @@ def pages_benchmark(size: Size, *, samples: int, stock_samples: int, log_dir: Pa
     with ConsoleServer(size.database_name, log_dir / "gunicorn.log") as server:
         console_client = Client(server.port, cookie=f"{cookie}={listing['sessions']['console']}")
         stock_client = Client(server.port, cookie=f"{cookie}={listing['sessions']['stock']}")
-        timings = {}
+        timings, weights = {}, {}
         for page in listing["pages"]:
             timings[page["name"]] = measure(console_client, page["console_url"], warmups=WARMUPS, samples=samples,
                                             timeout=STOCK_TIMEOUT_SECONDS, budget_seconds=CONSOLE_PAGE_BUDGET_SECONDS)
+            weights[page["name"]] = page_weight(console_client, page["console_url"], timeout=STOCK_TIMEOUT_SECONDS)
             log(f"  {page['name']}: p95 {_ms(timings[page['name']].p95)}, {timings[page['name']].queries} queries")
         for page in listing["pages"]:
             stock = measure(stock_client, page["stock_url"], warmups=1, samples=stock_samples,
                             timeout=STOCK_TIMEOUT_SECONDS, budget_seconds=STOCK_PAGE_BUDGET_SECONDS)
             log(f"  stock {page['name']}: p95 {_ms(stock.p95)}{' (timed out)' if stock.timed_out else ''}")
-            records.append(page_record(page, timings[page["name"]], stock))
+            records.append(page_record(page, timings[page["name"]], stock, weights[page["name"]]))
     return records
+
+
+def concurrent_clients(size: Size, *, seconds: float, log_dir: Path) -> dict:
+    """The closed-loop run of bench/concurrency.py over every console page of the benchmark."""
+    try:
+        listing = django_step("pages", size.database_name, "--client-sessions", str(max(CLIENT_COUNTS)))
+        return concurrency_benchmark(size.database_name, urls=[page["console_url"] for page in listing["pages"]],
+                                     cookie_name=listing["cookie_name"], sessions=listing["client_sessions"],
+                                     seconds=seconds, log_path=log_dir / "gunicorn-concurrency.log")
+    except RuntimeError as error:
+        return {"name": "concurrent clients", "kind": "concurrency", "error": str(error), "levels": []}
 
 
 def query_counts(size: Size, *, log_dir: Path) -> dict[str, int | None]:
@@ -130,7 +147,8 @@ def postgres_version(database: str) -> str:
         return cursor.fetchone()[0]
 
 
-def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reuse: bool) -> list[dict]:
+def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reuse: bool,
+        concurrency_seconds: float) -> list[dict]:
     started = time.monotonic()
     speed_at_start = fixed_work_ms()
     second = other_size(size)
@@ -140,6 +158,8 @@ def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reus
         dataset(second, reuse=True)  # where the queries are counted at a second size
         log(f"Timing pages on {size.database_name}")
         records = pages_benchmark(size, samples=samples, stock_samples=stock_samples, log_dir=log_dir)
+        log(f"Concurrent clients ({', '.join(map(str, CLIENT_COUNTS))}) on {size.database_name}")
+        records.append(concurrent_clients(size, seconds=concurrency_seconds, log_dir=log_dir))
         log(f"Counting queries on {second.database_name}")
         counts = query_counts(second, log_dir=log_dir)
         for record in records:
@@ -158,12 +178,13 @@ def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reus
                            "--rows", str(size.count("import_rows"))))
     records.append({"name": f"generate {made['size']}", "kind": "generate", "seconds": made["seconds"],
                     "reused": made.get("reused", False), "counts": made["counts"]})
-    records = with_verdicts(records)
+    fixed_work = {"start": speed_at_start, "end": fixed_work_ms()}
+    records = with_verdicts(records, fixed_work_ms=run_fixed_work_ms(fixed_work))
     counts = made["counts"]
     run_info = {
         "date": today(), "size": size.name, "factor": size.factor, "other_size": second.name,
         "machine": machine(), "postgres": postgres_version(size.database_name),
-        "fixed_work_ms": {"start": speed_at_start, "end": fixed_work_ms()},
+        "fixed_work_ms": fixed_work,
         "counts_summary": ", ".join(f"{counts[table]:,} {table.split('_', 1)[1]}" for table in SUMMARY_TABLES
                                     if table in counts),
         "samples": samples, "warmups": WARMUPS, "stock_samples": stock_samples,
@@ -182,6 +203,8 @@ def main(argv=None) -> None:
     parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR)
     parser.add_argument("--samples", type=int, default=None, help="timed requests per console page")
     parser.add_argument("--stock-samples", type=int, default=3, help="timed requests per stock admin page, at most")
+    parser.add_argument("--concurrency-seconds", type=float, default=None,
+                        help="seconds each level of concurrent clients runs (20 at the default size, else 5)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the size's database when it already holds a generated dataset of that size")
     arguments = parser.parse_args(argv)
@@ -192,8 +215,9 @@ def main(argv=None) -> None:
     # A nearest-rank p95 of 30 requests is their second slowest: one slow spell of the machine
     # decides it. Of 100 it is the fifth slowest, and still only a few seconds a page.
     samples = arguments.samples or (100 if size.name == "default" else 20)
+    concurrency_seconds = arguments.concurrency_seconds or (20 if size.name == "default" else 5)
     run(size, results_dir=arguments.results_dir, samples=samples, stock_samples=arguments.stock_samples,
-        reuse=arguments.reuse)
+        reuse=arguments.reuse, concurrency_seconds=concurrency_seconds)
 
 
 if __name__ == "__main__":

@@ -24,15 +24,16 @@ def free_port() -> int:
 
 
 class ConsoleServer:
-    def __init__(self, database: str, log_path: Path):
+    def __init__(self, database: str, log_path: Path, *, workers: int = WORKERS):
         self.database = database
+        self.workers = workers
         self.log_path = log_path
         self.port = free_port()
         self.process = None
 
     def __enter__(self) -> "ConsoleServer":
         command = [sys.executable, "-m", "gunicorn", "opsconsole.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(WORKERS), "--timeout", str(WORKER_TIMEOUT_SECONDS), "--config",
+                   "--workers", str(self.workers), "--timeout", str(WORKER_TIMEOUT_SECONDS), "--config",
                    "python:bench.gunicorn_config"]
         self.process = subprocess.Popen(command, cwd=PROJECT_DIR, env=bench_environment(self.database),
                                         stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT,

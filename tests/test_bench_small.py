@@ -1,8 +1,9 @@
 """The small benchmark runs end to end and reports every page and job, so the harness cannot rot.
 
 It generates the small and medium databases (under their own names), serves the console with
-gunicorn, times every page against the stock admin, reprocesses a batch on a real Celery worker
-and imports tickets. Only that it runs and reports is asserted, never its timings.
+gunicorn, times and weighs every page against the stock admin, runs concurrent clients,
+reprocesses a batch on a real Celery worker and imports tickets. Only that it runs and reports is
+asserted, never its timings; and that concurrent clients met no error.
 """
 
 import json
@@ -20,8 +21,9 @@ from bench.reprocess import bench_redis_url
 from tests.conftest import require_service
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-# Not the names a developer's own `make bench SCALE=small` uses, so the two never collide.
-DATABASE_PREFIX = "opsconsole_benchtest"
+# Not the names a developer's own `make bench SCALE=small` uses, so the two never collide; two
+# runs of this test on one server each set a prefix of their own.
+DATABASE_PREFIX = os.environ.get("BENCH_TEST_DATABASE_PREFIX", "opsconsole_benchtest")
 EXPECTED_PAGES = {
     "customers list", "customers list, deep page", "items list", "items list, deep page", "transactions list",
     "transactions list, deep page", "disbursements list", "disbursements list, deep page", "batches list",
@@ -61,7 +63,7 @@ def small_run(tmp_path_factory):
     results_dir = tmp_path_factory.mktemp("bench-results")
     completed = subprocess.run(
         [sys.executable, "-m", "bench.run", "--scale", "small", "--samples", "3", "--stock-samples", "1",
-         "--results-dir", str(results_dir)],
+         "--concurrency-seconds", "2", "--results-dir", str(results_dir)],
         cwd=PROJECT_DIR, env=bench_env(), capture_output=True, text=True, timeout=900,
     )
     assert completed.returncode == 0, completed.stderr[-5000:]
@@ -87,6 +89,28 @@ def test_every_page_is_timed_against_the_stock_admin_with_its_queries_at_two_siz
         assert record["p95_ms"] > 0 and record["baseline_p95_ms"] > 0 and record["queries"] > 0
         assert record["baseline_url"].startswith("/stock/")
     assert small_run["results"]["run"]["other_size"] == "medium"
+
+
+def test_every_page_is_weighed_as_rendered_and_as_gzipped(small_run):
+    records = records_by_name(small_run)
+    for name in EXPECTED_PAGES:
+        record = records[name]
+        assert record["bytes"] >= record["gzip_bytes"] >= 0, (name, record["bytes"], record["gzip_bytes"])
+        if record["kind"] in {"list", "deep list"}:
+            # GZipMiddleware compresses every page a browser may take gzipped.
+            assert 0 < record["gzip_bytes"] < record["bytes"] / 2, name
+    assert "| KB / gzip KB |" in small_run["markdown"]
+
+
+def test_concurrent_clients_are_answered_at_every_level_without_an_error(small_run):
+    concurrency = records_by_name(small_run)["concurrent clients"]
+    assert "error" not in concurrency, concurrency.get("error")
+    assert [level["clients"] for level in concurrency["levels"]] == [1, 4, 16]
+    assert concurrency["warmup_errors"] == 0 and concurrency["misses"] == []
+    for level in concurrency["levels"]:
+        assert level["errors"] == 0, level["error_examples"]
+        assert level["requests"] > 0 and level["requests_per_second"] > 0 and level["p95_ms"] > 0
+        assert f"| {level['clients']} | {level['requests']:,} |" in small_run["markdown"]
 
 
 def test_the_reprocess_job_reports_both_rates_and_the_worker_memory(small_run):
