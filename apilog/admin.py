@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
 from apilog.models import ApiChange, ApiRequest, ApiRequestRollup
+from opsconsole.admin_scripts import AdminScripts
 from opsconsole.choice_filters import HttpStatusClassFilter
 from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
@@ -64,7 +65,7 @@ class ApiRequestRollupAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(ApiChange)
-class ApiChangeAdmin(CheckedHistoryAdmin, ModelAdmin):
+class ApiChangeAdmin(CheckedHistoryAdmin, ModelAdmin, AdminScripts):
     """The API changelog: developers add and correct entries (each edit kept in its history);
     everyone else who answers platforms reads it."""
 

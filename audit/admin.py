@@ -34,6 +34,7 @@ from unfold.decorators import display
 from audit.exports import RecordedExportMixin
 from audit.models import AuditArchive, AuditEvent, AuditVerification
 from audit.resources import AuditEventResource
+from opsconsole.admin_scripts import AdminScripts
 from opsconsole.admin_urls import admin_change_url, admin_history_url
 from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.readonly_admin import ReadOnlyPermissionsMixin
@@ -119,7 +120,8 @@ def _content_type(event) -> ContentType | None:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin, KeysetListMixin, ModelAdmin):
+class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin, KeysetListMixin, ModelAdmin,
+                      AdminScripts):
     # Not limited by platform: its reviewers read the trail whole (docs/decisions/0038-access-by-platform.md).
     platform_field = None
     list_display = ("when", "person", "action", "outcome_badge", "source", "ip", "object_link",
@@ -213,7 +215,7 @@ class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin
 
 
 @admin.register(AuditArchive)
-class AuditArchiveAdmin(ReadOnlyPermissionsMixin, ModelAdmin):
+class AuditArchiveAdmin(ReadOnlyPermissionsMixin, ModelAdmin, AdminScripts):
     list_display = ("archived_at", "archived_by", "older_than", "first_id", "last_id", "event_count", "file_name")
     list_per_page = 50
     show_full_result_count = False
@@ -221,7 +223,7 @@ class AuditArchiveAdmin(ReadOnlyPermissionsMixin, ModelAdmin):
 
 
 @admin.register(AuditVerification)
-class AuditVerificationAdmin(ReadOnlyPermissionsMixin, ModelAdmin):
+class AuditVerificationAdmin(ReadOnlyPermissionsMixin, ModelAdmin, AdminScripts):
     list_display = ("checked_at", "checked_by", "intact", "events_checked", "first_broken_id", "message")
     list_filter = ("intact",)
     list_per_page = 50

@@ -11,6 +11,7 @@ from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from opsconsole.admin_scripts import AdminScripts
 from opsconsole.admin_urls import admin_change_url, run_page_url
 from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.models import StaffPlatformAccess, TaskRun
@@ -42,7 +43,7 @@ class PlatformAccessInline(StackedInline):
 
 
 @admin.register(User)
-class StaffUserAdmin(SecondFactorUserAdminMixin, BaseUserAdmin, ModelAdmin):
+class StaffUserAdmin(SecondFactorUserAdminMixin, BaseUserAdmin, ModelAdmin, AdminScripts):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -50,7 +51,7 @@ class StaffUserAdmin(SecondFactorUserAdminMixin, BaseUserAdmin, ModelAdmin):
 
 
 @admin.register(StaffPlatformAccess)
-class StaffPlatformAccessAdmin(CheckedHistoryAdmin, ModelAdmin):
+class StaffPlatformAccessAdmin(CheckedHistoryAdmin, ModelAdmin, AdminScripts):
     """Who is limited to which platforms, with every change to it; set on the person's page."""
 
     list_display = ("user_name", "platform_names")
@@ -70,7 +71,7 @@ class StaffPlatformAccessAdmin(CheckedHistoryAdmin, ModelAdmin):
 
 
 @admin.register(Group)
-class RoleAdmin(BaseGroupAdmin, ModelAdmin):
+class RoleAdmin(BaseGroupAdmin, ModelAdmin, AdminScripts):
     pass
 
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.http import Http404
 from unfold.admin import ModelAdmin
 
+from opsconsole.admin_scripts import AdminScripts
 from opsconsole.explaining.panel import explanation_panel
 from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.keyset_pagination import KeysetListMixin
@@ -77,7 +78,7 @@ class PlatformScopedInlineMixin:
 
 
 class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissionsMixin, KeysetListMixin,
-                         CheckedHistoryAdmin, ModelAdmin):
+                         CheckedHistoryAdmin, ModelAdmin, AdminScripts):
     """Lists and detail pages tuned for large tables, with the tasks registered for the model
     as buttons and list actions (see opsconsole/tasking/admin.py).
 

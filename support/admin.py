@@ -15,6 +15,7 @@ from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 
 from audit.exports import RecordedExportMixin
+from opsconsole.admin_scripts import AdminScripts
 from opsconsole.errors import OpsError
 from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.people import PersonFilter, person_column, person_name
@@ -72,7 +73,7 @@ from support.ticket_page import ticket_conversation, ticket_linked_records, tick
 from support.triage import ticket_workers
 
 
-class SupportAdmin(PlatformScopedMixin, CheckedHistoryAdmin, ModelAdmin):
+class SupportAdmin(PlatformScopedMixin, CheckedHistoryAdmin, ModelAdmin, AdminScripts):
     list_per_page = 50
     show_full_result_count = False
 
