@@ -5,10 +5,10 @@ from dataclasses import replace
 from django.db.models import Q, Subquery
 
 from accounts.models import Customer
-from batches.models import BatchEntry
-from opsconsole.combined_reads import read_together
+from batches.selectors import batch_entry_rows
 from opsconsole.explaining.base import Evidence, Explanation, Verdict
 from opsconsole.explaining.registry import register
+from opsconsole.union_reads import Rows, read_in_one_union
 from payments.explain_payouts import (
     blocked_payout_verdict,
     failed_batch_blocker,
@@ -30,13 +30,12 @@ class SellerPayouts(Explanation):
 
     def explain(self, seller):
         unpaid_newest = seller.disbursements.filter(~Q(status=Disbursement.Status.PAID)).order_by("-id")
-        read = read_together({
-            **seller_payout_reads(seller),
-            "unpaid": unpaid_newest[:1],
+        read = read_in_one_union({
+            **seller_payout_reads(seller.pk),
+            "unpaid": Rows(unpaid_newest[:1]),
             # Its batch entry, in the same statement: the answer then costs no second round trip.
-            "unpaid_entry": BatchEntry.objects.select_related("batch").filter(
-                disbursement_id=Subquery(unpaid_newest.values("id")[:1])).order_by("-id")[:1],
-            "in_escrow": seller.items_sold.filter(state__in=ESCROW_STATES).order_by("state_changed_at")[:1],
+            "unpaid_entry": batch_entry_rows(disbursement_id=Subquery(unpaid_newest.values("id")[:1])),
+            "in_escrow": Rows(seller.items_sold.filter(state__in=ESCROW_STATES).order_by("state_changed_at")[:1]),
         })
         unpaid = next(iter(read["unpaid"]), None)
         unpaid_entry = next(iter(read["unpaid_entry"]), None)

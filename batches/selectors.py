@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import BankAccount
 from batches.models import Batch, BatchEntry
 from opsconsole.business_calendar import calendar_for
+from opsconsole.union_reads import Rows
 
 # A submitted batch the bank has not acknowledged within this long is stuck: our sponsor banks
 # acknowledge a file within two hours of receiving it.
@@ -105,6 +106,12 @@ def batch_entry_for(*, charge_id: int | None = None, disbursement_id: int | None
     else:
         entries = entries.filter(disbursement_id=disbursement_id)
     return entries.order_by("-id").first()
+
+
+def batch_entry_rows(*, disbursement_id) -> Rows:
+    """`batch_entry_for` a disbursement, as a read to send in one union with others
+    (opsconsole/union_reads.py); `disbursement_id` may be an expression that gives the key."""
+    return Rows(BatchEntry.objects.filter(disbursement_id=disbursement_id).order_by("-id")[:1], related=("batch",))
 
 
 def batch_invalid_entries(*, batch: Batch, limit: int = 5) -> list[BatchEntry]:

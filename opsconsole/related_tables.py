@@ -5,7 +5,7 @@ page's object, its columns, its order (newest first), how many rows a page shows
 its cells name. A page is read with one row more than it shows, which is enough to offer "Next"
 without a COUNT; each table turns its pages by its own query parameter (`<key>-page`), so paging
 one leaves the others where they are. All the tables of a detail page are read in one SQL
-statement (opsconsole/combined_reads.py).
+statement (opsconsole/union_reads.py).
 
 Who sees what is what Django's inlines, which these tables replace, allowed: a table of a kind the
 person may not view is left out, rows of platforms they may not see are left out
@@ -23,15 +23,15 @@ from django.contrib.admin.utils import label_for_field, lookup_field
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db import models
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import HttpRequest
 from unfold.utils import display_for_field, display_for_value
 
 from opsconsole.admin_urls import record_admin_url
-from opsconsole.combined_reads import read_together
 from opsconsole.money import format_minor_units
 from opsconsole.people import record_name
 from opsconsole.platform_access import restrict_to_user_platforms
+from opsconsole.union_reads import Rows, read_in_one_union
 
 # The deepest page read: ten million rows in, and an OFFSET PostgreSQL accepts whatever is typed.
 _LAST_PAGE = 1_000_000
@@ -152,13 +152,11 @@ class RelatedTable:
         except ValueError:
             return 1
 
-    def page_queryset(self, *, parent: Model, user, number: int) -> QuerySet:
+    def page_rows(self, *, parent: Model, user, number: int) -> Rows:
         """The rows of page `number` and one more, of the platforms `user` may see."""
         rows = restrict_to_user_platforms(self.model._default_manager.filter(**{self.foreign_key.name: parent}), user)
-        if self.select_related:
-            rows = rows.select_related(*self.select_related)
         start = (number - 1) * self.per_page
-        return rows.order_by(*self.ordering)[start:start + self.per_page + 1]
+        return Rows(rows.order_by(*self.ordering)[start:start + self.per_page + 1], related=self.select_related)
 
     def page(self, *, records: list[Model], number: int, request: HttpRequest, links: AdminLinks) -> RelatedPage:
         shown = records[:self.per_page]
@@ -215,8 +213,7 @@ def related_table_pages(*, request: HttpRequest, parent: Model,
     links = AdminLinks(request.user)
     shown = [_bound(table, type(parent)) for table in tables if links.may_view(table.model)]
     numbers = {table.key: table.page_number(request) for table in shown}
-    records = read_together({
-        table.key: table.page_queryset(parent=parent, user=request.user, number=numbers[table.key])
-        for table in shown})
+    records = read_in_one_union({
+        table.key: table.page_rows(parent=parent, user=request.user, number=numbers[table.key]) for table in shown})
     return [table.page(records=records[table.key], number=numbers[table.key], request=request, links=links)
             for table in shown]

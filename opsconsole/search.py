@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import BigIntegerField, Q, TextField
+from django.db.models import CharField, Q, Value
 from django.db.models.functions import Upper
 from django.db.models.lookups import Exact
 
@@ -43,8 +43,7 @@ from accounts.models import Customer, Platform
 from apilog.models import ApiRequest
 from batches.models import Batch, BatchEntry
 from opsconsole.admin_urls import admin_change_url
-from opsconsole.kept_statements import QueryValue
-from opsconsole.platform_access import restrict_to_user_platforms, visible_platform_ids
+from opsconsole.platform_access import restrict_to_user_platforms
 from opsconsole.search_rows import RowLookup, find_rows
 from payments.models import Charge, Disbursement, Item
 
@@ -56,13 +55,6 @@ CARD_LAST_FOUR_LENGTH = 4
 MAX_QUERY_LENGTH = 254
 # The largest primary key a bigint column holds: longer digit strings are no id.
 MAX_ID = 2**63 - 1
-
-# What the look-ups compare with, filled in from the query at each search (`query_values`): the
-# statement compiled for one query serves every query of its shape (opsconsole/search_rows.py).
-QUERY_NUMBER = QueryValue("number", BigIntegerField())
-QUERY_TEXT = QueryValue("text", TextField())
-# A reference as typed, in capitals and in small letters: each platform has its own way.
-QUERY_SPELLINGS = (QUERY_TEXT, QueryValue("upper", TextField()), QueryValue("lower", TextField()))
 
 EMPTY_QUERY = "Type an email, an id, a reference, a card's last four digits or a batch reference."
 QUERY_TOO_SHORT = f"Type at least {MIN_QUERY_LENGTH} characters, or an id in digits."
@@ -113,7 +105,7 @@ BATCH = SearchKind("batch", Batch, "Batch", "Batches", "account_balance", shown=
     "reference", "network", "direction", "status", "processing_date"))
 BATCH_ENTRY = SearchKind("batch_entry", BatchEntry, "Batch entry", "Batch entries", "receipt_long", shown=(
     "trace_number", "status", "batch_id", "batch__reference"))
-PLATFORM = SearchKind("platform", Platform, "Platform", "Platforms", "hub", shown=("name", "client_id"))
+PLATFORM = SearchKind("platform", Platform, "Platform", "Platforms", "hub", shown=("name", "environment", "client_id"))
 API_REQUEST = SearchKind("api_request", ApiRequest, "API request", "API requests", "api", shown=(
     "request_id", "method", "path", "status_code", "client_name", "client_version", "occurred_at", "platform_id",
     "platform__name"))
@@ -166,8 +158,7 @@ def search_query_problem(query: str) -> str | None:
 
 def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
     """The exact look-ups the query's shape calls for, and the partial ones to run only when
-    the exact ones find nothing (see the module's docstring). Their conditions compare with
-    `QUERY_NUMBER`, `QUERY_TEXT` and `QUERY_SPELLINGS`, whose values `query_values` gives."""
+    the exact ones find nothing (see the module's docstring)."""
     query = query.strip()
     # PostgreSQL refuses NUL in text; no key contains one.
     if search_query_problem(query) or "\x00" in query:
@@ -176,49 +167,41 @@ def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
     is_number = query.isascii() and query.isdigit()
     has_space = any(character.isspace() for character in query)
     if is_number and int(query) <= MAX_ID:
-        exact += [Lookup(kind, "id", Q(pk=QUERY_NUMBER)) for kind in KINDS]
+        exact += [Lookup(kind, "id", Q(pk=int(query))) for kind in KINDS]
     if is_number and len(query) == CARD_LAST_FOUR_LENGTH:
-        exact.append(Lookup(CHARGE, "card last four", Q(card_account__last_four=QUERY_TEXT), newest_first=True))
+        exact.append(Lookup(CHARGE, "card last four", Q(card_account__last_four=query), newest_first=True))
     if "@" in query:
-        exact.append(Lookup(CUSTOMER, "email", _same_ignoring_case("email")))
+        exact.append(Lookup(CUSTOMER, "email", _same_ignoring_case("email", query)))
     elif not has_space:
-        # Equality on a unique or indexed column, for each way the reference may be cased.
+        # Equality on a unique or indexed column, for each way the reference may be cased: as
+        # typed, in capitals and in small letters, since each platform has its own way.
+        spellings = sorted({query, query.upper(), query.lower()})
         exact += [
-            Lookup(CUSTOMER, "external id", Q(external_id__in=QUERY_SPELLINGS)),
-            Lookup(ITEM, "external id", Q(external_id__in=QUERY_SPELLINGS)),
-            Lookup(CHARGE, "gateway reference", Q(gateway_reference__in=QUERY_SPELLINGS)),
-            Lookup(DISBURSEMENT, "reference", Q(reference__in=QUERY_SPELLINGS)),
-            Lookup(BATCH, "reference", Q(reference__in=QUERY_SPELLINGS)),
-            Lookup(BATCH_ENTRY, "trace number", Q(trace_number__in=QUERY_SPELLINGS)),
-            Lookup(PLATFORM, "client id", Q(client_id__in=QUERY_SPELLINGS)),
-            Lookup(API_REQUEST, "request id", Q(request_id__in=QUERY_SPELLINGS)),
+            Lookup(CUSTOMER, "external id", Q(external_id__in=spellings)),
+            Lookup(ITEM, "external id", Q(external_id__in=spellings)),
+            Lookup(CHARGE, "gateway reference", Q(gateway_reference__in=spellings)),
+            Lookup(DISBURSEMENT, "reference", Q(reference__in=spellings)),
+            Lookup(BATCH, "reference", Q(reference__in=spellings)),
+            Lookup(BATCH_ENTRY, "trace number", Q(trace_number__in=spellings)),
+            Lookup(PLATFORM, "client id", Q(client_id__in=spellings)),
+            Lookup(API_REQUEST, "request id", Q(request_id__in=spellings)),
         ]
     if "@" not in query and not is_number:
-        exact.append(Lookup(PLATFORM, "name", _same_ignoring_case("name")))
+        exact.append(Lookup(PLATFORM, "name", _same_ignoring_case("name", query)))
     partial: list[Lookup] = []
     if not is_number and not has_space:
-        partial.append(Lookup(CUSTOMER, "part of email", Q(email__icontains=QUERY_TEXT),
+        partial.append(Lookup(CUSTOMER, "part of email", Q(email__icontains=query),
                               permission=VIEW_CUSTOMER_CONTACT))
     # Any part of a platform's name or client id (trigram indexes, accounts migration 0005).
-    partial += [Lookup(PLATFORM, "part of name", Q(name__icontains=QUERY_TEXT)),
-                Lookup(PLATFORM, "part of client id", Q(client_id__icontains=QUERY_TEXT))]
+    partial += [Lookup(PLATFORM, "part of name", Q(name__icontains=query)),
+                Lookup(PLATFORM, "part of client id", Q(client_id__icontains=query))]
     return exact, partial
 
 
-def query_values(query: str) -> dict[str, object]:
-    """The values `search_lookups`' conditions compare with, for `query`."""
-    query = query.strip()
-    values = {"text": query, "upper": query.upper(), "lower": query.lower()}
-    if query.isascii() and query.isdigit():
-        values["number"] = int(query)
-    return values
-
-
-def _same_ignoring_case(column: str) -> Q:
-    """`UPPER(column) = UPPER(query)`, which the column's `UPPER()` index serves. What Django's
-    `iexact` says on PostgreSQL, spelled out: on other databases `iexact` rewrites the value
-    into a LIKE pattern, and it would no longer be a `QueryValue` to fill in."""
-    return Q(Exact(Upper(column), Upper(QUERY_TEXT)))
+def _same_ignoring_case(column: str, query: str) -> Q:
+    """`UPPER(column) = UPPER(query)`, which the column's `UPPER()` index serves, on every
+    database: `iexact` spells it that way only on PostgreSQL."""
+    return Q(Exact(Upper(column), Upper(Value(query, output_field=CharField()))))
 
 
 def console_search(*, query: str, user, limit: int = DEFAULT_LIMIT) -> list[SearchMatch]:
@@ -233,23 +216,20 @@ def console_search(*, query: str, user, limit: int = DEFAULT_LIMIT) -> list[Sear
         return [lookup for lookup in lookups
                 if lookup.kind.key in visible and (not lookup.permission or user.has_perm(lookup.permission))]
 
-    matches = _run(allowed(exact), query=query, limit=limit, user=user)
+    matches = _run(allowed(exact), limit=limit, user=user)
     if not matches:
-        matches = _run(allowed(partial), query=query, limit=limit, user=user)
+        matches = _run(allowed(partial), limit=limit, user=user)
     order = {kind.key: position for position, kind in enumerate(KINDS)}
     matches.sort(key=lambda match: (order[match.kind.key], -match.object.pk))
     return matches[:limit]
 
 
-def _run(lookups: list[Lookup], *, query: str, limit: int, user) -> list[SearchMatch]:
+def _run(lookups: list[Lookup], *, limit: int, user) -> list[SearchMatch]:
     kinds = {kind.key: kind for kind in KINDS}
     rows = find_rows(
         [RowLookup(lookup.kind.key, lookup.kind.model, lookup.condition, lookup.kind.shown, lookup.newest_first)
          for lookup in lookups],
-        # What a person may see depends only on their platforms (opsconsole/platform_access.py).
         scope=lambda model: restrict_to_user_platforms(model.objects.all(), user),
-        scope_key=visible_platform_ids(user),
-        values=query_values(query),
         limit=limit,
     )
     found: dict[tuple[str, object], SearchMatch] = {}

@@ -8,34 +8,18 @@ it, only the columns the result list shows (`shown`, across foreign keys where t
 related record). Those come back as text, the one type every part can share, and are turned back
 into model instances with only those fields loaded (as `QuerySet.only()` would), so the objects
 read like any other; a field not loaded is fetched if asked for.
-
-Building and compiling that UNION through the ORM costs several times what PostgreSQL takes to
-run it. The conditions therefore name the query's values as `QueryValue`s, each compiled to a
-parameter of its own, and the compiled statement is kept: the next search of the same shape (an id,
-a reference, an email), by people who may read the same rows, only fills the values in.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import connections, models
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Cast
 
-from opsconsole.kept_statements import Statement, compiled
-from opsconsole.process_memo import ProcessMemo
-
 KIND_COLUMN, LOOKUP_COLUMN, KEY_COLUMN = "search_kind", "search_lookup", "search_key"
-# Statements kept: one per shape of query, set of look-ups the person may run, and set of
-# platforms they may see — a few dozen in practice.
-MAX_KEPT_STATEMENTS = 256
-
-
-# A statement never goes stale: the SQL of a shape of query does not change while the process runs.
-kept_statements = ProcessMemo(seconds=math.inf, entries=MAX_KEPT_STATEMENTS)
 
 
 @dataclass(frozen=True)
@@ -83,18 +67,16 @@ def _which_lookup(lookups: Sequence[RowLookup], positions: list[int]):
 
 
 def find_rows(lookups: Sequence[RowLookup], *, scope: Callable[[type[models.Model]], models.QuerySet],
-              scope_key: Hashable, values: Mapping[str, object], limit: int) -> list[FoundRow]:
+              limit: int) -> list[FoundRow]:
     """The rows each look-up finds, in the look-ups' order, at most `limit` per look-up; one
     query.
 
     `scope(model)` is the queryset a look-up on `model` starts from, already narrowed to what the
-    person may see; `scope_key` names that narrowing: two calls with the same key must be given
-    scopes that read the same rows, for they share the compiled statement. `values` gives each
-    `QueryValue` of the conditions its value, by name."""
+    person may see."""
     if not lookups:
         return []
-    statement = _statement(tuple(lookups), scope, scope_key, limit)
-    union = statement.rows(values)
+    union = _union(lookups, [scope(lookup.model) for lookup in lookups], limit)
+    database = union.db
 
     def in_order(row):
         position, key = row[1], row[2]
@@ -106,21 +88,11 @@ def find_rows(lookups: Sequence[RowLookup], *, scope: Callable[[type[models.Mode
             continue
         counts[position] = counts.get(position, 0) + 1
         lookup = lookups[position]
-        found.append(FoundRow(kind, position, _instance(lookup.model, key, lookup.shown, shown, statement.database)))
+        found.append(FoundRow(kind, position, _instance(lookup.model, key, lookup.shown, shown, database)))
     return found
 
 
-def _statement(lookups: tuple[RowLookup, ...], scope, scope_key: Hashable, limit: int) -> Statement:
-    """The statement for these look-ups, compiled the first time they are asked in this scope."""
-    key = (lookups, scope_key, limit)
-    statement = kept_statements.get(key)
-    if statement is None:
-        statement = _compiled(lookups, [scope(lookup.model) for lookup in lookups], limit)
-        kept_statements.put(key, statement)
-    return statement
-
-
-def _compiled(lookups: Sequence[RowLookup], querysets: Sequence[models.QuerySet], limit: int) -> Statement:
+def _union(lookups: Sequence[RowLookup], querysets: Sequence[models.QuerySet], limit: int) -> models.QuerySet:
     """The UNION ALL of one SELECT per part (`_parts`), each returning the row's kind, the look-up
     that found it, its key and the `shown` columns as text; at most `limit` rows per look-up."""
     width = max(len(lookup.shown) for lookup in lookups)
@@ -146,7 +118,7 @@ def _compiled(lookups: Sequence[RowLookup], querysets: Sequence[models.QuerySet]
         else:
             part = part.order_by()  # SQLite takes neither in a compound statement: sorted and cut in find_rows
         parts.append(part)
-    return compiled(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
 def _instance(model, key, shown: tuple[str, ...], values: list, db: str) -> models.Model:

@@ -3,17 +3,18 @@ Why did the platform not receive this callback?"""
 
 from collections.abc import Callable
 
+from django.db.models import Subquery
 from django.utils.timesince import timesince
 
 from batches.lateness import batch_lateness
 from batches.models import Batch
-from batches.selectors import batch_entry_for, batch_expected_clearing_date
+from batches.selectors import batch_entry_for, batch_entry_rows, batch_expected_clearing_date
 from opsconsole.business_calendar import calendar_for
-from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, Explanation, SuggestedTask, Verdict
 from opsconsole.explaining.registry import register
 from opsconsole.explaining.times import clock_time, day, moment
 from opsconsole.reference_codes import bank_return
+from opsconsole.union_reads import Rows, read_in_one_union
 from opsconsole.wording import possessive
 from payments.callback_answers import answer_text, endpoint_answer
 from payments.explain_charges import charge_declined_verdict, charge_evidence
@@ -22,6 +23,7 @@ from payments.explain_payouts import (
     failed_batch_blocker,
     next_payout_verdict,
     seller_payout_blockers,
+    seller_payout_reads,
 )
 from payments.models import Callback, Charge, Disbursement, Item, ItemState, PaymentMethod, Transaction
 from payments.pending_clocks import (
@@ -149,21 +151,29 @@ class ItemStateReason(Explanation):
     question = "Why is this item in its state?"
 
     def explain(self, item):
-        # The latest of each, in one statement; only a completed item's handler needs the payout.
-        latest = read_together({
-            "change": item.state_changes.order_by("-changed_at", "-id")[:1],
-            "charge": item.charges.select_related("card_account", "bank_account").order_by("-created_at", "-id")[:1],
-            "disbursement": item.disbursements.order_by("-id")[:1],
-        })
+        # Everything the answer reads, in one statement: the last change, and the last charge, or
+        # for a completed item what its payout's answer reads (the payout with its seller, its
+        # batch entry, what stops its seller's payouts).
+        reads = {"change": Rows(item.state_changes.order_by("-changed_at", "-id")[:1])}
+        if item.state == ItemState.COMPLETED:
+            payouts = item.disbursements.order_by("-id")
+            reads |= {
+                "disbursement": Rows(payouts[:1], related=("seller",)),
+                "entry": batch_entry_rows(disbursement_id=Subquery(payouts.values("id")[:1])),
+                **seller_payout_reads(Subquery(payouts.values("seller_id")[:1])),
+            }
+        else:
+            reads["charge"] = Rows(item.charges.order_by("-created_at", "-id")[:1],
+                                   related=("card_account", "bank_account"))
+        latest = read_in_one_union(reads)
         last_change = next(iter(latest["change"]), None)
         evidence = [Evidence("State", f"{item.get_state_display()} for {timesince(item.state_changed_at)}", item)]
         if last_change:
             evidence.append(Evidence("Last change", f"{last_change.cause} ({moment(last_change.changed_at)})"))
-        charge = next(iter(latest["charge"]), None)
         if item.state == ItemState.COMPLETED:
-            return self.completed(item, next(iter(latest["disbursement"]), None), evidence)
+            return self.completed(item, next(iter(latest["disbursement"]), None), evidence, latest)
         handler = getattr(self, item.state)
-        return handler(item, charge, evidence)
+        return handler(item, next(iter(latest["charge"]), None), evidence)
 
     def pending(self, item, charge, evidence):
         return Verdict("item.pending.awaiting_buyer", "The buyer has not accepted the item yet.",
@@ -210,11 +220,12 @@ class ItemStateReason(Explanation):
                        "The seller marked the work complete; the buyer has not released the payment yet.",
                        "The platform reminds the buyer to release the payment.", evidence)
 
-    def completed(self, item, disbursement, evidence):
+    def completed(self, item, disbursement, evidence, read):
+        """`read`: the disbursement's batch entry (`entry`) and its seller's `seller_payout_reads`."""
         if disbursement is None:
             return Verdict("item.completed.not_disbursed", "The item is complete but no disbursement to the seller exists yet.",
                            "Look at the seller's page: it says why they are not being paid.", evidence)
-        verdict = DisbursementStatus().explain(disbursement)
+        verdict = disbursement_verdict(disbursement, read)
         return Verdict(f"item.completed.{verdict.code}", f"The item is complete. {verdict.summary}", verdict.next_step,
                        [*evidence, *verdict.evidence], verdict.retry_can_help, verdict.task)
 
@@ -257,12 +268,22 @@ class DisbursementStatus(Explanation):
     question = "Why have these funds not reached the seller?"
 
     def explain(self, disbursement):
-        if disbursement.status == Disbursement.Status.PAID:
-            return Verdict("disbursement.paid", f"Paid on {day(disbursement.paid_at)}.",
-                           "If the seller cannot see it, ask them to check with their bank quoting the reference.",
-                           [disbursement_evidence(disbursement)])
-        return unpaid_disbursement_verdict(disbursement, entry=batch_entry_for(disbursement_id=disbursement.pk),
-                                           seller_blockers=lambda: seller_payout_blockers(disbursement.seller))
+        paid = disbursement.status == Disbursement.Status.PAID
+        return disbursement_verdict(disbursement, {} if paid else read_in_one_union({
+            "entry": batch_entry_rows(disbursement_id=disbursement.pk),
+            **seller_payout_reads(disbursement.seller_id),
+        }))
+
+
+def disbursement_verdict(disbursement, read: dict) -> Verdict:
+    """Why the disbursement is where it is. `read`, for a disbursement not yet paid: its batch
+    entry (`entry`, from `batch_entry_rows`) and its seller's `seller_payout_reads`."""
+    if disbursement.status == Disbursement.Status.PAID:
+        return Verdict("disbursement.paid", f"Paid on {day(disbursement.paid_at)}.",
+                       "If the seller cannot see it, ask them to check with their bank quoting the reference.",
+                       [disbursement_evidence(disbursement)])
+    return unpaid_disbursement_verdict(disbursement, entry=next(iter(read["entry"]), None),
+                                       seller_blockers=lambda: seller_payout_blockers(disbursement.seller, read))
 
 
 def disbursement_evidence(disbursement) -> Evidence:

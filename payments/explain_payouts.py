@@ -8,18 +8,21 @@ from accounts.selectors import payout_holds_active
 from batches.models import Batch
 from batches.selectors import batch_next_cutoff
 from opsconsole.business_calendar import calendar_for, network_for
-from opsconsole.combined_reads import read_together
 from opsconsole.explaining.base import Evidence, SuggestedTask, Verdict
 from opsconsole.explaining.times import moment
 from opsconsole.people import person_name
+from opsconsole.union_reads import Rows, read_in_one_union
 
 
-def seller_payout_reads(seller: Customer) -> dict:
-    """What `seller_payout_blocker` looks at, as querysets a caller may read together with its own."""
+def seller_payout_reads(seller_id) -> dict[str, Rows]:
+    """What `seller_payout_blockers` looks at, as reads a caller may send in one union with its own
+    (opsconsole/union_reads.py). `seller_id`: the seller's key, or an expression that gives it (a
+    `Subquery` when the caller has not read the seller yet)."""
+    bank_accounts = BankAccount.objects.filter(customer_id=seller_id)
     return {
-        "active_holds": payout_holds_active(customer_id=seller.pk)[:1],
-        "verified_bank_accounts": seller.bank_accounts.filter(status=BankAccount.Status.VERIFIED)[:1],
-        "bank_accounts": seller.bank_accounts.all()[:3],
+        "active_holds": Rows(payout_holds_active(customer_id=seller_id)[:1], related=("placed_by",)),
+        "verified_bank_accounts": Rows(bank_accounts.filter(status=BankAccount.Status.VERIFIED)[:1]),
+        "bank_accounts": Rows(bank_accounts[:3]),
     }
 
 
@@ -27,7 +30,7 @@ def seller_payout_blockers(seller: Customer, read: dict | None = None) -> list[V
     """Everything about the seller that stops every payout, in the order it must be dealt with:
     a hold someone placed (its reason comes first), the identity check, the account to pay into.
     `read`: the rows of `seller_payout_reads`, when the caller has read them already."""
-    read = read or read_together(seller_payout_reads(seller))
+    read = read or read_in_one_union(seller_payout_reads(seller.pk))
     blockers = []
     if hold := next(iter(read["active_holds"]), None):
         placed_by = person_name(hold.placed_by) if hold.placed_by else "the system"

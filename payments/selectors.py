@@ -8,11 +8,11 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import BankAccount, Customer
 from batches.models import BatchEntry
 from opsconsole.admin_urls import record_admin_url
-from opsconsole.combined_reads import read_together
 from opsconsole.models import TaskRun
 from opsconsole.money import format_minor_units
 from opsconsole.people import person_name
 from opsconsole.platform_access import restrict_to_user_platforms
+from opsconsole.union_reads import Rows, read_in_one_union
 from payments.models import (
     Callback,
     CallbackDelivery,
@@ -180,15 +180,15 @@ def item_timeline(*, item: Item, kinds: Collection[str] | None = None) -> list[T
     attempt, and the task runs on the item or on any of those records.
 
     `kinds` limits the steps to those kinds (all when None). Two SQL statements, however long
-    the item's life (opsconsole/combined_reads.py): the records of the item, then the records
+    the item's life (opsconsole/union_reads.py): the records of the item, then the records
     of its charges, disbursements and callbacks.
     """
     wanted = set(TIMELINE_KIND_ORDER if kinds is None else kinds)
-    records = read_together(_item_records(item, wanted))
+    records = read_in_one_union(_item_records(item, wanted))
     charge_ids = [charge.pk for charge in records["charges"]]
     disbursement_ids = [disbursement.pk for disbursement in records["disbursements"]]
     callback_ids = [callback.pk for callback in records["callbacks"]]
-    records |= read_together(_records_of_item_records(item, wanted, charge_ids, disbursement_ids, callback_ids))
+    records |= read_in_one_union(_records_of_item_records(item, wanted, charge_ids, disbursement_ids, callback_ids))
 
     events: list[TimelineEvent] = []
     events += [_state_change_event(change) for change in records.get("state_changes", [])]
@@ -207,36 +207,36 @@ def item_timeline(*, item: Item, kinds: Collection[str] | None = None) -> list[T
     return sorted(events, key=lambda event: (event.at, rank[event.kind]))
 
 
-def _item_records(item: Item, wanted: set[str]) -> dict[str, QuerySet]:
+def _item_records(item: Item, wanted: set[str]) -> dict[str, Rows]:
     """What hangs off the item directly. Charges, disbursements and callbacks are read whatever
     is wanted: the records of the second read hang off them."""
     records = {
-        "charges": item.charges.select_related("card_account").order_by("created_at", "id"),
-        "disbursements": item.disbursements.select_related("retry_of").order_by("created_at", "id"),
-        "callbacks": (item.callbacks.select_related("platform").order_by("created_at", "id")
-                      if wanted & {TimelineKind.CALLBACK, TimelineKind.CALLBACK_DELIVERY, TimelineKind.TASK_RUN}
-                      else Callback.objects.none()),
+        "charges": Rows(item.charges.order_by("created_at", "id"), related=("card_account",)),
+        "disbursements": Rows(item.disbursements.order_by("created_at", "id"), related=("retry_of",)),
+        "callbacks": Rows(item.callbacks.order_by("created_at", "id")
+                          if wanted & {TimelineKind.CALLBACK, TimelineKind.CALLBACK_DELIVERY, TimelineKind.TASK_RUN}
+                          else Callback.objects.none(), related=("platform",)),
     }
     if TimelineKind.STATE_CHANGE in wanted:
-        records["state_changes"] = item.state_changes.all()
+        records["state_changes"] = Rows(item.state_changes.all())
     return records
 
 
 def _records_of_item_records(item: Item, wanted: set[str], charge_ids: list[int], disbursement_ids: list[int],
-                             callback_ids: list[int]) -> dict[str, QuerySet]:
+                             callback_ids: list[int]) -> dict[str, Rows]:
     """The records of the item's charges, disbursements and callbacks, looked up by their ids
     (an OR of indexed id lists; a join in an OR could not use the indexes)."""
     records = {}
     if TimelineKind.LEDGER in wanted:
-        records["ledger"] = Transaction.objects.filter(
+        records["ledger"] = Rows(Transaction.objects.filter(
             Q(item=item) | Q(charge_id__in=charge_ids) | Q(disbursement_id__in=disbursement_ids)
-        ).select_related("charge", "disbursement")
+        ), related=("charge", "disbursement"))
     if TimelineKind.BATCH_ENTRY in wanted and (charge_ids or disbursement_ids):
-        records["batch_entries"] = BatchEntry.objects.filter(
+        records["batch_entries"] = Rows(BatchEntry.objects.filter(
             Q(charge_id__in=charge_ids) | Q(disbursement_id__in=disbursement_ids)
-        ).select_related("batch", "charge", "disbursement")
+        ), related=("batch", "charge", "disbursement"))
     if callback_ids and wanted & {TimelineKind.CALLBACK, TimelineKind.CALLBACK_DELIVERY}:
-        records["deliveries"] = CallbackDelivery.objects.filter(callback_id__in=callback_ids)
+        records["deliveries"] = Rows(CallbackDelivery.objects.filter(callback_id__in=callback_ids))
     if TimelineKind.TASK_RUN in wanted:
         records["task_runs"] = _task_runs_on(item, charge_ids, disbursement_ids, callback_ids)
     return records
@@ -253,14 +253,14 @@ def _callback_events(callbacks: list[Callback], deliveries: list[CallbackDeliver
             yield from (_delivery_event(callback, delivery) for delivery in deliveries_of[callback.pk])
 
 
-def _task_runs_on(item: Item, charge_ids: list[int], disbursement_ids: list[int], callback_ids: list[int]):
+def _task_runs_on(item: Item, charge_ids: list[int], disbursement_ids: list[int], callback_ids: list[int]) -> Rows:
     content_types = ContentType.objects.get_for_models(Item, Charge, Disbursement, Callback)
     targets = Q(target_type=content_types[Item], target_id=str(item.pk))
     for model, ids in ((Charge, charge_ids), (Disbursement, disbursement_ids), (Callback, callback_ids)):
         if ids:
             targets |= Q(target_type=content_types[model], target_id__in=[str(pk) for pk in ids])
-    return (TaskRun.objects.filter(targets).select_related("requested_by", "approver", "target_type")
-            .order_by("requested_at", "id"))
+    return Rows(TaskRun.objects.filter(targets).order_by("requested_at", "id"),
+                related=("requested_by", "approver", "target_type"))
 
 
 def _state_change_event(change: ItemStateChange) -> TimelineEvent:
