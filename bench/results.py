@@ -7,6 +7,8 @@ import os
 import platform
 from pathlib import Path
 
+from bench.browser_timing import BROWSER_LOAD, browser_misses
+from bench.browser_timing import markdown_rows as browser_rows
 from bench.budgets import (
     GENERATOR_SECONDS,
     JOB_BUDGETS,
@@ -47,7 +49,9 @@ def with_verdicts(records: list[dict], *, fixed_work_ms: float | None = None) ->
     """Each record with its misses; pages also with the budget that applied, scaled to the
     machine's speed (`fixed_work_ms`, the run's figure)."""
     for record in records:
-        if record["kind"] in PAGE_P95_MS:
+        if record["kind"] == BROWSER_LOAD:
+            record["misses"] = browser_misses(record)
+        elif record["kind"] in PAGE_P95_MS:
             record["budget"] = page_budget_text(record, fixed_work_ms)
             record["misses"] = page_misses(record, fixed_work_ms=fixed_work_ms)
         elif record["kind"] == "concurrency":
@@ -119,6 +123,8 @@ def speed_sentence(run: dict) -> str:
 
 
 def markdown(run: dict, records: list[dict]) -> str:
+    browser_records = [record for record in records if record["kind"] == BROWSER_LOAD]
+    records = [record for record in records if record["kind"] != BROWSER_LOAD]
     sizes = (run["size"], run["other_size"])
     machine_info = run["machine"]
     lines = [
@@ -142,6 +148,7 @@ def markdown(run: dict, records: list[dict]) -> str:
     for record in records:
         if record["kind"] == "concurrency":
             lines += ["", *concurrency_table(record)]
+    lines += browser_rows(browser_records)
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""The whole benchmark: generate, time every page against the stock admin and weigh it, run
+"""The whole benchmark: generate, time every page against the stock admin and weigh it, load the
+lists cold in headless Chromium against the stock admin's (bench/browser_timing.py), run
 concurrent clients (bench/concurrency.py), count queries at a second size, run the reprocess and
 import jobs, write the results.
 
@@ -18,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.browser_timing import DEFAULT_LOADS, browser_loads
 from bench.budgets import run_fixed_work_ms
 from bench.bulk_load import log
 from bench.concurrency import CLIENT_COUNTS, concurrency_benchmark
@@ -158,6 +160,9 @@ def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reus
         dataset(second, reuse=True)  # where the queries are counted at a second size
         log(f"Timing pages on {size.database_name}")
         records = pages_benchmark(size, samples=samples, stock_samples=stock_samples, log_dir=log_dir)
+        log("Cold loads of the lists in headless Chromium")
+        records += browser_loads(size.database_name, django_step("pages", size.database_name), records,
+                                 loads=DEFAULT_LOADS, log_dir=log_dir)
         log(f"Concurrent clients ({', '.join(map(str, CLIENT_COUNTS))}) on {size.database_name}")
         records.append(concurrent_clients(size, seconds=concurrency_seconds, log_dir=log_dir))
         log(f"Counting queries on {second.database_name}")

@@ -24,9 +24,10 @@ def free_port() -> int:
 
 
 class ConsoleServer:
-    def __init__(self, database: str, log_path: Path, *, workers: int = WORKERS):
+    def __init__(self, database: str, log_path: Path, *, workers: int = WORKERS, **extra_environment: str):
         self.database = database
         self.workers = workers
+        self.extra_environment = extra_environment
         self.log_path = log_path
         self.port = free_port()
         self.process = None
@@ -35,9 +36,9 @@ class ConsoleServer:
         command = [sys.executable, "-m", "gunicorn", "opsconsole.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(self.workers), "--timeout", str(WORKER_TIMEOUT_SECONDS), "--config",
                    "python:bench.gunicorn_config"]
-        self.process = subprocess.Popen(command, cwd=PROJECT_DIR, env=bench_environment(self.database),
-                                        stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        environment = bench_environment(self.database, **self.extra_environment)
+        self.process = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment, stdout=self.log_path.open("ab"),
+                                        stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_until_up()
         return self
 

@@ -6,12 +6,13 @@ Run with the production configuration: DEBUG off, a secret key, no SSL redirect 
 loopback interface (bench/environment.py sets them).
 """
 
+import os
 from pathlib import Path
 
 import django
 
 from opsconsole.settings import *  # noqa: F403
-from opsconsole.settings import DATABASES, MIDDLEWARE, TEMPLATES
+from opsconsole.settings import DATABASES, MIDDLEWARE, STATIC_ROOT, TEMPLATES
 
 ROOT_URLCONF = "bench.urls"
 MIDDLEWARE = ["bench.query_count.QueryCountMiddleware", *MIDDLEWARE]
@@ -27,6 +28,10 @@ TEMPLATES = [
         "OPTIONS": TEMPLATES[0]["OPTIONS"],
     },
 ]
+
+# Where the browser timing (bench/browser_timing.py) collects the static files its server sends,
+# compressed by WhiteNoise as a deployment's are, so a benchmark run never writes into the project.
+STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT") or STATIC_ROOT
 
 # A page that outlives the benchmark's patience must not keep the database busy afterwards:
 # PostgreSQL cancels the statement, or notices the client has gone, and stops.

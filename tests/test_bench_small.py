@@ -1,9 +1,10 @@
 """The small benchmark runs end to end and reports every page and job, so the harness cannot rot.
 
 It generates the small and medium databases (under their own names), serves the console with
-gunicorn, times and weighs every page against the stock admin, runs concurrent clients,
-reprocesses a batch on a real Celery worker and imports tickets. Only that it runs and reports is
-asserted, never its timings; and that concurrent clients met no error.
+gunicorn, times and weighs every page against the stock admin, loads the lists cold in headless
+Chromium against the stock admin's, runs concurrent clients, reprocesses a batch on a real Celery
+worker and imports tickets. Only that it runs and reports is asserted, never its timings; and that
+concurrent clients met no error.
 """
 
 import json
@@ -16,6 +17,8 @@ import psycopg2
 import pytest
 import redis
 
+from bench.browser_timing import BROWSER_PAGES as BROWSER_LOADED_PAGES
+from bench.browser_timing import CHROMIUM
 from bench.database import server_url
 from bench.reprocess import bench_redis_url
 from tests.conftest import require_service
@@ -111,6 +114,22 @@ def test_concurrent_clients_are_answered_at_every_level_without_an_error(small_r
         assert level["errors"] == 0, level["error_examples"]
         assert level["requests"] > 0 and level["requests_per_second"] > 0 and level["p95_ms"] > 0
         assert f"| {level['clients']} | {level['requests']:,} |" in small_run["markdown"]
+
+
+def test_the_lists_are_loaded_cold_in_chromium_against_the_stock_admin(small_run):
+    require_service("Chromium", CHROMIUM.exists())
+    records = records_by_name(small_run)
+    for name in BROWSER_LOADED_PAGES:
+        record = records[f"{name}, cold browser load"]
+        assert "error" not in record, record.get("error")
+        for side in ("console", "stock"):
+            figures = record[side]
+            assert figures["resources"] > 0 and figures["decoded_bytes"] > 0 and figures["task_ms"] > 0, (name, side)
+            assert 0 < figures["dom_content_loaded_ms"] <= figures["load_ms"], (name, side)
+            assert figures["interactive_ms"] >= figures["dom_content_loaded_ms"], (name, side)
+        assert record["server_p50_ms"] > 0 and record["baseline_server_p50_ms"] > 0
+        assert not [path for path in record["console"]["resource_names"] if path.endswith("/chart.js")]
+        assert f"| {name}, cold browser load |" in small_run["markdown"]
 
 
 def test_the_reprocess_job_reports_both_rates_and_the_worker_memory(small_run):
