@@ -228,8 +228,8 @@ class KeysetChangeList(ChangeList):
 
 class KeysetListMixin:
     """For a ModelAdmin over a large table: its list is a `KeysetChangeList` of 100 rows read in
-    `list_seek_key` order, drawn by opsconsole/templatetags/large_lists.py, with no counts, no
-    facets and no sorting but by `list_seek_fields`."""
+    `list_seek_key` order, drawn by opsconsole/list_table.py, with no counts, no facets and no
+    sorting but by `list_seek_fields`."""
 
     list_per_page = 100
     list_seek_key: tuple[str, ...] = ("-id",)

@@ -1,5 +1,5 @@
-"""Pages travel compressed to browsers that accept it: a list page of a hundred rows is several
-hundred kilobytes of HTML and a tenth of that gzipped."""
+"""Pages travel compressed to browsers that accept it: a list page of a hundred rows is over a
+hundred kilobytes of HTML and a fraction of that gzipped."""
 
 import gzip
 

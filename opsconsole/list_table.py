@@ -1,0 +1,373 @@
+"""The table of a large list: its column headers and its rows as compact markup, for
+templates/opsconsole/large_change_list.html.
+
+A row is a plain `<tr>` of `<td>`s, styled by static/opsconsole/lists.css, with at most one class
+a cell (`nowrap`, on dates and times) where unfold repeats its utility classes on every cell. How
+each column shows a row is decided once per page, from the column's field or attribute, on the
+admin's public helpers: `label_for_field`, `lookup_field`, `display_for_field` and
+`display_for_value` (django.contrib.admin.utils), Django's `result_headers` for the headers, and
+`formats.localize` for dates and moments.
+
+What a cell shows is what the admin shows: a choice by its label, an empty value as the admin's
+`empty_value_display`, a related record by its name (a person by `record_name`), a boolean as an
+icon, a value of unfold's `@display(label=...)` as a badge. A moment is shown in the console's zone,
+named, with UTC on hover (`<time title="… UTC">`).
+
+For read-only lists: no `list_editable` fields, no row actions, no expandable sections.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+from dataclasses import dataclass
+
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.templatetags.admin_list import result_headers
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import display_for_field, display_for_value, label_for_field, lookup_field
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models.constants import LOOKUP_SEP
+from django.urls import NoReverseMatch
+from django.utils import formats, timezone
+from django.utils.hashable import make_hashable
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from opsconsole.people import record_name
+
+ACTION_CHECKBOX = "action_checkbox"
+# Stands for a row's primary key in the change link worked out once for the page.
+KEY_PLACEHOLDER = "0KEYPLACEHOLDER0"
+# Date format specifiers that read the seconds or finer: a format without them shows every moment
+# of a minute alike, so each minute is formatted once.
+FINER_THAN_MINUTE = frozenset("sucrU")
+# unfold's boolean icons (Material Symbols names) with the words read out for them.
+BOOLEAN_ICONS = {True: ("yes", "check_small", "True"), False: ("no", "close_small", "False"),
+                 None: ("unknown", "question_mark", "Unknown")}
+# The tones of unfold's `@display(label={value: tone})`; any other draws the default badge.
+BADGE_TONES = frozenset({"info", "danger", "warning", "success", "primary"})
+
+
+def escaped(value) -> str:
+    """`conditional_escape(value)` as a plain string: what is already markup stays as it is."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def moment_markup(shown: str, moment: datetime.datetime) -> str:
+    """A moment as shown, with the same moment in UTC on hover."""
+    if timezone.is_naive(moment):
+        return html.escape(shown)
+    return f'<time title="{moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC">{html.escape(shown)}</time>'
+
+
+class Moments:
+    """Moments as the admin shows them, `formats.localize(timezone.template_localtime(moment))`,
+    marked up with UTC on hover; each minute formatted once when the format shows none finer."""
+
+    def __init__(self):
+        self.by_minute = not FINER_THAN_MINUTE & set(str(formats.get_format("DATETIME_FORMAT")))
+        self.kept: dict[datetime.datetime, str] = {}
+
+    def __call__(self, moment: datetime.datetime) -> str:
+        if not self.by_minute or timezone.is_naive(moment):
+            return moment_markup(formats.localize(timezone.template_localtime(moment)), moment)
+        # Aware moments are equal when they are the same instant, so one minute is one key
+        # whatever zone it was read in, and its zone's name and offset are the same throughout.
+        minute = moment.replace(second=0, microsecond=0)
+        shown = self.kept.get(minute)
+        if shown is None:
+            shown = self.kept[minute] = moment_markup(formats.localize(timezone.template_localtime(moment)), moment)
+        return shown
+
+
+class Days:
+    """Dates as the admin shows them, `formats.localize(day)`, each date formatted once."""
+
+    def __init__(self):
+        self.kept: dict[datetime.date, str] = {}
+
+    def __call__(self, day: datetime.date) -> str:
+        shown = self.kept.get(day)
+        if shown is None:
+            shown = self.kept[day] = html.escape(formats.localize(day))
+        return shown
+
+
+def boolean_icon(value) -> str:
+    """unfold's icon for a boolean: a tick, a cross, or a question mark for None."""
+    tone, icon, word = BOOLEAN_ICONS[None if value is None or value == "" else bool(value)]
+    word = gettext(word)
+    return f'<span class="bool-{tone}" title="{word}" role="img" aria-label="{word}">{icon}</span>'
+
+
+def badge(text, tone) -> str:
+    """One of unfold's labels (unfold/helpers/label.html), in lists.css's colours."""
+    tone_class = f" {tone}" if tone in BADGE_TONES else ""
+    return f'<span class="badge{tone_class}">{escaped(text)}</span>'
+
+
+def badges(value, label, empty: str) -> str:
+    """What unfold's `display_for_label` shows for `value` of a column declared with
+    `@display(label=label)`: `(key, text)` is the text in the key's tone."""
+    tone = None
+    if isinstance(label, dict):
+        if isinstance(value, tuple):
+            tone = label.get(value[0])
+            value = value[1] if value[0] in label else value[0]
+        else:
+            tone = label.get(make_hashable(value))
+    if not value:
+        return escaped(empty)
+    if isinstance(value, list | tuple):
+        return "".join(badge(item, tone) for item in value)
+    return badge(value, tone)
+
+
+class FieldColumn:
+    """A column showing one of the model's own fields; what depends only on the field (its
+    choices' labels, its kind of value, whether it keeps to one line) decided once."""
+
+    def __init__(self, field, empty: str, moments: Moments, days: Days, *, links: bool):
+        self.name = field.name
+        self.field = field
+        self.empty = escaped(empty)
+        self.empty_values = field.empty_values
+        self.links = links
+        self.nowrap = isinstance(field, models.DateField | models.TimeField)
+        if isinstance(field.remote_field, models.ManyToOneRel):
+            self.show = self.related
+        elif getattr(field, "flatchoices", None):
+            self.labels = {make_hashable(value): escaped(label) for value, label in field.flatchoices}
+            self.show = self.choice
+        elif isinstance(field, models.BooleanField):
+            self.icons = {value: boolean_icon(value) for value in BOOLEAN_ICONS}
+            self.show = self.boolean
+        elif isinstance(field, models.DateTimeField):
+            self.show = self.when_present(moments)
+        elif isinstance(field, models.DateField):
+            self.show = self.when_present(days)
+        elif isinstance(field, models.CharField | models.TextField):
+            self.show = self.text
+        else:
+            self.show = self.other
+
+    def __call__(self, row) -> tuple[str, bool]:
+        try:
+            value = getattr(row, self.name)
+        except ObjectDoesNotExist:
+            return self.empty, self.nowrap
+        return self.show(value), self.nowrap
+
+    def related(self, record) -> str:
+        return self.empty if record is None else html.escape(record_name(record))
+
+    def choice(self, value) -> str:
+        return self.labels.get(make_hashable(value), self.empty)
+
+    def boolean(self, value) -> str:
+        return self.icons[None if value is None else bool(value)]
+
+    def when_present(self, display):
+        def show(value) -> str:
+            return self.empty if value is None else display(value)
+        return show
+
+    def text(self, value) -> str:
+        if value is None or not value.strip():
+            return self.empty
+        return escaped(value)
+
+    def other(self, value) -> str:
+        if value in self.empty_values:
+            return self.empty
+        return escaped(display_for_field(value, self.field, self.empty, avoid_link=self.links))
+
+
+class ComputedColumn:
+    """A column showing what an admin method, a model method or property, or an automatic field
+    such as `id` gives; how it is read and drawn decided once from its `@display` options."""
+
+    def __init__(self, cl, name, attr, empty: str, moments: Moments, days: Days):
+        display_options = attr.fget if isinstance(attr, property) else attr
+        self.empty = getattr(display_options, "empty_value_display", empty)
+        self.boolean = getattr(display_options, "boolean", False)
+        self.label = getattr(display_options, "label", None)  # unfold's `@display(label=...)`
+        self.moments, self.days = moments, days
+        if callable(name):
+            self.read = name
+        elif name != "__str__" and hasattr(cl.model_admin, name):
+            self.read = getattr(cl.model_admin, name)
+        else:
+            self.read = self.attribute_reader(name)
+
+    @staticmethod
+    def attribute_reader(name: str):
+        def read(row):
+            value = getattr(row, name)
+            return value() if callable(value) else value
+        return read
+
+    def __call__(self, row) -> tuple[str, bool]:
+        try:
+            value = self.read(row)
+        except ObjectDoesNotExist:
+            return escaped(self.empty), False
+        return self.show(value), isinstance(value, datetime.date | datetime.time)
+
+    def show(self, value) -> str:
+        if self.label:
+            return badges(value, self.label, self.empty)
+        if self.boolean:
+            return boolean_icon(value)
+        if isinstance(value, datetime.datetime):
+            return self.moments(value)
+        if isinstance(value, datetime.date):
+            return self.days(value)
+        if value.__class__ is str:
+            return html.escape(value) if value.strip() else ""
+        return escaped(display_for_value(value, self.empty))
+
+
+class LookedUpColumn:
+    """Any other column (a field across a relation, `"buyer__email"`): read and drawn cell by
+    cell, as Django's `items_for_result` does."""
+
+    def __init__(self, cl, name, empty: str, *, links: bool):
+        self.name, self.model_admin, self.empty, self.links = name, cl.model_admin, empty, links
+
+    def __call__(self, row) -> tuple[str, bool]:
+        try:
+            field, attr, value = lookup_field(self.name, row, self.model_admin)
+        except ObjectDoesNotExist:
+            return escaped(self.empty), False
+        empty = getattr(attr, "empty_value_display", self.empty)
+        if field is None or field.auto_created:
+            return (escaped(display_for_value(value, empty, getattr(attr, "boolean", False))),
+                    isinstance(value, datetime.date | datetime.time))
+        if isinstance(field.remote_field, models.ManyToOneRel):
+            shown = empty if value is None else record_name(value)
+        else:
+            shown = display_for_field(value, field, empty, avoid_link=self.links)
+        return escaped(shown), isinstance(field, models.DateField | models.TimeField)
+
+
+def links_to_record(cl, name, index: int) -> bool:
+    """Django's rule: the columns `list_display_links` names, or the first column when it names
+    none; no column when it is None."""
+    if cl.list_display_links is None:
+        return False
+    return name in cl.list_display_links if cl.list_display_links else index == 0
+
+
+def column_for(cl, name, empty: str, moments: Moments, days: Days, *, links: bool):
+    """What draws column `name` of the list: called with a row, it gives the cell's content as
+    markup and whether the cell keeps to one line."""
+    _label, attr = label_for_field(name, cl.model, model_admin=cl.model_admin, return_attr=True)
+    if attr is not None:
+        return ComputedColumn(cl, name, attr, empty, moments, days)
+    if isinstance(name, str) and LOOKUP_SEP not in name:
+        field = cl.model._meta.get_field(name)
+        if field.auto_created:
+            return ComputedColumn(cl, name, None, empty, moments, days)
+        return FieldColumn(field, empty, moments, days, links=links)
+    return LookedUpColumn(cl, name, empty, links=links)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A column's cell around its content: its tag (`th` for the first link to the record, as
+    Django draws it) and whether its content links to the record."""
+
+    draw: object  # a column: row → (content, whether it keeps to one line)
+    tag: str
+    links: bool
+
+
+class ListTable:
+    """A list's headers (Django's `result_headers`, the selection checkbox marked `checkbox`) and
+    its rows' markup (`rows`); made once per page."""
+
+    def __init__(self, cl):
+        self.cl = cl
+        empty = cl.model_admin.get_empty_value_display()
+        moments, days = Moments(), Days()
+        self.headers = []
+        self.cells = []
+        for index, (name, header) in enumerate(zip(cl.list_display, result_headers(cl))):
+            if name == ACTION_CHECKBOX:
+                self.headers.append({"checkbox": True})
+                self.cells.append(None)
+                continue
+            self.headers.append(header)
+            links = links_to_record(cl, name, index)
+            first_link = links and not any(cell and cell.links for cell in self.cells)
+            self.cells.append(Cell(column_for(cl, name, empty, moments, days, links=links),
+                                   "th" if first_link else "td", links))
+        self.change_url = self.change_url_pattern()
+        self.select_label = html.escape(gettext("Select record"))
+
+    def change_url_pattern(self) -> str | None:
+        """A row's change link with a placeholder for its key, worked out once when keys are
+        integers (which need no quoting in a URL); None when each row's is worked out."""
+        cl = self.cl
+        if not isinstance(cl.opts.pk, models.IntegerField | models.AutoField):
+            return None
+        try:
+            return self.preserving_filters(cl.url_for_result(_KeyPlaceholder(cl.pk_attname)))
+        except NoReverseMatch:
+            return ""
+
+    def preserving_filters(self, url: str) -> str:
+        cl = self.cl
+        return html.escape(add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url))
+
+    def link_of(self, row) -> str:
+        """The row's change link, escaped; "" when the record has no change page."""
+        if self.change_url is not None:
+            return self.change_url.replace(KEY_PLACEHOLDER, str(row.pk))
+        try:
+            return self.preserving_filters(self.cl.url_for_result(row))
+        except NoReverseMatch:
+            return ""
+
+    @property
+    def rows(self) -> SafeString:
+        return mark_safe("".join(self.row(result) for result in self.cl.result_list))
+
+    def row(self, result) -> str:
+        drawn = ["<tr>"]
+        for cell in self.cells:
+            if cell is None:
+                drawn.append(f'<td><input type="checkbox" name="{ACTION_CHECKBOX_NAME}" '
+                             f'value="{html.escape(str(result.pk))}" class="action-select" '
+                             f'aria-label="{self.select_label}"></td>')
+                continue
+            content, nowrap = cell.draw(result)
+            if cell.links:
+                content = self.linked(result, content)
+            drawn.append(f'<{cell.tag} class="nowrap">{content}</{cell.tag}>' if nowrap
+                         else f"<{cell.tag}>{content}</{cell.tag}>")
+        drawn.append("</tr>")
+        return "".join(drawn)
+
+    def linked(self, result, content: str) -> str:
+        url = self.link_of(result)
+        if not url:
+            return content
+        cl = self.cl
+        if cl.is_popup:
+            opener = result.serializable_value(str(cl.to_field) if cl.to_field else cl.pk_attname)
+            return f'<a href="{url}" data-popup-opener="{html.escape(str(opener))}">{content}</a>'
+        return f'<a href="{url}">{content}</a>'
+
+
+class _KeyPlaceholder:
+    """A row whose primary key is the placeholder, for working out the change link once."""
+
+    def __init__(self, pk_attname: str):
+        setattr(self, pk_attname, KEY_PLACEHOLDER)
+        self.pk = KEY_PLACEHOLDER
