@@ -50,6 +50,9 @@ def test_a_list_page_works_without_chart_js_or_the_prepopulated_fields_scripts(w
     expect(page.locator("#result_list")).to_be_visible()
     assert fetched(page, CHART_JS) == [] and fetched(page, *PREPOPULATE_SCRIPTS) == []
     assert fetched(page, "/static/unfold/js/alpine/alpine.js") and fetched(page, "/static/admin/js/actions.js")
+    # The fonts are preloaded the way their styles fetch them: each is fetched once.
+    preloaded = page.eval_on_selector_all("link[rel=preload][as=font]", "links => links.map(link => link.href)")
+    assert len(preloaded) == 4 and all(len(fetched(page, url)) == 1 for url in preloaded), page.requested
 
     # The actions' select-all checks every row.
     page.locator("#action-toggle").check()
