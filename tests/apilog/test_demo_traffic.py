@@ -11,7 +11,7 @@ from django.db.models import Sum
 
 from accounts.models import Platform
 from apilog.models import ApiChange, ApiRequest, ApiRequestRollup
-from opsconsole.demo import api_traffic, scenarios
+from demo import api_traffic, scenarios
 from tests.opsconsole.explain_helpers import verdict_of
 
 DEMO_NOW = datetime.datetime(2026, 11, 27, 9, 30, tzinfo=datetime.UTC)

@@ -6,15 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from opsconsole.demo.builder import DemoBuilder, demo_today
-from opsconsole.demo.scenarios import (
-    FAILED_BATCH,
-    LATE_BATCH,
-    LATE_DIRECT_DEBIT_ITEM,
-    DemoWorld,
-    failed_batch,
-    late_direct_debit,
-)
+from demo.builder import DemoBuilder, demo_today
+from demo.scenarios import FAILED_BATCH, LATE_BATCH, LATE_DIRECT_DEBIT_ITEM, DemoWorld, failed_batch, late_direct_debit
 from payments.models import Item
 
 pytestmark = pytest.mark.browser
@@ -22,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo(staff, transactional_db):
-    """The demo's world, with only the scenarios a test adds (opsconsole/demo/scenarios.py)."""
+    """The demo's world, with only the scenarios a test adds (demo/scenarios.py)."""
     return DemoWorld(DemoBuilder(seed=20250513, today=demo_today()), staff)
 
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from opsconsole.demo.api_traffic import api_traffic_create
-from opsconsole.demo.builder import DemoBuilder, demo_today
-from opsconsole.demo.scenarios import DemoWorld
+from demo.api_traffic import api_traffic_create
+from demo.builder import DemoBuilder, demo_today
+from demo.scenarios import DemoWorld
 
 pytestmark = pytest.mark.browser
 

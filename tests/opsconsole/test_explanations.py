@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Customer, Platform
 from batches.models import Batch
-from opsconsole.demo import scenarios
+from demo import scenarios
 from opsconsole.explaining.selectors import explanation_models, object_explain
 from payments.models import Callback, Disbursement, Item
 from tests.conftest import sign_in_verified

@@ -18,9 +18,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
-from opsconsole.demo.staff import demo_staff_create
+from demo.management.commands.demo_second_factor_code import REFUSE_PRODUCTION
+from demo.staff import demo_staff_create
 from opsconsole.errors import OpsError
-from opsconsole.management.commands.demo_second_factor_code import REFUSE_PRODUCTION
 from opsconsole.second_factor.services import (
     RESET_NOT_ALLOWED,
     RESET_REASON_TOO_SHORT,

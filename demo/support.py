@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from accounts.models import Customer, Platform
 from batches.models import Batch
-from opsconsole.demo import scenarios
+from demo import scenarios
 from payments.models import Item
 from support.knowledge import ticket_record_article
 from support.models import Article, Bug, Priority, RotaWeek, SavedAnswer, Ticket, TicketKind, TicketLink

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 
-from opsconsole.demo.staff import DEMO_AUTHENTICATOR_KEY, demo_authenticator_key
+from demo.staff import DEMO_AUTHENTICATOR_KEY, demo_authenticator_key
 
 TOTP_STEP_SECONDS = 30  # django-otp's default, which the demo people's authenticators keep
 REFUSE_PRODUCTION = "demo_second_factor_code is for the demo: it refuses to run with DJANGO_DEBUG off."

@@ -8,8 +8,8 @@ import datetime
 
 from accounts.models import BankAccount, Customer, Platform
 from batches.models import Batch, BatchEntry, Direction, Network
+from demo.builder import DemoBuilder
 from opsconsole.business_calendar import calendar_for
-from opsconsole.demo.builder import DemoBuilder
 from payments.models import Callback, Charge, Disbursement, Fee, ItemState, Payer, PaymentMethod
 
 LATE_DIRECT_DEBIT_ITEM = "DEMO-LATE-DD"

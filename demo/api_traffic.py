@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from apilog.models import ApiChange
 from apilog.services import record_requests
-from opsconsole.demo.scenarios import DemoWorld
+from demo.scenarios import DemoWorld
 
 TRAFFIC_DAYS = 30
 BREAKING_CHANGE_DAYS_AGO = 15

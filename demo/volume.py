@@ -3,7 +3,7 @@
 import datetime
 
 from batches.models import Batch, BatchEntry, Direction, Network
-from opsconsole.demo.scenarios import DemoWorld
+from demo.scenarios import DemoWorld
 from payments.models import Callback, Charge, Disbursement, ItemState, PaymentMethod
 
 ITEMS_PER_SCALE = 40

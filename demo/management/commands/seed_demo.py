@@ -8,12 +8,12 @@ from django.utils import timezone
 from accounts.models import Platform
 from audit.models import AuditEvent
 from audit.recording import record_event
-from opsconsole.demo.api_traffic import api_traffic_create
-from opsconsole.demo.builder import DemoBuilder, demo_today
-from opsconsole.demo.scenarios import SCENARIOS, DemoWorld
-from opsconsole.demo.staff import DEMO_AUTHENTICATOR_KEY, demo_staff_create
-from opsconsole.demo.support import support_demo_create
-from opsconsole.demo.volume import volume_create
+from demo.api_traffic import api_traffic_create
+from demo.builder import DemoBuilder, demo_today
+from demo.scenarios import SCENARIOS, DemoWorld
+from demo.staff import DEMO_AUTHENTICATOR_KEY, demo_staff_create
+from demo.support import support_demo_create
+from demo.volume import volume_create
 
 REFUSE_PRODUCTION = (
     "seed_demo writes fictional data and demo logins; it refuses to run with DJANGO_DEBUG off. "
@@ -36,7 +36,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="Random seed; the same seed gives the same data.")
         parser.add_argument("--today", type=parse_date, default=None,
                             help="The day the demo is anchored to, YYYY-MM-DD (default: today).")
-        parser.add_argument("--force", action="store_true", help="Run even with DJANGO_DEBUG off.")
+        parser.add_argument("--force", action="store_true",
+                            help="Run even with DEBUG turned off after start-up (as the test runner does).")
 
     def handle(self, *args, scale, seed, today, force, **options):
         if not settings.DEBUG and not force:

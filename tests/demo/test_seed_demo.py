@@ -11,9 +11,9 @@ from django.test import override_settings
 
 from accounts.models import BankAccount, Customer, Platform
 from batches.models import Batch, BatchEntry
+from demo import scenarios
+from demo.management.commands.seed_demo import REFUSE_PRODUCTION
 from opsconsole.business_calendar import calendar_for
-from opsconsole.demo import scenarios
-from opsconsole.management.commands.seed_demo import REFUSE_PRODUCTION
 from opsconsole.roles import ROLES
 from payments.models import Callback, Charge, Disbursement, Item, ItemState
 
