@@ -177,9 +177,9 @@ class FieldColumn:
         return show
 
     def text(self, value) -> str:
-        if value is None or not value.strip():
-            return self.empty
-        return escaped(value)
+        if value.__class__ is not str:
+            return self.other(value)
+        return html.escape(value) if value.strip() else self.empty
 
     def other(self, value) -> str:
         if value in self.empty_values:
