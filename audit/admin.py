@@ -16,7 +16,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
 from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, JSON
@@ -137,16 +136,18 @@ class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin
     search_fields = ("=actor_name", "=object_id", "summary")
     search_help_text = "An exact username or object ID, or words from the summary."
     actions = None
+    # The console's detail page (opsconsole/readonly_admin.py), without tasks or related tables.
+    change_form_template = "opsconsole/detail_page.html"
     fieldsets = (
         ("Who", {"fields": ("person",)}),
         ("What", {"fields": ("action", "summary", "task_run_link", "high_risk", "details_display")}),
         ("When", {"fields": ("occurred_at",)}),
         ("Where from", {"fields": ("source", "ip", "user_agent")}),
-        ("Success or failure", {"fields": ("outcome_label",)}),
+        ("Success or failure", {"fields": ("outcome_badge",)}),
         ("Object affected", {"fields": ("object_link", "object_type_name", "object_id", "history_link")}),
         ("Tamper evidence", {"fields": ("event_number", "previous_hash", "record_hash")}),
     )
-    readonly_fields = ("person", "ip", "outcome_label", "object_link", "object_type_name", "history_link",
+    readonly_fields = ("person", "ip", "outcome_badge", "object_link", "object_type_name", "history_link",
                        "task_run_link", "details_display", "event_number")
     resource_classes = [AuditEventResource]
     formats = [CSV, JSON]
@@ -167,12 +168,6 @@ class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin
     @display(description="outcome", label=OUTCOME_COLOURS)
     def outcome_badge(self, event):
         return event.outcome, event.get_outcome_display()
-
-    @admin.display(description="outcome")
-    def outcome_label(self, event):
-        """The list's badge, on the detail page (unfold draws list badges only)."""
-        return render_to_string("unfold/helpers/label.html",
-                                {"text": event.get_outcome_display(), "type": OUTCOME_COLOURS[event.outcome]})
 
     @admin.display(description="object")
     def object_link(self, event):

@@ -95,7 +95,7 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
         models.URLField: {**ModelAdmin.formfield_overrides.get(models.URLField, {}), "assume_scheme": "https"},
     }
     change_form_before_template = "opsconsole/explaining/panel.html"
-    change_form_template = "opsconsole/related_tables_change_form.html"
+    change_form_template = "opsconsole/detail_page.html"
     detail_select_related: tuple[str, ...] = ()
     related_tables: tuple[type[RelatedTable], ...] = ()
     # The model's own columns a search term may be any part of, looked in only when the whole

@@ -55,7 +55,7 @@ class Cell:
 
 @dataclass
 class RelatedPage:
-    """One table's page, as templates/opsconsole/related_tables_change_form.html draws it."""
+    """One table's page, as templates/opsconsole/detail_page.html draws it."""
 
     key: str
     title: str

@@ -33,7 +33,7 @@ class TaskActionsMixin:
     """Put it first among a ModelAdmin's bases: `class CustomerAdmin(TaskActionsMixin, ReadOnlyModelAdmin)`.
     Every task registered for the admin's model then appears; nothing is listed by hand. The
     change form's template draws the page's tasks (`task_menu`), as
-    templates/opsconsole/related_tables_change_form.html does."""
+    templates/opsconsole/detail_page.html does."""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

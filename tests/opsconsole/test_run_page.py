@@ -13,7 +13,7 @@ from opsconsole.admin import RUN_DETAILS_HEADING
 from opsconsole.models import TaskRun
 from tests.conftest import sign_in_verified
 from tests.factories import make_batch, make_customer
-from tests.opsconsole.test_readonly_details import DetailsReader, read_details
+from tests.opsconsole.test_detail_page import DetailsReader, read_details
 
 IP_ADDRESS, USER_AGENT = "10.9.8.7", "Mozilla/5.0 (run page test)"
 IDEMPOTENCY_KEY = "run-page-key-1"

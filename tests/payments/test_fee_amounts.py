@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from payments.models import Fee, Payer
 from tests.factories import make_fee, make_item, make_item_fee
-from tests.opsconsole.test_readonly_details import read_details
+from tests.opsconsole.test_detail_page import read_details
 
 
 @pytest.fixture

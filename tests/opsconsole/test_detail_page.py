@@ -1,25 +1,34 @@
-"""The details of read-only detail pages (opsconsole/templatetags/readonly_details.py): every
-declared field with its label, value and help text, fieldsets with their names, contact details
-masked for people who may not see them; editable forms keep unfold's templates."""
+"""The console's detail page (templates/opsconsole/detail_page.html): every declared field with its
+label, value and help text, fieldsets with their names, contact details masked for people who may
+not see them, badges as badges, and its own stylesheet, which no other page loads."""
 
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import label_for_field
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.text import capfirst
+from unfold.decorators import display
 
 from accounts.masking import mask_email
 from accounts.models import Customer
+from audit.models import AuditEvent
+from audit.recording import record_event
 from opsconsole.models import TaskRun
-from tests.factories import make_callback_delivery, make_customer, make_platform
+from opsconsole.readonly_admin import ReadOnlyModelAdmin
+from payments.models import Item, ItemState
+from tests.factories import make_callback_delivery, make_customer, make_item, make_platform
+
+DETAILS_STYLESHEET = "opsconsole/details.css"
 
 
 class DetailsReader(HTMLParser):
-    """The field lines of a change form as (label, value text, value links), and its fieldset
-    headings, read from the markup: `.field-line` holding a `label` and a `.readonly` value.
-    `disclosed[i]` says whether field `i` is inside a `<details>` (`disclosures`: their attributes)."""
+    """The details of a detail page as (label, value text, value links), and its fieldset
+    headings, read from the markup: a `dt` and the `dd.readonly` after it, headings the `h2` of a
+    `section.details`. `disclosed[i]` says whether field `i` is inside a `<details>`
+    (`disclosures`: their attributes)."""
 
     def __init__(self):
         super().__init__()
@@ -33,7 +42,7 @@ class DetailsReader(HTMLParser):
         self._text: list[str] = []
         self._links: list[str] = []
         self._label = ""
-        self._in_fieldset = False
+        self._in_details = False
 
     def handle_starttag(self, tag, attrs):
         classes = (dict(attrs).get("class") or "").split()
@@ -44,18 +53,18 @@ class DetailsReader(HTMLParser):
             self._depth += tag not in ("br", "img", "input")
             if tag == "a":
                 self._links.append(dict(attrs).get("href"))
-        elif tag == "label":
+        elif tag == "dt":
             self._start("label")
-        elif tag == "div" and "readonly" in classes:
+        elif tag == "dd" and "readonly" in classes:
             self._start("value")
-        elif tag == "h2" and self._in_fieldset:
+        elif tag == "h2" and self._in_details:
             self._start("heading")
-        elif tag == "fieldset":
-            self._in_fieldset = True
+        elif tag == "section" and "details" in classes:
+            self._in_details = True
 
     def handle_endtag(self, tag):
-        if tag == "fieldset":
-            self._in_fieldset = False
+        if tag == "section":
+            self._in_details = False
         if tag == "details":
             self._open_disclosures -= 1
         if not self._capturing:
@@ -158,3 +167,44 @@ def test_an_address_from_upstream_is_a_link_only_when_it_leads_to_a_web_page(cli
         reverse("admin:payments_callbackdelivery_change", args=[delivery.pk])))
     [(value, links)] = [(value, links) for label, value, links in delivery_page.fields if label.lower() == "url"]
     assert (value, links) == (address, [])
+
+
+class ItemWithStateBadgeAdmin(ReadOnlyModelAdmin):
+    """An item's page showing its state as a column declared with unfold's `display(label=…)`,
+    the way a list declares a badge."""
+
+    fields = ("external_id", "state_badge")
+
+    @display(description="state", label={ItemState.PENDING: "info", ItemState.COMPLETED: "success"})
+    def state_badge(self, item):
+        return item.state, item.get_state_display()
+
+
+def test_a_column_declared_as_a_badge_reads_as_its_badge_not_as_a_pair(staff, db):
+    item = make_item(state=ItemState.PENDING)
+    request = RequestFactory().get("/")
+    request.user = staff["lead"]
+
+    response = ItemWithStateBadgeAdmin(Item, admin.site).change_view(request, str(item.pk))
+    html = response.render().content.decode()
+
+    assert ("State", item.get_state_display(), []) in read_details(response).fields
+    badge = html[html.index("<dt>State</dt>"):]
+    assert "bg-blue-100 text-blue-700" in badge[:badge.index("</dd>")]
+    assert "(&#x27;" not in html
+
+
+def test_an_audit_events_outcome_is_its_badge(client_as, db):
+    event = record_event("auth.login_failed", outcome=AuditEvent.Outcome.FAILURE, actor_name="mallory")
+
+    response = client_as("lead").get(reverse("admin:audit_auditevent_change", args=[event.pk]))
+
+    assert ("Outcome", "Failure", []) in read_details(response).fields
+    outcome = response.content.decode().split("<dt>Outcome</dt>")[1].split("</dd>")[0]
+    assert "bg-red-100 text-red-700" in outcome
+
+
+def test_only_the_detail_page_loads_its_stylesheet(client_as, customer):
+    client = client_as("lead")
+    assert DETAILS_STYLESHEET in client.get(customer_url(customer)).content.decode()
+    assert DETAILS_STYLESHEET not in client.get(reverse("admin:accounts_customer_changelist")).content.decode()
