@@ -13,7 +13,6 @@ import json
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
@@ -72,25 +71,38 @@ class TaskFilter(DropdownFilter):
         return queryset.filter(task_slug=self.value()) if self.value() else queryset
 
 
-class ObjectTypeFilter(DropdownFilter):
-    """The kinds of record the console shows, from the admin's registry rather than from the
-    trail, which would mean reading the whole table."""
+class ObjectTypeFilter(TextFilter):
+    """By the kind of record an event names, typed as the console names it ("customer", "bank
+    accounts"), in any case: a box to type in rather than a list of every kind the console has,
+    most of which no event names. A number is a kind's content type id, as older links carry it."""
 
-    title = "object type"
+    title = "object type (e.g. customer)"
     parameter_name = "object_type"
 
-    def lookups(self, request, model_admin):
-        shown = [model for model in apps.get_models() if model_admin.admin_site.is_registered(model)]
-        content_types = ContentType.objects.get_for_models(*shown).values()
-        kinds = sorted(content_types, key=lambda kind: str(kind.model_class()._meta.verbose_name))
-        return [(str(kind.pk), str(kind.model_class()._meta.verbose_name).capitalize()) for kind in kinds]
-
     def queryset(self, request, queryset):
-        if not self.value():
+        typed = (self.value() or "").strip()
+        if not typed:
             return queryset
-        if not self.value().isdigit():
-            raise IncorrectLookupParameters(f"“{self.value()}” is not a kind of record.")
-        return queryset.filter(object_type_id=int(self.value()))
+        kinds = content_type_ids_named(typed)
+        if not kinds:
+            messages.error(request, NO_SUCH_KIND.format(typed=typed))
+            return queryset
+        return queryset.filter(object_type_id__in=kinds)
+
+
+NO_SUCH_KIND = "No kind of record is called “{typed}”: the list is not limited by it."
+
+
+def content_type_ids_named(name: str) -> list[int]:
+    """The content types of the models called `name` (their name or plural name, in any case, or
+    the model's own name), or the content type whose id `name` is; from ContentType's cache."""
+    if name.isdigit():
+        return [int(name)]
+    wanted = name.casefold()
+    named = [model for model in apps.get_models()
+             if wanted in {str(model._meta.verbose_name).casefold(), str(model._meta.verbose_name_plural).casefold(),
+                           model._meta.model_name}]
+    return [kind.pk for kind in ContentType.objects.get_for_models(*named).values()] if named else []
 
 
 class OccurredBetweenFilter(RangeDateTimeFilter):
