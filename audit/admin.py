@@ -32,11 +32,11 @@ from unfold.decorators import display
 from audit.exports import RecordedExportMixin
 from audit.models import AuditArchive, AuditEvent, AuditVerification
 from audit.resources import AuditEventResource
+from audit.task_titles import task_titles
 from opsconsole.admin_scripts import AdminScripts
 from opsconsole.admin_urls import admin_change_url, admin_history_url
 from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.readonly_admin import ReadOnlyPermissionsMixin
-from opsconsole.tasking.registry import registry
 
 OUTCOME_COLOURS = {AuditEvent.Outcome.SUCCESS: "success", AuditEvent.Outcome.FAILURE: "danger"}
 
@@ -65,7 +65,7 @@ class TaskFilter(DropdownFilter):
     parameter_name = "task"
 
     def lookups(self, request, model_admin):
-        return [(task.slug, task.title) for task in registry.all()]
+        return list(task_titles().items())
 
     def queryset(self, request, queryset):
         return queryset.filter(task_slug=self.value()) if self.value() else queryset
@@ -133,8 +133,6 @@ def _content_type(event) -> ContentType | None:
 @admin.register(AuditEvent)
 class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin, KeysetListMixin, ModelAdmin,
                       AdminScripts):
-    # Not limited by platform: its reviewers read the trail whole (docs/decisions/0038-access-by-platform.md).
-    platform_field = None
     list_display = ("when", "person", "action", "outcome_badge", "source", "ip", "object_link",
                     "task_run_link", "summary")
     list_display_links = ("when",)

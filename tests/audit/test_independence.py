@@ -11,10 +11,6 @@ from audit.task_titles import task_titles
 from opsconsole.tasking.registry import registry
 
 TASK_FRAMEWORK = "opsconsole.tasking"
-# Modules of the trail still importing the task framework, each with the reason; the set only shrinks.
-STILL_IMPORTING_TASKING = {
-    "audit/admin.py": "the audit screen's task filter reads the task registry",
-}
 
 
 def imported_modules(source: str) -> set[str]:
@@ -45,8 +41,7 @@ def test_no_module_of_the_audit_trail_imports_the_task_framework():
     audit_folder = Path(settings.BASE_DIR) / "audit"
     importing = {path.relative_to(settings.BASE_DIR).as_posix() for path in audit_folder.rglob("*.py")
                  if importing_the_task_framework(path.read_text(encoding="utf-8"))}
-    assert importing - set(STILL_IMPORTING_TASKING) == set(), "the audit trail imports the task framework"
-    assert set(STILL_IMPORTING_TASKING) - importing == set(), "no longer importing it: take it off the list"
+    assert importing == set(), "the audit trail imports the task framework"
 
 
 def test_the_task_framework_supplies_every_tasks_title_to_the_trail():
