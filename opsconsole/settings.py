@@ -102,8 +102,6 @@ TEMPLATES = [
         },
     },
 ]
-# Django's form templates, with select boxes' options written directly (opsconsole/form_rendering.py).
-FORM_RENDERER = "opsconsole.form_rendering.ConsoleFormRenderer"
 
 DATABASES = {"default": env_database(default_url=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
