@@ -17,7 +17,8 @@ from payments.explain_payouts import (
 )
 from payments.models import Disbursement, ItemState
 
-ESCROW_STATES = (ItemState.PAYMENT_DEPOSITED, ItemState.WORK_COMPLETED, ItemState.PAYMENT_HELD, ItemState.PROBLEM_FLAGGED)
+ESCROW_STATES = (ItemState.PAYMENT_DEPOSITED, ItemState.WORK_COMPLETED, ItemState.PAYMENT_HELD,
+                 ItemState.PROBLEM_FLAGGED)
 
 
 @register
@@ -60,4 +61,5 @@ class SellerPayouts(Explanation):
                 [Evidence("Item", f"{in_escrow.external_id} ({in_escrow.get_state_display().lower()})", in_escrow)],
             )
         return Verdict("seller.nothing_owed", "Every disbursement to this seller has been paid.",
-                       "If a payment is missing, find the item and look at its state.", [Evidence("Seller", str(seller), seller)])
+                       "If a payment is missing, find the item and look at its state.",
+                       [Evidence("Seller", str(seller), seller)])

@@ -33,7 +33,8 @@ LATEST_ATTEMPTS_SHOWN = 3
 # What a refused request's status means, and what the platform's developer does about it.
 REJECTIONS = {
     400: ("bad_request", "the request is malformed", "fix the request body the error message names"),
-    401: ("unauthorised", "the credentials were missing or wrong", "check the client id and secret for this environment"),
+    401: ("unauthorised", "the credentials were missing or wrong",
+          "check the client id and secret for this environment"),
     403: ("forbidden", "the credentials may not do this", "ask us to enable the feature, or use the right account"),
     404: ("not_found", "the object or route does not exist", "check the id and the environment (prelive ids differ)"),
     409: ("conflict", "the object is not in a state that allows this", "read the object's state first, then act"),
@@ -80,9 +81,10 @@ def platform_api_verdict(*, platform: Platform, summary: TrafficSummary, failure
     if not summary.total:
         return Verdict(
             "platform.api.no_requests",
-            f"{platform.name} made no API requests between {day(summary.window.since)} and {day(summary.window.until)}.",
-            f"If its developers say requests fail, they do not reach us: check they call the {platform.get_environment_display().lower()} "
-            f"host with client id {platform.client_id}.",
+            f"{platform.name} made no API requests between {day(summary.window.since)} and "
+            f"{day(summary.window.until)}.",
+            "If its developers say requests fail, they do not reach us: check they call the "
+            f"{platform.get_environment_display().lower()} host with client id {platform.client_id}.",
             [Evidence("Platform", str(platform), platform)],
         )
     findings = summary.diagnosis.findings
@@ -106,9 +108,9 @@ def _healthy(platform, summary: TrafficSummary) -> Verdict:
     total, failed = summary.total, summary.failed
     return Verdict(
         "platform.api.healthy",
-        f"{possessive(platform.name)} {total:,} API requests since {day(summary.window.since)} show no pattern of failures: "
-        f"{failed:,} failed ({percent(failed / total)}), no client version fails after an API change and no endpoint "
-        "got worse.",
+        f"{possessive(platform.name)} {total:,} API requests since {day(summary.window.since)} show no pattern of "
+        f"failures: {failed:,} failed ({percent(failed / total)}), no client version fails after an API change "
+        "and no endpoint got worse.",
         "If the platform's developers report an error, ask for the request id and search for it.",
         [Evidence("Requests", f"{total:,}, of which {failed:,} failed"), Evidence("Platform", str(platform), platform)],
     )
@@ -140,8 +142,8 @@ def _persistent_failure_verdict(finding: PersistentFailureFinding, failures: lis
     evidence = [Evidence(f"Requests {who}to {finding.endpoint}", f"{rate} failed{over}"),
                 Evidence("Most common failure", error)]
     if example:
-        evidence.append(Evidence("Example request", f"{example.request_id} at {moment(example.occurred_at, datetime.UTC)}",
-                                 example))
+        evidence.append(Evidence("Example request",
+                                 f"{example.request_id} at {moment(example.occurred_at, datetime.UTC)}", example))
     summary = (f"Requests {who}to {finding.endpoint} fail throughout: {rate} failed{over}, most with {error}. "
                "They failed from the start, not after a change, so there is no earlier working period to compare with.")
     scope = "client_version" if finding.client else "endpoint"
@@ -173,11 +175,14 @@ def finding_summary(finding) -> str:
         return (f"{who}{finding.endpoint} fails throughout: {finding.failed:,} of {finding.total:,} requests "
                 f"({percent(finding.failed / finding.total)})")
     if isinstance(finding, BreakingChangeFinding):
-        return (f"{finding.client} to {finding.endpoint} fails with {_error_text(finding.status_code, finding.error_code)} "
+        return (f"{finding.client} to {finding.endpoint} fails with "
+                f"{_error_text(finding.status_code, finding.error_code)} "
                 f"since the change of {day(finding.change.changed_at)}")
     if finding.kind == "error_rate":
-        return f"{finding.endpoint}: error rate {percent(finding.before)} → {percent(finding.after)} since {day(finding.since)}"
-    return f"{finding.endpoint}: p95 latency {finding.before:.0f} ms → {finding.after:.0f} ms since {day(finding.since)}"
+        return (f"{finding.endpoint}: error rate {percent(finding.before)} → {percent(finding.after)} "
+                f"since {day(finding.since)}")
+    return (f"{finding.endpoint}: p95 latency {finding.before:.0f} ms → {finding.after:.0f} ms "
+            f"since {day(finding.since)}")
 
 
 def _breaking_change_verdict(finding: BreakingChangeFinding, failures: list[ApiRequest], *,
@@ -190,18 +195,22 @@ def _breaking_change_verdict(finding: BreakingChangeFinding, failures: list[ApiR
     fixed = f"; {finding.fixed_in} is fixed" if finding.fixed_in else "; no newer version of it works yet"
     evidence = [
         Evidence("API change", _change_text(change), change),
-        Evidence(f"{client} since the change", f"{finding.failed:,} of {finding.total:,} requests to {finding.endpoint} "
+        Evidence(f"{client} since the change",
+                 f"{finding.failed:,} of {finding.total:,} requests to {finding.endpoint} "
                  f"failed ({percent(finding.failed / finding.total)})"),
     ]
     if finding.total_before:
-        evidence.append(Evidence(f"{client} before the change", f"{finding.failed_before:,} of {finding.total_before:,} failed"))
+        evidence.append(Evidence(f"{client} before the change",
+                                 f"{finding.failed_before:,} of {finding.total_before:,} failed"))
     evidence.append(Evidence("Other clients since the change", "; ".join(
         f"{tally.client}: {tally.failed_after:,} of {tally.total_after:,} failed" for tally in finding.healthy)))
     if example:
-        evidence.append(Evidence("Example request", f"{example.request_id} at {moment(example.occurred_at, datetime.UTC)}", example))
+        evidence.append(Evidence("Example request",
+                                 f"{example.request_id} at {moment(example.occurred_at, datetime.UTC)}", example))
     upgrade = (f"Tell the platform's developers to upgrade to {finding.fixed_in}."
                if finding.fixed_in else
-               f"Tell the platform's developers what changed, and file a bug against {client.name}: no newer version works yet.")
+               f"Tell the platform's developers what changed, and file a bug against {client.name}: "
+               "no newer version works yet.")
     return Verdict(
         f"{prefix}.breaking_change.client_version",
         f"Requests from {client} to {finding.endpoint} fail with {error}{message} since the change of "
@@ -226,12 +235,14 @@ def _rise_verdict(finding: RiseFinding, failures: list[ApiRequest], *, prefix: s
         evidence.append(Evidence("API change", _change_text(change), change))
     if finding.kind == "latency":
         evidence += [Evidence("p95 before", f"{finding.before:.0f} ms over {finding.requests_before:,} requests"),
-                     Evidence(f"p95 since {day(finding.since)}", f"{finding.after:.0f} ms over {finding.requests_after:,} requests")]
+                     Evidence(f"p95 since {day(finding.since)}",
+                              f"{finding.after:.0f} ms over {finding.requests_after:,} requests")]
         return Verdict(
             f"{prefix}.latency_rise",
             f"{finding.endpoint} has been slower since {day(finding.since)}{after_change}: its p95 latency went from "
             f"{finding.before:.0f} ms to {finding.after:.0f} ms.",
-            "Escalate to the payments engineers with the endpoint and the day it slowed down: the cause is on our side.",
+            "Escalate to the payments engineers with the endpoint and the day it slowed down: "
+            "the cause is on our side.",
             evidence, retry_can_help=None,
             tell_the_customer=f"Since {day(finding.since)} {finding.endpoint} answers more slowly than before; we are "
                               "looking into it. Keep your client's timeout at 30 seconds or more meanwhile.",
@@ -244,10 +255,12 @@ def _rise_verdict(finding: RiseFinding, failures: list[ApiRequest], *, prefix: s
                           f"{percent(finding.after)}: {finding.failed_after:,} of {finding.requests_after:,} requests"),
                  Evidence("Most common failure", _error_text(status_code, error_code))]
     if example:
-        evidence.append(Evidence("Example request", f"{example.request_id} at {moment(example.occurred_at, datetime.UTC)}", example))
+        evidence.append(Evidence("Example request",
+                                 f"{example.request_id} at {moment(example.occurred_at, datetime.UTC)}", example))
     ours = status_code >= 500
-    summary = (f"The error rate of {finding.endpoint} rose from {percent(finding.before)} to {percent(finding.after)} on "
-               f"{day(finding.since)}{after_change}; most failures are {_error_text(status_code, error_code)}.")
+    summary = (f"The error rate of {finding.endpoint} rose from {percent(finding.before)} "
+               f"to {percent(finding.after)} on {day(finding.since)}{after_change}; "
+               f"most failures are {_error_text(status_code, error_code)}.")
     if ours:
         return Verdict(
             f"{prefix}.error_rate_rise", summary,
@@ -262,7 +275,8 @@ def _rise_verdict(finding: RiseFinding, failures: list[ApiRequest], *, prefix: s
         + (" and what changed then." if change else "; ask what they changed."),
         evidence, retry_can_help=False,
         tell_the_customer=f"Since {day(finding.since)} requests to {finding.endpoint} are refused with "
-                          f"{_error_text(status_code, error_code)}" + (f" after our change: {change.summary}." if change else "."),
+                          f"{_error_text(status_code, error_code)}"
+                          + (f" after our change: {change.summary}." if change else "."),
     )
 
 
@@ -279,13 +293,16 @@ def api_request_verdict(*, request: ApiRequest, diagnosis: ApiDiagnosis | None) 
     if request.error_code or request.error_message:
         evidence.append(Evidence("Error", f"{request.error_code} {request.error_message}".strip()))
     if not request.failed:
-        return Verdict("api_request.succeeded", f"The request succeeded: {request.endpoint} answered {request.status_code} "
+        return Verdict("api_request.succeeded",
+                       f"The request succeeded: {request.endpoint} answered {request.status_code} "
                        f"in {request.latency_ms} ms.",
-                       "If the platform says it failed, ask for the request id they saw: it may be another request.", evidence)
+                       "If the platform says it failed, ask for the request id they saw: it may be another request.",
+                       evidence)
     request_day = request.occurred_at.astimezone(datetime.UTC).date()
     client = ApiClient(request.client_name, request.client_version)
     for finding in diagnosis.breaking_changes if diagnosis else []:
-        if finding.endpoint == request.endpoint and finding.client == client and finding.change.changed_at <= request.occurred_at:
+        if (finding.endpoint == request.endpoint and finding.client == client
+                and finding.change.changed_at <= request.occurred_at):
             verdict = _breaking_change_verdict(finding, [], prefix="api_request")
             return _with_request_evidence(verdict, evidence)
     for finding in diagnosis.error_rises if diagnosis else []:
@@ -301,9 +318,11 @@ def api_request_verdict(*, request: ApiRequest, diagnosis: ApiDiagnosis | None) 
             "so it was a one-off.",
             "Ask the platform to retry it; if it fails again, escalate to the payments engineers with the request id.",
             evidence, retry_can_help=True,
-            tell_the_customer="That request failed on our side. Please retry it; nothing was changed by the failed attempt.",
+            tell_the_customer=("That request failed on our side. Please retry it; "
+                               "nothing was changed by the failed attempt."),
         )
-    kind, meaning, fix = REJECTIONS.get(request.status_code, ("rejected", "the API refused the request", "fix the request"))
+    unknown_status = ("rejected", "the API refused the request", "fix the request")
+    kind, meaning, fix = REJECTIONS.get(request.status_code, unknown_status)
     return Verdict(
         f"api_request.rejected.{kind}",
         f"The API refused the request with {_error_text(request.status_code, request.error_code)}: {meaning}."
@@ -351,8 +370,8 @@ def platform_callbacks_verdict(*, platform: Platform, window: ApiWindow, deliver
     if len(failing) < min(FAILING_CALLBACKS_IN_A_ROW, len(callbacks)) or not failing:
         first_try = sum(1 for _, attempts in callbacks if attempts[-1].succeeded)
         return Verdict("platform.callbacks.delivered",
-                       f"{possessive(platform.name)} endpoint takes its callbacks: {len(delivered)} of the last {len(callbacks)} "
-                       f"were delivered, {first_try} on the first attempt.",
+                       f"{possessive(platform.name)} endpoint takes its callbacks: {len(delivered)} "
+                       f"of the last {len(callbacks)} were delivered, {first_try} on the first attempt.",
                        "If the platform says it missed one, find the callback by its item and read its page.", evidence)
     return _failing_callbacks_verdict(platform, failing, evidence)
 
@@ -371,7 +390,8 @@ def _failing_callbacks_verdict(platform, failing, evidence) -> Verdict:
     latest_callback, latest_attempts = failing[0]
     last = latest_attempts[0]
     oldest_attempt = min((attempt for _, attempts in failing for attempt in attempts), key=lambda a: a.attempted_at)
-    attempts = sorted((attempt for _, attempts in failing for attempt in attempts), key=lambda a: a.attempted_at, reverse=True)
+    attempts = sorted((attempt for _, attempts in failing for attempt in attempts), key=lambda a: a.attempted_at,
+                      reverse=True)
     evidence = [*evidence,
                 Evidence("Not delivered", f"the last {len(failing)} callbacks"),
                 Evidence("Failing since", moment(oldest_attempt.attempted_at), oldest_attempt)]
@@ -387,7 +407,7 @@ def _failing_callbacks_verdict(platform, failing, evidence) -> Verdict:
     latest_answers = ", ".join(answer_text(status=attempt.response_status, error=attempt.error)
                                for attempt in attempts[:LATEST_ATTEMPTS_SHOWN])
     return Verdict(f"platform.callbacks.{answer.code}",
-                   f"{possessive(platform.name)} callback endpoint {answer.what.format(answer=said)}: its last {len(failing)} "
-                   f"callbacks were not delivered (latest attempts: {latest_answers}).",
+                   f"{possessive(platform.name)} callback endpoint {answer.what.format(answer=said)}: "
+                   f"its last {len(failing)} callbacks were not delivered (latest attempts: {latest_answers}).",
                    answer.next_step, evidence, retry_can_help=answer.retry_can_help, task=resend,
                    tell_the_customer=answer.tell_the_customer.format(url=platform.callback_url, answer=said))

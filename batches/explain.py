@@ -50,7 +50,8 @@ class BatchProcessing(Explanation):
                 "batch.bank_holiday",
                 f"Batch {batch.reference} is scheduled for {day(batch.processing_date)}, which is {holiday}, a bank "
                 f"holiday: the bank does not process files that day. It goes out at the "
-                f"{moment(batch_submission_due(batch=batch), calendar.time_zone)} cut-off and is processed on {next_day}.",
+                f"{moment(batch_submission_due(batch=batch), calendar.time_zone)} cut-off and is processed "
+                f"on {next_day}.",
                 "Nothing to do: tell anyone waiting that the money moves on the next business day.",
                 [*evidence, Evidence("Holiday", holiday)],
             )
@@ -59,7 +60,8 @@ class BatchProcessing(Explanation):
                 "batch.weekend",
                 f"Batch {batch.reference} is scheduled for a {date_format(batch.processing_date, 'l')}: banks do not "
                 f"process files at weekends. It goes out at the "
-                f"{moment(batch_submission_due(batch=batch), calendar.time_zone)} cut-off and is processed on {next_day}.",
+                f"{moment(batch_submission_due(batch=batch), calendar.time_zone)} cut-off and is processed "
+                f"on {next_day}.",
                 "Nothing to do: it goes out on the next business day.", evidence,
             )
         return Verdict(
@@ -141,11 +143,13 @@ class BatchProcessing(Explanation):
         invalid = batch_invalid_entries(batch=batch)
         evidence = [*evidence, Evidence("Failure", batch.failure_reason or "none recorded")]
         evidence += [Evidence(f"Entry {entry.trace_number}", entry.validation_error or
-                              f"bank account {entry.bank_account.get_status_display().lower()}", entry) for entry in invalid]
+                              f"bank account {entry.bank_account.get_status_display().lower()}", entry)
+                     for entry in invalid]
         if invalid:
             return Verdict(
                 "batch.failed.invalid_account",
-                f"The bank rejected batch {batch.reference}: {len(invalid)} of its entries have invalid account details.",
+                f"The bank rejected batch {batch.reference}: {len(invalid)} of its entries have invalid account "
+                "details.",
                 "Reprocess the batch: entries with invalid accounts are skipped and listed, the rest go again. "
                 "Then ask those customers for correct bank details.",
                 evidence, retry_can_help=True, task=reprocess(batch),

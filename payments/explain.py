@@ -126,7 +126,8 @@ def direct_debit_verdict(charge, evidence) -> Verdict:
             "charge.direct_debit.missed_cutoff",
             f"The direct debit went into batch {batch.reference}, submitted at "
             f"{moment(batch.submitted_at, calendar.time_zone)}, after that day's "
-            f"{clock_time(batch.cutoff_at, calendar.time_zone)} cut-off, so the bank processes it a business day later; the funds clear on {clears}.",
+            f"{clock_time(batch.cutoff_at, calendar.time_zone)} cut-off, so the bank processes it a business day "
+            f"later; the funds clear on {clears}.",
             f"Nothing to do: tell the buyer and seller the payment clears on {clears}.", evidence,
         )
     holiday = calendar.holiday_name(batch.processing_date)
@@ -140,7 +141,8 @@ def direct_debit_verdict(charge, evidence) -> Verdict:
         )
     return Verdict(
         "charge.direct_debit.in_batch",
-        f"The direct debit is in batch {batch.reference} ({batch.get_status_display().lower()}); the funds clear on {clears}.",
+        f"The direct debit is in batch {batch.reference} ({batch.get_status_display().lower()}); "
+        f"the funds clear on {clears}.",
         f"Nothing to do: the payment clears on {clears}.", evidence,
     )
 
@@ -213,7 +215,8 @@ class ItemStateReason(Explanation):
     def payment_deposited(self, item, charge, evidence):
         return Verdict("item.payment_deposited.awaiting_work",
                        "The buyer's payment is in escrow; the seller has not marked the work complete yet.",
-                       "Nothing for ops to do: the seller completes the work, then the buyer releases the payment.", evidence)
+                       "Nothing for ops to do: the seller completes the work, then the buyer releases the payment.",
+                       evidence)
 
     def work_completed(self, item, charge, evidence):
         return Verdict("item.work_completed.awaiting_release",
@@ -223,21 +226,24 @@ class ItemStateReason(Explanation):
     def completed(self, item, disbursement, evidence, read):
         """`read`: the disbursement's batch entry (`entry`) and its seller's `seller_payout_reads`."""
         if disbursement is None:
-            return Verdict("item.completed.not_disbursed", "The item is complete but no disbursement to the seller exists yet.",
+            return Verdict("item.completed.not_disbursed",
+                           "The item is complete but no disbursement to the seller exists yet.",
                            "Look at the seller's page: it says why they are not being paid.", evidence)
         verdict = disbursement_verdict(disbursement, read)
         return Verdict(f"item.completed.{verdict.code}", f"The item is complete. {verdict.summary}", verdict.next_step,
                        [*evidence, *verdict.evidence], verdict.retry_can_help, verdict.task)
 
     def problem_flagged(self, item, charge, evidence):
-        return Verdict("item.problem_flagged.dispute", "The buyer raised a dispute; the money stays in escrow until it is resolved.",
+        return Verdict("item.problem_flagged.dispute",
+                       "The buyer raised a dispute; the money stays in escrow until it is resolved.",
                        "The platform mediates the dispute, then releases or refunds the payment.", evidence)
 
     def refunded(self, item, charge, evidence):
         return Verdict("item.refunded", "The item was refunded to the buyer.", "Nothing to do.", evidence)
 
     def cancelled(self, item, charge, evidence):
-        return Verdict("item.cancelled", "The item was cancelled before any payment was taken.", "Nothing to do.", evidence)
+        return Verdict("item.cancelled", "The item was cancelled before any payment was taken.", "Nothing to do.",
+                       evidence)
 
 
 def bank_transfer_verdict(item, evidence) -> Verdict:
@@ -246,8 +252,9 @@ def bank_transfer_verdict(item, evidence) -> Verdict:
     if clock.overdue():
         return Verdict(
             "item.payment_pending.bank_transfer_overdue",
-            f"Overdue by {clock.overdue_by()}: the buyer chose to pay by bank transfer {timesince(item.state_changed_at)} "
-            f"ago and the money has not arrived; transfers arrive within {BANK_TRANSFER_BUSINESS_DAYS} business days. "
+            f"Overdue by {clock.overdue_by()}: the buyer chose to pay by bank transfer "
+            f"{timesince(item.state_changed_at)} ago and the money has not arrived; transfers arrive within "
+            f"{BANK_TRANSFER_BUSINESS_DAYS} business days. "
             "Nothing here tells whether the buyer sent it.",
             f"Ask the buyer whether and when they sent {amount} quoting {item.external_id}, and for their bank's "
             "reference; a transfer sent without the reference needs to be found by the payments engineers.", evidence,
@@ -256,7 +263,8 @@ def bank_transfer_verdict(item, evidence) -> Verdict:
         )
     return Verdict(
         "item.payment_pending.bank_transfer_not_received",
-        f"The buyer chose to pay by bank transfer {timesince(item.state_changed_at)} ago and the money has not arrived.",
+        f"The buyer chose to pay by bank transfer {timesince(item.state_changed_at)} ago and the money has not "
+        "arrived.",
         f"Ask the buyer to transfer {amount} quoting {item.external_id}; transfers take one to two business days "
         f"to arrive, so it is overdue after {moment(clock.due)}.", evidence,
     )
@@ -287,7 +295,8 @@ def disbursement_verdict(disbursement, read: dict) -> Verdict:
 
 
 def disbursement_evidence(disbursement) -> Evidence:
-    return Evidence("Disbursement", f"{disbursement.reference} ({disbursement.get_status_display().lower()})", disbursement)
+    return Evidence("Disbursement", f"{disbursement.reference} ({disbursement.get_status_display().lower()})",
+                    disbursement)
 
 
 def unpaid_disbursement_verdict(disbursement, *, entry, seller_blockers: Callable[[], list[Verdict]]) -> Verdict:
@@ -295,14 +304,16 @@ def unpaid_disbursement_verdict(disbursement, *, entry, seller_blockers: Callabl
     batch, or None; `seller_blockers`: what stops every payout to its seller (payments.explain_payouts)."""
     evidence = [disbursement_evidence(disbursement)]
     if entry:
-        evidence.append(Evidence("Batch", f"{entry.batch.reference} ({entry.batch.get_status_display().lower()})", entry.batch))
+        evidence.append(Evidence("Batch", f"{entry.batch.reference} ({entry.batch.get_status_display().lower()})",
+                                 entry.batch))
     if disbursement.status == Disbursement.Status.RETURNED and entry and entry.return_code:
         return returned_verdict(disbursement, entry, evidence)
     blockers = [*seller_blockers(), *filter(None, [failed_batch_blocker(entry)])]
     if blockers:
         return blocked_payout_verdict(blockers, answer="disbursement", evidence=evidence)
     if disbursement.status == Disbursement.Status.FAILED:
-        return Verdict("disbursement.failed", f"The disbursement failed: {disbursement.failure_reason or 'no reason recorded'}.",
+        return Verdict("disbursement.failed",
+                       f"The disbursement failed: {disbursement.failure_reason or 'no reason recorded'}.",
                        "Retry the disbursement to the seller's verified bank account.", evidence, retry_can_help=True,
                        task=SuggestedTask("retry-disbursement", disbursement.pk))
     if entry and (lateness := batch_lateness(batch=entry.batch)):
@@ -353,18 +364,22 @@ class CallbackDeliveryOutcome(Explanation):
                      for delivery in deliveries[-5:]]
         resend = SuggestedTask("resend-callback", callback.pk)
         if not platform.callbacks_enabled or not platform.callback_url:
-            return Verdict("callback.disabled", f"{platform.name} has callbacks turned off or no callback URL, so nothing was sent.",
+            return Verdict("callback.disabled",
+                           f"{platform.name} has callbacks turned off or no callback URL, so nothing was sent.",
                            "The platform sets a callback URL in its settings; then resend the callback.", evidence)
         last = deliveries[-1] if deliveries else None
         if callback.status == Callback.Status.DELIVERED and last and last.succeeded:
-            return Verdict("callback.delivered", f"It was delivered: {possessive(platform.name)} endpoint answered {last.response_status} "
-                           f"on attempt {last.attempt}.", "Ask the platform's developers to check their own logs for it.", evidence)
+            return Verdict("callback.delivered",
+                           f"It was delivered: {possessive(platform.name)} endpoint answered {last.response_status} "
+                           f"on attempt {last.attempt}.",
+                           "Ask the platform's developers to check their own logs for it.", evidence)
         if callback.status == Callback.Status.PENDING or last is None:
             return Verdict("callback.queued", "The callback is queued for delivery and has not been attempted yet.",
                            "Nothing to do: it is sent within a minute.", evidence)
         answer = endpoint_answer(status=last.response_status, error=last.error)
         said = answer_text(status=last.response_status, error=last.error)
-        attempts = ", ".join(answer_text(status=delivery.response_status, error=delivery.error) for delivery in deliveries)
+        attempts = ", ".join(answer_text(status=delivery.response_status, error=delivery.error)
+                             for delivery in deliveries)
         what = f"{possessive(platform.name)} endpoint {answer.what.format(answer=said)}"
         tell = answer.tell_the_customer.format(url=platform.callback_url, answer=said)
         if callback.status == Callback.Status.ABANDONED:
