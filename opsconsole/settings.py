@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
 ]
+# The demo (demo/: its data, its staff and the commands that seed them) is for development and the
+# tests, which run with DEBUG on (settings_test.py); production, with DEBUG off, does not install it.
+if DEBUG:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     # First: before anything asks whether the request came over https.
@@ -258,7 +262,8 @@ BATCH_REPROCESS_CHUNK_SIZE = env.int("BATCH_REPROCESS_CHUNK_SIZE", default=2000)
 # and the rows of one written per transaction by its background task.
 SUPPORT_IMPORT_MAX_BYTES = env.int("SUPPORT_IMPORT_MAX_BYTES", default=20_000_000)
 SUPPORT_IMPORT_CHUNK_SIZE = env.int("SUPPORT_IMPORT_CHUNK_SIZE", default=1000)
-# Where `archive_audit` writes the audit events it moves out of the database (docs/decisions.md).
+# Where `archive_audit` writes the audit events it moves out of the database
+# (docs/decisions/0033-retention-of-the-audit-trail.md).
 AUDIT_ARCHIVE_DIR = Path(env.str("AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "audit-archive")))
 # Seals the audit chain's checkpoints (audit/checkpoints.py): a key the database does not hold,
 # so whoever can write to the database cannot forge where the trail had reached.
