@@ -185,7 +185,8 @@ class ApiChange(models.Model):
     changed_at = models.DateTimeField(help_text="When the change reached production.")
     endpoint = models.CharField(max_length=210, blank=True, validators=[validate_endpoint],
                                 help_text="“POST /items”, or empty when the change concerns the whole API.")
-    summary = models.CharField(max_length=200, help_text="What changed, in one line a platform's developer understands.")
+    summary = models.CharField(max_length=200,
+                               help_text="What changed, in one line a platform's developer understands.")
     details = models.TextField(blank=True)
     breaking = models.BooleanField(default=False, help_text="Requests that worked before may now fail.")
     history = HistoricalRecords()

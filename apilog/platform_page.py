@@ -48,7 +48,8 @@ EARLIEST_DAY = datetime.date(2000, 1, 1)
 RANGE_PROBLEM = "“{field}” must be a day from {earliest:%d %b %Y} to a year from today, not “{value}”."
 
 
-def api_window_from(*, since: str | None, until: str | None, today: datetime.date) -> tuple[ApiWindow | None, str | None]:
+def api_window_from(*, since: str | None, until: str | None,
+                    today: datetime.date) -> tuple[ApiWindow | None, str | None]:
     """The window the page's `since` and `until` ask for (by default the last 30 days), or the
     problem with them."""
     days = {}
@@ -62,7 +63,8 @@ def api_window_from(*, since: str | None, until: str | None, today: datetime.dat
             return None, DATE_PROBLEM.format(field=field, value=value)
         if not EARLIEST_DAY <= days[field] <= today + datetime.timedelta(days=366):
             return None, RANGE_PROBLEM.format(field=field, earliest=EARLIEST_DAY, value=value)
-    window = ApiWindow(days["since"], days["until"]) if days["since"] else ApiWindow.ending(days["until"], days=DEFAULT_DAYS)
+    window = (ApiWindow(days["since"], days["until"]) if days["since"]
+              else ApiWindow.ending(days["until"], days=DEFAULT_DAYS))
     if window.since > window.until:
         return None, ORDER_PROBLEM
     if len(window.days) > MAX_DAYS:

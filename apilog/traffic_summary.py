@@ -87,7 +87,8 @@ def traffic_summary(*, platform_id: int, window: ApiWindow, changes: list[ApiCha
                           changes=changes)
         summary = cache.get(key)
     except CACHE_DOWN as error:
-        logger.warning("The cache did not answer (%s): platform %s's traffic read from its rollups.", error, platform_id)
+        logger.warning("The cache did not answer (%s): platform %s's traffic read from its rollups.",
+                       error, platform_id)
         key, summary = None, None
     if summary is None:
         cells = traffic_cells(platform_id=platform_id, since=window.since, until=window.until)

@@ -32,7 +32,8 @@ ARCHIVE_INTACT = "Archive {file_name} intact: {count} records checked, file chec
 ARCHIVE_BROKEN = "Archive {file_name} broken at record #{record_id} ({problem}): {explanation}"
 ARCHIVE_FILE_CHANGED = "Archive {file_name} changed: its SHA-256 is {actual}, its record says {recorded}"
 ARCHIVE_UNREADABLE = "Archive {file_name} cannot be read: {error}"
-ARCHIVE_NOT_ON_RECORD = "No archive named {file_name} is on record: archive files keep the name archive_audit gave them."
+ARCHIVE_NOT_ON_RECORD = ("No archive named {file_name} is on record: "
+                         "archive files keep the name archive_audit gave them.")
 
 
 @dataclass(frozen=True)

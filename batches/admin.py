@@ -44,7 +44,8 @@ class OverdueFilter(admin.SimpleListFilter):
 @admin.register(Batch)
 class BatchAdmin(ReadOnlyModelAdmin):
     list_seek_key = ("-processing_date", "-id")  # batch_processing_date_idx, then the id
-    list_display = ("reference", "network", "direction", "status", "processing_date", "cutoff_at", "submitted_at", "entry_count", "total_display")
+    list_display = ("reference", "network", "direction", "status", "processing_date", "cutoff_at", "submitted_at",
+                    "entry_count", "total_display")
     list_filter = ("status", "network", "direction", OverdueFilter)
     search_fields = ("reference__exact",)
     fields = (

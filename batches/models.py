@@ -82,12 +82,14 @@ class BatchEntry(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="batch_entries")
     bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="batch_entries")
     charge = models.ForeignKey(Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="batch_entries")
-    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="batch_entries")
+    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="batch_entries")
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3, choices=Currency.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     trace_number = models.CharField(max_length=32, unique=True)
-    return_code = models.CharField(max_length=4, blank=True, help_text="The bank's return reason code (ACH R-code or BECS code).")
+    return_code = models.CharField(max_length=4, blank=True,
+                                   help_text="The bank's return reason code (ACH R-code or BECS code).")
     returned_at = models.DateTimeField(null=True, blank=True)
     validation_error = models.CharField(max_length=255, blank=True)
     reprocess_round = models.PositiveIntegerField(

@@ -41,7 +41,9 @@ ITEM_NAMES = [
 # The path an item walks to reach each state, with what caused each step.
 STATE_PATHS = {
     ItemState.PENDING: [],
-    ItemState.PAYMENT_REQUIRED: [(ItemState.PAYMENT_REQUIRED, "Buyer accepted the item (API: PATCH /items/:id/accept)")],
+    ItemState.PAYMENT_REQUIRED: [
+        (ItemState.PAYMENT_REQUIRED, "Buyer accepted the item (API: PATCH /items/:id/accept)"),
+    ],
     ItemState.PAYMENT_PENDING: [
         (ItemState.PAYMENT_REQUIRED, "Buyer accepted the item (API: PATCH /items/:id/accept)"),
         (ItemState.PAYMENT_PENDING, "Payment submitted (API: PATCH /items/:id/make_payment)"),
@@ -128,7 +130,8 @@ class DemoBuilder:
         )
 
     def payout_hold(self, *, customer, reason, placed_by) -> PayoutHold:
-        return PayoutHold.objects.create(customer=customer, reason=reason, placed_by=placed_by, placed_at=self.ago(days=3))
+        return PayoutHold.objects.create(customer=customer, reason=reason, placed_by=placed_by,
+                                         placed_at=self.ago(days=3))
 
     # Items and the money that moves for them ---------------------------------------------------
 
@@ -183,7 +186,8 @@ class DemoBuilder:
                         amount=charge.amount, at=charge.updated_at)
         return charge
 
-    def ledger(self, *, customer, kind, amount, at, item=None, charge=None, disbursement=None, description="") -> Transaction:
+    def ledger(self, *, customer, kind, amount, at, item=None, charge=None, disbursement=None,
+               description="") -> Transaction:
         return Transaction.objects.create(
             customer=customer, item=item, charge=charge, disbursement=disbursement, kind=kind, amount=amount,
             currency=(item or charge or disbursement).currency, reference=f"txn_{self.next_serial():09d}",
@@ -195,7 +199,8 @@ class DemoBuilder:
         disbursement = Disbursement.objects.create(
             seller=item.seller, item=item, bank_account=bank_account, amount=item.seller_net, currency=item.currency,
             status=status, reference=f"D-{self.next_serial():07d}", failure_reason=failure_reason,
-            created_at=created_at, paid_at=created_at + datetime.timedelta(days=1) if status == Disbursement.Status.PAID else None,
+            created_at=created_at,
+            paid_at=created_at + datetime.timedelta(days=1) if status == Disbursement.Status.PAID else None,
         )
         if item.seller_fee_amount:
             self.ledger(customer=item.seller, item=item, kind=Transaction.Kind.FEE, amount=-item.seller_fee_amount,

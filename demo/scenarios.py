@@ -52,7 +52,8 @@ class DemoWorld:
         self.staff = staff
         self.bazaar = builder.platform(
             client_id="bazaar-market", name="Bazaar Market", environment=Platform.Environment.PRODUCTION,
-            callback_url="https://hooks.bazaar.example.com/payments", features=["cards", "direct_debit", "bank_transfer"],
+            callback_url="https://hooks.bazaar.example.com/payments",
+            features=["cards", "direct_debit", "bank_transfer"],
         )
         self.tradie = builder.platform(
             client_id=FAILING_CALLBACK_PLATFORM, name="Tradie Hub", environment=Platform.Environment.PRODUCTION,
@@ -137,7 +138,8 @@ def invalid_account_batch(world: DemoWorld) -> None:
     cutoff = world.ach.cutoff_on(day)
     batch = b.batch(reference=INVALID_ACCOUNT_BATCH, network=Network.ACH, direction=Direction.CREDIT,
                     processing_date=day, status=Batch.Status.SETTLED, submitted_at=cutoff - datetime.timedelta(hours=1),
-                    acknowledged_at=cutoff - datetime.timedelta(minutes=40), settled_at=cutoff + datetime.timedelta(hours=14))
+                    acknowledged_at=cutoff - datetime.timedelta(minutes=40),
+                    settled_at=cutoff + datetime.timedelta(hours=14))
     outcomes = [("R04", "invalid_account_number"), ("R03", "no_account"), ("", ""), ("", "")]
     for return_code, reason in outcomes:
         item, account = _completed_sale(world, world.harbour, country="US")
@@ -158,7 +160,8 @@ def account_closed_return(world: DemoWorld) -> None:
     cutoff = world.becs.cutoff_on(day)
     batch = b.batch(reference=ACCOUNT_CLOSED_BATCH, network=Network.BECS, direction=Direction.CREDIT,
                     processing_date=day, status=Batch.Status.SETTLED, submitted_at=cutoff - datetime.timedelta(hours=2),
-                    acknowledged_at=cutoff - datetime.timedelta(hours=1), settled_at=cutoff + datetime.timedelta(hours=15))
+                    acknowledged_at=cutoff - datetime.timedelta(hours=1),
+                    settled_at=cutoff + datetime.timedelta(hours=15))
     item, account = _completed_sale(world, world.bazaar)
     account.status = BankAccount.Status.CLOSED
     account.save(update_fields=["status"])
@@ -173,7 +176,8 @@ def stuck_batch(world: DemoWorld) -> None:
     b = world.builder
     day = world.becs.previous_business_day(world.becs.previous_business_day(b.today))
     batch = b.batch(reference=STUCK_BATCH, network=Network.BECS, direction=Direction.CREDIT, processing_date=day,
-                    status=Batch.Status.SUBMITTED, submitted_at=world.becs.cutoff_on(day) - datetime.timedelta(minutes=30))
+                    status=Batch.Status.SUBMITTED,
+                    submitted_at=world.becs.cutoff_on(day) - datetime.timedelta(minutes=30))
     for _ in range(4):
         item, account = _completed_sale(world, world.bazaar)
         disbursement = b.disbursement(item=item, status=Disbursement.Status.BATCHED, bank_account=account)
@@ -208,9 +212,9 @@ def card_declines(world: DemoWorld) -> None:
         buyer, seller = world.pair(world.bazaar)
         item = b.item(platform=world.bazaar, buyer=buyer, seller=seller, state=ItemState.PAYMENT_REQUIRED,
                       external_id=reference, created_at=b.ago(hours=b.rng.randint(2, 48)))
-        b.charge(item=item, status=Charge.Status.DECLINED if source != Charge.DeclineSource.INVALID_REQUEST else Charge.Status.FAILED,
-                 card=b.card(customer=buyer), response_code=code, decline_source=source, risk_rule=rule,
-                 error_message=message)
+        status = Charge.Status.DECLINED if source != Charge.DeclineSource.INVALID_REQUEST else Charge.Status.FAILED
+        b.charge(item=item, status=status, card=b.card(customer=buyer), response_code=code, decline_source=source,
+                 risk_rule=rule, error_message=message)
 
 
 def pending_payments(world: DemoWorld) -> None:

@@ -103,7 +103,8 @@ def support_demo_create(*, staff: dict, now: datetime.datetime) -> None:
     _link(change_email, held_seller, held_seller.email)
 
     batch_question = ticket_create(
-        kind=TicketKind.INTERNAL_OPS_PROBLEM, priority=Priority.HIGH, subject="Why has batch B-1045 not been processed?",
+        kind=TicketKind.INTERNAL_OPS_PROBLEM, priority=Priority.HIGH,
+        subject="Why has batch B-1045 not been processed?",
         description="Finance sees no acknowledgement for yesterday's payout batch.",
         requester_name="Finance team", requester_email="finance@opsconsole.example.com", assignee=staff["engineer"],
         status=Ticket.Status.IN_PROGRESS, created_at=now - datetime.timedelta(hours=20))

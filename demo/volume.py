@@ -28,11 +28,13 @@ class SettledBatches:
         if key not in self.batches:
             calendar = self.world.becs if network == Network.BECS else self.world.ach
             cutoff = calendar.cutoff_on(day)
-            reference = f"B-{'AU' if network == Network.BECS else 'US'}{'D' if direction == Direction.DEBIT else 'C'}-{day:%Y%m%d}"
+            reference = (f"B-{'AU' if network == Network.BECS else 'US'}"
+                         f"{'D' if direction == Direction.DEBIT else 'C'}-{day:%Y%m%d}")
             self.batches[key] = self.world.builder.batch(
                 reference=reference, network=network, direction=direction, processing_date=day,
                 status=Batch.Status.SETTLED, submitted_at=cutoff - datetime.timedelta(minutes=45),
-                acknowledged_at=cutoff - datetime.timedelta(minutes=20), settled_at=cutoff + datetime.timedelta(hours=16),
+                acknowledged_at=cutoff - datetime.timedelta(minutes=20),
+                settled_at=cutoff + datetime.timedelta(hours=16),
             )
         return self.batches[key]
 

@@ -90,7 +90,8 @@ SIDEBAR_NAVIGATION = [
             _link("Bank accounts", "account_balance_wallet", "accounts.bankaccount"),
             _link("Cards", "credit_score", "accounts.cardaccount"),
             _link("Task runs", "bolt", "opsconsole.taskrun"),
-            _link("Awaiting approval", "pending_actions", "opsconsole.taskrun", query="status__exact=awaiting_approval"),
+            _link("Awaiting approval", "pending_actions", "opsconsole.taskrun",
+                  query="status__exact=awaiting_approval"),
         ],
     },
     {

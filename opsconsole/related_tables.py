@@ -180,7 +180,8 @@ class RelatedTable:
         """What a cell shows, and the record it leads to when it names one."""
         empty = admin.site.empty_value_display
         if isinstance(column, Money):
-            return format_minor_units(getattr(record, column.amount_field), getattr(record, column.currency_field)), None
+            return (format_minor_units(getattr(record, column.amount_field), getattr(record, column.currency_field)),
+                    None)
         try:
             field, _attribute, value = lookup_field(column, record)
         except ObjectDoesNotExist:

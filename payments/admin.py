@@ -95,7 +95,8 @@ class ItemAdmin(ReadOnlyModelAdmin):
     # Longest waiting first (the dashboard's link) or a range of days: item_state_changed_at_idx,
     # or item_state_changed_idx within one state.
     list_seek_fields = ("state_changed_at",)
-    list_display = ("external_id", "name", "state", "amount_display", "payment_method", "buyer", "seller", "state_changed_at")
+    list_display = ("external_id", "name", "state", "amount_display", "payment_method", "buyer", "seller",
+                    "state_changed_at")
     list_filter = ("state", "payment_method", "currency", ("state_changed_at", LocalDateRangeFilter))
     list_filter_submit = True
     list_select_related = ("buyer", "seller")
@@ -158,7 +159,8 @@ class ItemFeeAdmin(ReadOnlyModelAdmin):
 @admin.register(Charge)
 class ChargeAdmin(ReadOnlyModelAdmin):
     list_seek_key = ("-created_at", "-id")  # charge_created_idx; by status, charge_status_created_idx
-    list_display = ("gateway_reference", "method", "status", "response_code", "decline_source", "amount_display", "payer", "created_at")
+    list_display = ("gateway_reference", "method", "status", "response_code", "decline_source", "amount_display",
+                    "payer", "created_at")
     list_filter = ("status", "method", "decline_source", ResponseCodeFilter, ("created_at", LocalDateRangeFilter))
     list_filter_submit = True
     list_select_related = ("payer",)
@@ -205,7 +207,8 @@ class TransactionAdmin(ReadOnlyModelAdmin):
     list_select_related = ("customer", "item")
     search_fields = ("reference__exact",)
     detail_select_related = ("customer", "item", "charge", "disbursement")
-    fields = ("reference", "kind", "amount_display", "customer", "item", "charge", "disbursement", "description", "created_at")
+    fields = ("reference", "kind", "amount_display", "customer", "item", "charge", "disbursement", "description",
+              "created_at")
     amount_display = money("amount", description="amount")
 
 

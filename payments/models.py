@@ -166,8 +166,10 @@ class Charge(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="charges")
     payer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="charges")
     method = models.CharField(max_length=16, choices=PaymentMethod.choices)
-    card_account = models.ForeignKey(CardAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="charges")
-    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="charges")
+    card_account = models.ForeignKey(CardAccount, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="charges")
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="charges")
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3, choices=Currency.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -207,7 +209,8 @@ class Disbursement(models.Model):
 
     seller = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="disbursements")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, null=True, blank=True, related_name="disbursements")
-    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="disbursements")
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="disbursements")
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3, choices=Currency.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -247,7 +250,8 @@ class Transaction(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions")
     charge = models.ForeignKey(Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions")
-    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions")
+    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="transactions")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     amount = models.BigIntegerField(help_text="Signed, in minor units: credit to the customer is positive.")
     currency = models.CharField(max_length=3, choices=Currency.choices)

@@ -338,7 +338,8 @@ def _batch_entry_events(entry: BatchEntry) -> list[TimelineEvent]:
         events.append(TimelineEvent(
             at=entry.returned_at, kind=TimelineKind.BATCH_ENTRY,
             title=f"Returned by the bank from batch {batch.reference}: return code {entry.return_code or '(none)'}",
-            detail=what, cause=f"The bank ({batch.get_network_display()})", url=record_admin_url(batch), tone=Tone.DANGER,
+            detail=what, cause=f"The bank ({batch.get_network_display()})", url=record_admin_url(batch),
+            tone=Tone.DANGER,
         ))
     return events
 
@@ -371,7 +372,8 @@ def _task_run_event(run: TaskRun) -> TimelineEvent:
     target = run.target_repr or f"{run.target_type.name} #{run.target_id}"
     cause = f"Requested by {person_name(run.requested_by)} ({run.get_source_display().lower()})"
     if run.approver:
-        cause += f", {'approved' if run.status != TaskRun.Status.DECLINED else 'declined'} by {person_name(run.approver)}"
+        decision = "approved" if run.status != TaskRun.Status.DECLINED else "declined"
+        cause += f", {decision} by {person_name(run.approver)}"
     detail = " · ".join(part for part in (
         run.outcome,
         f"Reason: {run.reason}" if run.reason else "",

@@ -138,12 +138,15 @@ class Ticket(ImportedFromTracker):
     bug = models.ForeignKey(Bug, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
     decline_reason = models.TextField(blank=True)
-    needs_follow_up = models.BooleanField("needs follow-up", default=False, help_text="Its bug was fixed: tell the requester.")
+    needs_follow_up = models.BooleanField("needs follow-up", default=False,
+                                          help_text="Its bug was fixed: tell the requester.")
     created_at = models.DateTimeField()
     first_responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    first_response_sla = models.CharField("first-response SLA", max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
-    resolution_sla = models.CharField("resolution SLA", max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK)
+    first_response_sla = models.CharField("first-response SLA", max_length=16, choices=SlaState.choices,
+                                          default=SlaState.ON_TRACK)
+    resolution_sla = models.CharField("resolution SLA", max_length=16, choices=SlaState.choices,
+                                      default=SlaState.ON_TRACK)
     articles_used = models.ManyToManyField("Article", blank=True, related_name="used_on_tickets",
                                            help_text="Knowledge-base articles that answered this ticket.")
     history = HistoricalRecords()
@@ -187,7 +190,9 @@ class TicketLink(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["ticket", "target_type", "target_id"], name="ticket_link_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target_type", "target_id"], name="ticket_link_unique"),
+        ]
         indexes = [models.Index(fields=["target_type", "target_id"], name="ticketlink_target_idx")]
 
     def __str__(self):
@@ -232,7 +237,8 @@ class SavedAnswer(models.Model):
 
     title = models.CharField(max_length=120, unique=True)
     body = models.TextField()
-    kind = models.CharField(max_length=24, choices=TicketKind.choices, blank=True, help_text="Offered for this kind; blank for all.")
+    kind = models.CharField(max_length=24, choices=TicketKind.choices, blank=True,
+                            help_text="Offered for this kind; blank for all.")
     history = HistoricalRecords()
 
     platform_scope = None

@@ -216,8 +216,10 @@ def _duration_measure(key, label, rows) -> DurationMeasure:
 def _sla_attainment(window: QuerySet, now: datetime.datetime) -> list[SlaAttainment]:
     finished = (window.filter(status__in=(Ticket.Status.RESOLVED, Ticket.Status.CLOSED))
                 .only("pk", "kind", "priority", "customer_affected", "created_at", "first_responded_at", "resolved_at")
-                .prefetch_related(Prefetch("pauses", queryset=TicketPause.objects.only("ticket_id", "started_at", "ended_at"))))
-    groups: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: {"all": [], "first": [], "resolution": []})
+                .prefetch_related(Prefetch("pauses",
+                                           queryset=TicketPause.objects.only("ticket_id", "started_at", "ended_at"))))
+    groups: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(
+        lambda: {"all": [], "first": [], "resolution": []})
     for ticket in finished.iterator(chunk_size=500):
         clocks = ticket_clocks(ticket=ticket, now=ticket.resolved_at or now)
         if clocks is None:  # an internal task that affects no customer has no SLA to meet
@@ -320,5 +322,6 @@ def support_report_csv_rows(report: SupportReport) -> list[list]:
         rows.append(["open ticket age", bucket.label, "tickets", bucket.figure.value, ids(bucket.figure.ticket_ids)])
     for index, week in enumerate(report.weeks):
         for kind, label in TicketKind.choices:
-            rows.append(["volume by kind per week", f"{week:%Y-%m-%d}", str(label), report.weekly_volume[kind][index], ""])
+            rows.append(["volume by kind per week", f"{week:%Y-%m-%d}", str(label), report.weekly_volume[kind][index],
+                         ""])
     return rows

@@ -69,7 +69,8 @@ def ticket_escalate(*, ticket: Ticket, by, now: datetime.datetime | None = None)
     if not by.has_perm("support.change_ticket"):
         raise OpsError(NOT_ALLOWED_TO_ESCALATE)
     if ticket.status in CLOSED_STATUSES:
-        raise OpsError(ESCALATE_CLOSED_TICKET.format(reference=ticket.reference, status=ticket.get_status_display().lower()))
+        raise OpsError(ESCALATE_CLOSED_TICKET.format(reference=ticket.reference,
+                                                     status=ticket.get_status_display().lower()))
     week = rota_week_for(on=now)
     if week is None:
         day = _local_date(now)

@@ -40,12 +40,14 @@ def ticket_linked_records(*, ticket: Ticket, user) -> list[LinkedRecord]:
     for link in links:
         model = link.target_type.model_class()
         if model is None:  # a model since removed from the code
-            records.append(LinkedRecord(label=link.label, kind=link.target_type.model, target_id=link.target_id, url=None))
+            records.append(LinkedRecord(label=link.label, kind=link.target_type.model, target_id=link.target_id,
+                                        url=None))
             continue
         meta = model._meta
         tasks = [
             StartableTask(title=task.title, slug=task.slug,
-                          url=task_page_url(slug=task.slug, target_id=link.target_id, ticket_reference=ticket.reference))
+                          url=task_page_url(slug=task.slug, target_id=link.target_id,
+                                            ticket_reference=ticket.reference))
             for task in tasks_runnable_by(user=user, model=model)
         ]
         url = None
@@ -82,7 +84,8 @@ class Conversation:
 
 def ticket_conversation(*, ticket: Ticket) -> Conversation:
     """Replies to the requester and internal notes, apart, each oldest first."""
-    messages = list(ticket.messages.select_related("author", "imported_by").order_by("created_at", "id")[:TICKET_MESSAGES_SHOWN])
+    messages = list(ticket.messages.select_related("author", "imported_by")
+                    .order_by("created_at", "id")[:TICKET_MESSAGES_SHOWN])
     return Conversation(
         replies=[message for message in messages if message.visibility == TicketMessage.Visibility.REPLY],
         internal_notes=[message for message in messages if message.visibility == TicketMessage.Visibility.INTERNAL],

@@ -57,8 +57,8 @@ def standup_page(request):
     if problem:
         return _page(request, "support/standup.html", "Standup", problem=problem, since_asked=request.GET.get("since"),
                      status=400)
-    return _page(request, "support/standup.html", "Standup", board=standup_board(now=now, since=since, user=request.user),
-                 since_asked=request.GET.get("since", ""))
+    board = standup_board(now=now, since=since, user=request.user)
+    return _page(request, "support/standup.html", "Standup", board=board, since_asked=request.GET.get("since", ""))
 
 
 def reports_page(request):

@@ -480,7 +480,8 @@ def task_run_decline(*, run_id: int, approver, comment: str, request=None) -> Ta
     with transaction.atomic():
         run = _awaiting_decision(run_id, approver)
         run.approver, run.decided_at, run.approval_comment = approver, timezone.now(), comment.strip()
-        run.status, run.outcome, run.finished_at = TaskRun.Status.DECLINED, f"Declined: {comment.strip()}", timezone.now()
+        run.status, run.outcome, run.finished_at = (
+            TaskRun.Status.DECLINED, f"Declined: {comment.strip()}", timezone.now())
         run.save()
         record_task_run_event(run, AuditEvent.Action.TASK_DECLINED, request=request)
     return run

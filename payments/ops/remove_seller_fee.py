@@ -44,14 +44,16 @@ class RemoveSellerFee(OpsTask):
 
     def validate_target(self, item):
         if item.state in FEES_FINAL_STATES:
-            raise OpsError(f"Item {item.external_id} is {item.get_state_display().lower()}: its fees can no longer change.")
+            raise OpsError(f"Item {item.external_id} is {item.get_state_display().lower()}: "
+                           "its fees can no longer change.")
 
     def validate(self, item, params):
         # Read here, not in validate_target: the item's page cannot afford the reads.
         if item_has_disbursement(item=item):
             raise OpsError(f"Item {item.external_id} has already been disbursed to the seller.")
         if item_seller_fee_active(item=item, item_fee_id=params["item_fee"]) is None:
-            raise OpsError(f"Item {item.external_id} has no seller fee #{params['item_fee']} to remove.", field="item_fee")
+            raise OpsError(f"Item {item.external_id} has no seller fee #{params['item_fee']} to remove.",
+                           field="item_fee")
 
     def preview(self, item, params):
         item_fee = item_seller_fee_active(item=item, item_fee_id=params["item_fee"])

@@ -31,4 +31,5 @@ class ResendCallback(OpsTask):
 
     def execute(self, callback, params, run):
         callback_queue_for_redelivery(callback=callback)
-        return f"Callback #{callback.pk} ({callback.event_type}) will be delivered again to {callback.platform.callback_url}."
+        return (f"Callback #{callback.pk} ({callback.event_type}) will be delivered again to "
+                f"{callback.platform.callback_url}.")

@@ -44,8 +44,8 @@ class ImportTrackerFile(OpsTask):
         outcomes = tracker_import.rows_by_outcome()
         rejected = outcomes.get(TrackerImportRow.Outcome.REJECTED, 0)
         if rejected and not params.get("valid_rows_only"):
-            raise OpsError(REJECTED_ROWS.format(rows=f"{rejected} row of the file is" if rejected == 1 else f"{rejected} rows of the file are"),
-                           field="valid_rows_only")
+            rows = f"{rejected} row of the file is" if rejected == 1 else f"{rejected} rows of the file are"
+            raise OpsError(REJECTED_ROWS.format(rows=rows), field="valid_rows_only")
         if not outcomes.get(TrackerImportRow.Outcome.PENDING):
             raise OpsError(NOTHING_TO_IMPORT)
 

@@ -21,7 +21,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than-days", type=int, default=ONLINE_DAYS, metavar="DAYS",
-                            help=f"Archive events older than this many days (default {ONLINE_DAYS}, the least allowed).")
+                            help=f"Archive events older than this many days (default {ONLINE_DAYS}, "
+                                 "the least allowed).")
         parser.add_argument("--dir", dest="directory", type=Path, default=None, metavar="PATH",
                             help="Where to write the file (default: the AUDIT_ARCHIVE_DIR setting).")
 

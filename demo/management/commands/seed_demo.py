@@ -32,7 +32,8 @@ class Command(BaseCommand):
     help = "Fill the database with the demo: staff for every role, every support scenario, and volume."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=1, help="Multiplies the everyday traffic (default 1: 40 items).")
+        parser.add_argument("--scale", type=int, default=1,
+                            help="Multiplies the everyday traffic (default 1: 40 items).")
         parser.add_argument("--seed", type=int, default=7, help="Random seed; the same seed gives the same data.")
         parser.add_argument("--today", type=parse_date, default=None,
                             help="The day the demo is anchored to, YYYY-MM-DD (default: today).")
