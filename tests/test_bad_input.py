@@ -45,10 +45,9 @@ def test_no_page_answers_a_malformed_value_with_a_server_error(root, info, page)
         url = reverse(f"admin:{info}_changelist")
         listed = root.get(url)
         assert listed.status_code < 500
-        parameters = ["q", *[parameter for spec in (listed.context_data["cl"].filter_specs
-                                                    if getattr(listed, "context_data", None) and "cl" in listed.context_data
-                                                    else [])
-                             for parameter in spec.expected_parameters()]]
+        has_changelist = getattr(listed, "context_data", None) and "cl" in listed.context_data
+        filter_specs = listed.context_data["cl"].filter_specs if has_changelist else []
+        parameters = ["q", *[parameter for spec in filter_specs for parameter in spec.expected_parameters()]]
         for parameter in parameters:
             response = root.get(url, {parameter: NUL})
             assert response.status_code == 400, (parameter, response.status_code)

@@ -21,7 +21,8 @@ def test_ops_changes_an_email_and_the_old_one_stays_in_history(staff):
     customer.refresh_from_db()
     assert run.status == TaskRun.Status.SUCCEEDED
     assert customer.email == "new@example.com"
-    assert [entry.email for entry in customer.history.order_by("history_date")] == ["old@example.com", "new@example.com"]
+    emails = [entry.email for entry in customer.history.order_by("history_date")]
+    assert emails == ["old@example.com", "new@example.com"]
     assert (run.ip_address, run.user_agent) == ("10.0.0.7", "pytest")
 
 
@@ -84,7 +85,8 @@ class TestCommandLine:
         (["--param", "new_email=bad"], "rejected: new_email: Enter a valid email address."),
         (["--param", "new_email=a@b.com", "--reason", ""], "rejected: reason: A reason is required"),
         (["--param", "oops"], "--param must look like KEY=VALUE"),
-        (["--param", "new_email=a@b.com", "--ticket", "T" * 65], "rejected: ticket_reference: A ticket reference is at most 64"),
+        (["--param", "new_email=a@b.com", "--ticket", "T" * 65],
+         "rejected: ticket_reference: A ticket reference is at most 64"),
     ])
     def test_refusals_exit_non_zero_with_a_one_line_reason(self, staff, arguments, message):
         customer = make_customer(email="old@example.com")

@@ -23,7 +23,8 @@ def test_ops_places_a_hold_and_the_seller_page_shows_why(staff, client_as):
 
 def test_a_buyer_cannot_be_held_and_a_held_seller_not_twice(staff):
     buyer = make_customer(kind=Customer.Kind.BUYER)
-    assert "payout holds apply to sellers" in run_task("place-payout-hold", staff["ops"], buyer, hold_reason="x").outcome
+    refused = run_task("place-payout-hold", staff["ops"], buyer, hold_reason="x")
+    assert "payout holds apply to sellers" in refused.outcome
     held = make_payout_hold().customer
     run = run_task("place-payout-hold", staff["ops"], held, hold_reason="again")
     assert run.status == TaskRun.Status.REJECTED and "already on hold" in run.outcome

@@ -145,8 +145,9 @@ def test_a_latency_rise_on_one_endpoint_after_a_change():
     )
     verdict = verdict_of(platform, API_QUESTION)
     assert verdict.code == "platform.api.latency_rise"
-    assert verdict.summary.startswith("PATCH /items/:id/make_payment has been slower since 20 November 2026, after the "
-                                      "change of 20 November 2026 (card payments go through the new 3-D Secure service)")
+    assert verdict.summary.startswith("PATCH /items/:id/make_payment has been slower since 20 November 2026, after "
+                                      "the change of 20 November 2026 (card payments go through the new 3-D Secure "
+                                      "service)")
     evidence = {item.label: item for item in verdict.evidence}
     assert evidence["API change"].record == change
     assert int(evidence["p95 before"].value.split()[0]) <= 200
@@ -164,8 +165,9 @@ def test_an_error_rate_rise_on_one_endpoint_after_a_deploy():
     )
     verdict = verdict_of(platform, API_QUESTION)
     assert verdict.code == "platform.api.error_rate_rise"
-    assert verdict.summary == ("The error rate of POST /bank_accounts rose from 0% to 29% on 19 November 2026, after the "
-                               "change of 19 November 2026 (verification moved); most failures are 502 upstream_timeout.")
+    assert verdict.summary == ("The error rate of POST /bank_accounts rose from 0% to 29% on 19 November 2026, "
+                               "after the change of 19 November 2026 (verification moved); most failures are "
+                               "502 upstream_timeout.")
     assert verdict.retry_can_help is True and "payments engineers" in verdict.next_step
     failed = ApiRequest.objects.filter(status_code=502).latest("occurred_at")
     assert verdict_of(failed).code == "api_request.error_rate_rise"

@@ -231,13 +231,15 @@ def test_a_second_view_reuses_the_summary_and_a_recording_is_shown_on_the_next(c
                             status_code=503, error_code="unavailable"))
     total_before, failed_before = table_rows(first, "api-by-endpoint", "data-endpoint")["GET /items/:id"]
     after = client.get(page_url(platform)).content.decode()
-    assert table_rows(after, "api-by-endpoint", "data-endpoint")["GET /items/:id"] == (total_before + 1, failed_before + 1)
+    assert (table_rows(after, "api-by-endpoint", "data-endpoint")["GET /items/:id"]
+            == (total_before + 1, failed_before + 1))
 
     # A request of an earlier day, recorded late, counts too.
     record(requests_on_days(platform, first_day=FIRST_DAY, last_day=FIRST_DAY, per_day=1,
                             endpoint="GET /items/:id", status_code=200))
     later = client.get(page_url(platform)).content.decode()
-    assert table_rows(later, "api-by-endpoint", "data-endpoint")["GET /items/:id"] == (total_before + 2, failed_before + 1)
+    assert (table_rows(later, "api-by-endpoint", "data-endpoint")["GET /items/:id"]
+            == (total_before + 2, failed_before + 1))
 
 
 def test_the_page_reads_the_log_and_the_rollups_through_their_indexes(client_as):

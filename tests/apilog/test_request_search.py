@@ -60,7 +60,8 @@ def test_the_search_box_opens_the_requests_page_with_its_explanation(refused_req
     with time_machine.travel(utc(TODAY, 12), tick=False):
         page = client.get(request_page).content.decode()
     assert 'data-code="api_request.breaking_change.client_version"' in page
-    assert escape("since the change of 12 November 2026 (fee ids are validated strictly); .NET SDK 2.4.0 is fixed.") in page
+    assert escape("since the change of 12 November 2026 (fee ids are validated strictly); "
+                  ".NET SDK 2.4.0 is fixed.") in page
     assert reverse("platform-api", args=[refused_request.platform_id]) in page
 
 

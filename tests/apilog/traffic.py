@@ -29,7 +29,8 @@ def requests_on_days(platform, *, first_day: datetime.date, last_day: datetime.d
     while day <= last_day:
         for position in range(per_day):
             rows.append({
-                "platform": platform, "occurred_at": utc(day) + datetime.timedelta(seconds=(position + 0.5) * 86_400 // per_day),
+                "platform": platform,
+                "occurred_at": utc(day) + datetime.timedelta(seconds=(position + 0.5) * 86_400 // per_day),
                 "environment": platform.environment, "method": method, "path": path, "status_code": status_code,
                 "error_code": error_code, "error_message": error_message, "latency_ms": latency_ms,
                 "request_id": f"req_test_{next(_request_numbers):08d}", "user_agent": user_agent,

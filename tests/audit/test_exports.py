@@ -86,7 +86,8 @@ def test_people_without_the_audit_trail_cannot_export_it_and_the_attempt_is_reco
     (Ticket, lambda staff: new_ticket(subject="Card declined")),
     (TicketMessage, lambda staff: TicketMessage.objects.create(
         ticket=new_ticket(), author=staff["engineer"], visibility=TicketMessage.Visibility.INTERNAL, body="Checked")),
-    (Bug, lambda staff: Bug.objects.create(title="SDK crash", severity=Bug.Severity.S2, fix_due_at="2030-01-01T00:00Z")),
+    (Bug, lambda staff: Bug.objects.create(title="SDK crash", severity=Bug.Severity.S2,
+                                           fix_due_at="2030-01-01T00:00Z")),
 ])
 def test_each_support_export_is_recorded(staff, model, make):
     make(staff)

@@ -140,7 +140,8 @@ def test_archiving_moves_old_events_to_a_file_and_both_parts_of_the_chain_verify
     assert list(AuditEvent.objects.order_by("id").values_list("id", flat=True)) == [event.id for event in recent]
 
     manifest, *lines = archive_lines(path)
-    assert (manifest["archive"], manifest["event_count"], manifest["last_hash"]) == (ARCHIVE_FORMAT, 4, old[-1].record_hash)
+    assert ((manifest["archive"], manifest["event_count"], manifest["last_hash"])
+            == (ARCHIVE_FORMAT, 4, old[-1].record_hash))
     assert [(line["id"], line["summary"], line["previous_hash"], line["record_hash"]) for line in lines] == [
         (event.id, event.summary, event.previous_hash, event.record_hash) for event in old]
     assert lines[0]["details"] == {"rows": 0} and lines[0]["actor_name"] == "auditor"

@@ -17,9 +17,11 @@ def make_failed_batch(*, entries: int, settled_every: int = 0, own_disbursements
         disbursement_ids = failed_copies_of(first.disbursement, count=entries)
     rows = [
         BatchEntry(
-            batch=batch, direction=first.direction, customer_id=first.customer_id, bank_account_id=first.bank_account_id,
+            batch=batch, direction=first.direction, customer_id=first.customer_id,
+            bank_account_id=first.bank_account_id,
             disbursement_id=disbursement_ids[position], amount=first.amount, currency=first.currency,
-            status=BatchEntry.Status.SETTLED if settled_every and position % settled_every == 0 else BatchEntry.Status.PENDING,
+            status=(BatchEntry.Status.SETTLED if settled_every and position % settled_every == 0
+                    else BatchEntry.Status.PENDING),
             trace_number=f"{batch.reference}-{position:07d}", created_at=first.created_at + timedelta(seconds=position),
         )
         for position in range(1, entries)

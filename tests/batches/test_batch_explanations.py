@@ -34,7 +34,8 @@ def test_before_its_cutoff():
 def test_on_a_bank_holiday():
     verdict = verdict_of(batch_on(datetime.date(2026, 12, 25)))
     assert verdict.code == "batch.bank_holiday"
-    assert "Christmas Day" in verdict.summary and "Tuesday 29 December 2026" in verdict.summary  # Boxing Day is observed on the 28th
+    # Boxing Day is observed on the 28th
+    assert "Christmas Day" in verdict.summary and "Tuesday 29 December 2026" in verdict.summary
 
 
 def test_on_a_weekend():
@@ -57,7 +58,8 @@ def test_stuck_without_acknowledgement():
 def test_submitted_after_the_cutoff():
     cutoff = datetime.datetime(2026, 11, 26, 16, 0, tzinfo=SYDNEY)
     batch = batch_on(datetime.date(2026, 11, 26), status=Batch.Status.ACKNOWLEDGED,
-                     submitted_at=cutoff + datetime.timedelta(minutes=7), acknowledged_at=cutoff + datetime.timedelta(minutes=30))
+                     submitted_at=cutoff + datetime.timedelta(minutes=7),
+                     acknowledged_at=cutoff + datetime.timedelta(minutes=30))
     verdict = verdict_of(batch)
     assert verdict.code == "batch.submitted_after_cutoff"
     assert "16:07" in verdict.summary and "Friday 27 November 2026" in verdict.summary

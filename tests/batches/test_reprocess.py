@@ -59,7 +59,8 @@ def test_a_stuck_batch_can_be_reprocessed_but_a_healthy_or_settled_one_cannot(st
     stuck = make_batch(status=Batch.Status.SUBMITTED, submitted_at=long_ago, acknowledged_at=None)
     make_batch_entry(batch=stuck, status=BatchEntry.Status.SUBMITTED)
     assert reprocess(staff["ops"], stuck).status == TaskRun.Status.SUCCEEDED
-    for batch in (make_batch(status=Batch.Status.SETTLED), make_batch(status=Batch.Status.SUBMITTED, submitted_at=timezone.now())):
+    for batch in (make_batch(status=Batch.Status.SETTLED),
+                  make_batch(status=Batch.Status.SUBMITTED, submitted_at=timezone.now())):
         run = reprocess(staff["ops"], batch)
         assert run.status == TaskRun.Status.REJECTED and "only a failed or stuck batch" in run.outcome
 
@@ -127,8 +128,9 @@ def test_a_live_run_is_not_taken_over_by_a_duplicate_message(staff):
 def test_the_sweep_dispatches_a_run_that_never_reached_a_worker(staff, settings):
     settings.TASK_RUN_DISPATCH_GRACE_SECONDS = 0
     batch = make_failed_batch(entries=3)
-    run = task_run_request(slug="reprocess-batch", target_id=batch.pk, raw_params={"confirm_reference": batch.reference},
-                           reason="resend", origin=Origin(user=staff["ops"], source="web"))
+    run = task_run_request(slug="reprocess-batch", target_id=batch.pk,
+                           raw_params={"confirm_reference": batch.reference}, reason="resend",
+                           origin=Origin(user=staff["ops"], source="web"))
     run.refresh_from_db()
     assert run.status == TaskRun.Status.QUEUED  # its on-commit dispatch never fired
     out = StringIO()

@@ -12,7 +12,8 @@ def test_runs_in_a_background_thread_and_reports_progress(transactional_db, staf
     settings.TASK_RUNNER = "thread"
     settings.BATCH_REPROCESS_CHUNK_SIZE = 50
     batch = make_failed_batch(entries=400)
-    run = task_run_request(slug="reprocess-batch", target_id=batch.pk, raw_params={"confirm_reference": batch.reference},
+    run = task_run_request(slug="reprocess-batch", target_id=batch.pk,
+                           raw_params={"confirm_reference": batch.reference},
                            reason="Bank rejected the file", origin=Origin(user=staff["ops"], source="web"))
     assert run.status == TaskRun.Status.QUEUED, "the request returns before the work is done"
     deadline = time.monotonic() + 60

@@ -40,7 +40,8 @@ def on_worker(transactional_db, settings, tmp_path):
 
 
 def request_reprocess(staff_user, batch) -> TaskRun:
-    return task_run_request(slug="reprocess-batch", target_id=batch.pk, raw_params={"confirm_reference": batch.reference},
+    return task_run_request(slug="reprocess-batch", target_id=batch.pk,
+                            raw_params={"confirm_reference": batch.reference},
                             reason="Bank rejected the file", origin=Origin(user=staff_user, source="web"))
 
 
@@ -126,7 +127,8 @@ def test_a_chunk_whose_connection_is_terminated_is_tried_again_and_each_entry_ap
     wait_for(run, lambda run: run.is_finished)
     assert run.status == TaskRun.Status.SUCCEEDED, run.outcome
     assert (run.attempts, run.tally) == (1, {"resubmitted": 300})
-    assert resubmissions_per_entry(batch) == Counter({entry_id: 1 for entry_id in batch.entries.values_list("id", flat=True)})
+    assert resubmissions_per_entry(batch) == Counter(
+        {entry_id: 1 for entry_id in batch.entries.values_list("id", flat=True)})
     assert "trying its chunk again" in worker.log_path.read_text()
 
 
@@ -148,7 +150,8 @@ def test_a_run_that_cannot_go_on_is_resumed_and_finishes_with_each_entry_applied
     wait_for(run, lambda run: run.is_finished)
     assert run.status == TaskRun.Status.SUCCEEDED, run.outcome
     assert (run.attempts, run.tally) == (2, {"resubmitted": 300})
-    assert resubmissions_per_entry(batch) == Counter({entry_id: 1 for entry_id in batch.entries.values_list("id", flat=True)})
+    assert resubmissions_per_entry(batch) == Counter(
+        {entry_id: 1 for entry_id in batch.entries.values_list("id", flat=True)})
 
 
 @contextmanager
@@ -225,5 +228,6 @@ def test_a_write_refused_once_on_the_worker_is_tried_again_and_each_entry_applie
         wait_for(run, lambda run: run.is_finished)
     assert run.status == TaskRun.Status.SUCCEEDED, run.outcome
     assert (run.attempts, run.tally) == (1, {"resubmitted": 300})
-    assert resubmissions_per_entry(batch) == Counter({entry_id: 1 for entry_id in batch.entries.values_list("id", flat=True)})
+    assert resubmissions_per_entry(batch) == Counter(
+        {entry_id: 1 for entry_id in batch.entries.values_list("id", flat=True)})
     assert "trying its chunk again in" in worker.log_path.read_text()

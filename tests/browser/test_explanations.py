@@ -42,16 +42,19 @@ def test_a_failed_batch_explains_itself_and_offers_reprocessing(page, live_serve
     assert run.tally == {"resubmitted": 1, "skipped: invalid account details": 1}
 
 
-def test_from_the_search_box_to_a_stuck_item_its_explanation_and_its_timeline(page, live_server, login, transactional_db):
+def test_from_the_search_box_to_a_stuck_item_its_explanation_and_its_timeline(page, live_server, login,
+                                                                              transactional_db):
     sydney = ZoneInfo("Australia/Sydney")
     day = timezone.now().astimezone(sydney).date()
     cutoff = datetime.datetime.combine(day, datetime.time(16), tzinfo=sydney)
-    item = make_item(external_id="ITM-STUCK-77", state=ItemState.PAYMENT_PENDING, payment_method=PaymentMethod.DIRECT_DEBIT)
+    item = make_item(external_id="ITM-STUCK-77", state=ItemState.PAYMENT_PENDING,
+                     payment_method=PaymentMethod.DIRECT_DEBIT)
     make_item_state_change(item=item, from_state=ItemState.PAYMENT_REQUIRED, to_state=ItemState.PAYMENT_PENDING,
                            cause="Payment submitted (API: PATCH /items/:id/make_payment)")
     charge = make_charge(item=item, status=Charge.Status.PENDING, response_code="")
-    batch = make_batch(direction=Direction.DEBIT, processing_date=day, cutoff_at=cutoff, status=Batch.Status.ACKNOWLEDGED,
-                       submitted_at=cutoff + datetime.timedelta(minutes=7), acknowledged_at=cutoff + datetime.timedelta(minutes=20))
+    batch = make_batch(direction=Direction.DEBIT, processing_date=day, cutoff_at=cutoff,
+                       status=Batch.Status.ACKNOWLEDGED, submitted_at=cutoff + datetime.timedelta(minutes=7),
+                       acknowledged_at=cutoff + datetime.timedelta(minutes=20))
     make_batch_entry(batch=batch, charge=charge, status=BatchEntry.Status.SUBMITTED)
     login(page, live_server, "ops")
 

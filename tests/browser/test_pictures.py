@@ -40,7 +40,8 @@ def test_ops_reads_a_late_direct_debits_timeline_and_follows_it_to_the_batch(pag
     assert position["Created as pending"] < position["Pending → Payment required"] < position[
         "Payment required → Payment pending"], titles
 
-    timeline.get_by_role("link", name=f"Direct debit of charge {charge.gateway_reference} in batch {LATE_BATCH}").click()
+    timeline.get_by_role("link",
+                         name=f"Direct debit of charge {charge.gateway_reference} in batch {LATE_BATCH}").click()
     expect(page).to_have_url(re.compile(r"/batches/batch/\d+/change/$"))
     pipeline = page.locator("#batch-pipeline")
     expect(pipeline).to_contain_text("Submitted after the cut-off")

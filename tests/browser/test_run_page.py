@@ -16,7 +16,8 @@ def test_the_internals_show_only_once_details_is_opened(page, live_server, login
     customer = make_customer()
     run = TaskRun.objects.create(
         task_slug=ChangeCustomerEmail.slug, task_title=ChangeCustomerEmail.title,
-        target_type=ContentType.objects.get_for_model(Customer), target_id=str(customer.pk), target_repr=str(customer), requested_by=staff["ops"], source=TaskRun.Source.WEB,
+        target_type=ContentType.objects.get_for_model(Customer), target_id=str(customer.pk),
+        target_repr=str(customer), requested_by=staff["ops"], source=TaskRun.Source.WEB,
         status=TaskRun.Status.SUCCEEDED, reason="Customer lost the old mailbox", outcome="Email changed.",
         idempotency_key="browser-run-page-key", user_agent="Mozilla/5.0 (browser run page)", ip_address="10.2.3.4",
         diff=[{"record": str(customer), "field": "email", "before": "old@example.com", "after": "new@example.com"}])

@@ -38,7 +38,8 @@ def test_ops_changes_an_email_from_the_customers_page(page, live_server, login, 
 
     run = TaskRun.objects.get(status=TaskRun.Status.SUCCEEDED)
     expect(page).to_have_url(f"{live_server.url}/opsconsole/taskrun/{run.pk}/change/")
-    expect(page.locator("#run-summary")).to_contain_text("Email changed from old.address@example.com to new.address@example.com")
+    expect(page.locator("#run-summary")).to_contain_text(
+        "Email changed from old.address@example.com to new.address@example.com")
 
     page.goto(f"{live_server.url}/accounts/customer/{customer.pk}/history/")
     expect(page.locator("body")).to_contain_text(f"Task run #{run.pk}")

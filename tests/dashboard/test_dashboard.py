@@ -48,7 +48,8 @@ def operations(db):
                for hours in (5, 50, 1, 30, 2, 70, 3, 4, 6, 7, 8, 9)]
     make_item(state=ItemState.PAYMENT_DEPOSITED, state_changed_at=NOW - 500 * HOUR)
     disbursements = [
-        make_disbursement(status=Disbursement.Status.FAILED, created_at=NOW - 3 * HOUR, failure_reason="Batch rejected"),
+        make_disbursement(status=Disbursement.Status.FAILED, created_at=NOW - 3 * HOUR,
+                          failure_reason="Batch rejected"),
         make_disbursement(status=Disbursement.Status.FAILED, created_at=NOW - 30 * HOUR),
         make_disbursement(status=Disbursement.Status.RETURNED, created_at=NOW - 2 * HOUR,
                           failure_reason="Bank return 3: account closed"),
@@ -73,7 +74,8 @@ def test_todays_batches_by_status_for_each_networks_own_today(operations, staff)
     rows = {(row.network, row.day): row for row in dashboard.content("batches").days}
     assert list(rows) == [(Network.ACH, ACH_TODAY), (Network.ACH, ACH_NEXT),
                           (Network.BECS, BECS_TODAY), (Network.BECS, BECS_NEXT)]
-    counts = {key: {metric.label: metric.count for metric in row.by_status if metric.count} for key, row in rows.items()}
+    counts = {key: {metric.label: metric.count for metric in row.by_status if metric.count}
+              for key, row in rows.items()}
     assert counts == {(Network.BECS, BECS_TODAY): {"Open": 2, "Failed": 1}, (Network.BECS, BECS_NEXT): {"Open": 1},
                       (Network.ACH, ACH_TODAY): {"Settled": 1}, (Network.ACH, ACH_NEXT): {}}
     becs_today = rows[Network.BECS, BECS_TODAY]
@@ -83,7 +85,8 @@ def test_todays_batches_by_status_for_each_networks_own_today(operations, staff)
                           + "?network__exact=becs&processing_date__exact=2025-05-13&status__exact=failed")
     headline = metric_by_label(dashboard.headline, "Failed batches")
     assert headline.label == "Failed batches since Tue 06 May" and headline.count == 2
-    assert headline.url == reverse("admin:batches_batch_changelist") + "?status__exact=failed&processing_date__gte=2025-05-06"
+    assert headline.url == (reverse("admin:batches_batch_changelist")
+                            + "?status__exact=failed&processing_date__gte=2025-05-06")
 
 
 def becs_rows(dashboard):

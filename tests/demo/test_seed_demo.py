@@ -82,7 +82,8 @@ def test_cards_declined_for_different_reasons(demo):
     assert {"51", "05", "54", "N7", "65", "91", "43"} <= codes
     assert declined.filter(decline_source=Charge.DeclineSource.RISK).exclude(risk_rule="").exists()
     assert declined.filter(decline_source=Charge.DeclineSource.INVALID_REQUEST).exclude(error_message="").exists()
-    assert set(Item.objects.filter(charges__in=declined).values_list("state", flat=True)) == {ItemState.PAYMENT_REQUIRED}
+    declined_item_states = set(Item.objects.filter(charges__in=declined).values_list("state", flat=True))
+    assert declined_item_states == {ItemState.PAYMENT_REQUIRED}
 
 
 def test_sellers_who_are_not_being_paid(demo):

@@ -11,7 +11,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def start_up(**environment: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
     env.update(DJANGO_SETTINGS_MODULE="opsconsole.settings", **environment)
     return subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=PROJECT_DIR, env=env,

@@ -55,16 +55,19 @@ def test_the_preview_and_the_run_page_say_seller_fee_and_the_run_keeps_the_field
 
     preview = ops.post(task_url, {"step": "preview", "item_fee": item_fee.pk})
     assert preview.status_code == 200
-    assert DiffFields(preview.content.decode()).cells == [("Removed at", "removed_at"), ("Seller fee", "seller_fee_amount")]
+    assert DiffFields(preview.content.decode()).cells == [("Removed at", "removed_at"),
+                                                          ("Seller fee", "seller_fee_amount")]
 
-    confirmed = ops.post(task_url, {"step": "confirm", "item_fee": item_fee.pk, "reason": "Goodwill after a late payout",
-                                    "ticket_reference": "", "idempotency_key": "diff-labels-1"})
+    confirmed = ops.post(task_url, {"step": "confirm", "item_fee": item_fee.pk,
+                                    "reason": "Goodwill after a late payout", "ticket_reference": "",
+                                    "idempotency_key": "diff-labels-1"})
     assert confirmed.status_code == 302
     run = TaskRun.objects.get(idempotency_key="diff-labels-1")
     assert [change["field"] for change in run.diff] == ["removed_at", "seller_fee_amount"]
 
     page = client_as("lead").get(reverse("admin:opsconsole_taskrun_change", args=[run.pk]))
-    assert DiffFields(page.content.decode()).cells == [("Removed at", "removed_at"), ("Seller fee", "seller_fee_amount")]
+    assert DiffFields(page.content.decode()).cells == [("Removed at", "removed_at"),
+                                                       ("Seller fee", "seller_fee_amount")]
     assert ">seller_fee_amount<" not in page.content.decode()
 
 

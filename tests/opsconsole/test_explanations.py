@@ -75,7 +75,8 @@ def test_explanations_only_read(demo):
         for model in explanation_models():
             for obj in model.objects.all():
                 object_explain(obj=obj)
-    writes = [query["sql"] for query in queries if not query["sql"].lstrip(" (").upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
+    writes = [query["sql"] for query in queries
+              if not query["sql"].lstrip(" (").upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
     assert len(queries) > 50 and writes == []
 
 
@@ -91,7 +92,8 @@ def test_the_command_explains_in_plain_text_and_json(demo):
     call_command("explain", "batch", str(batch.pk), "--json", stdout=out)
     answer = json.loads(out.getvalue())["answers"][0]
     assert answer["code"] == "batch.failed.invalid_account"
-    assert answer["task"] == {"slug": "reprocess-batch", "target_id": batch.pk, "params": {"confirm_reference": batch.reference}}
+    assert answer["task"] == {"slug": "reprocess-batch", "target_id": batch.pk,
+                              "params": {"confirm_reference": batch.reference}}
 
 
 @pytest.mark.parametrize("arguments, message", [

@@ -291,7 +291,8 @@ def test_each_list_search_is_served_by_indexes(postgresql, client_as, a_little_o
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url, {"q": query}).status_code == 200
     looked_up = [captured["sql"] for captured in queries.captured_queries
-                 if captured["sql"].startswith("SELECT") and ("payments_" in captured["sql"] or "accounts_" in captured["sql"])
+                 if captured["sql"].startswith("SELECT")
+                 and ("payments_" in captured["sql"] or "accounts_" in captured["sql"])
                  and "django_session" not in captured["sql"] and "staffplatformaccess" not in captured["sql"]]
     assert looked_up
     for sql in looked_up:

@@ -111,7 +111,8 @@ def test_an_approval_does_not_run_a_request_on_a_platform_its_requester_may_no_l
 def test_an_approved_background_run_does_not_start_once_its_approver_has_lost_approval_rights(staff, monkeypatch):
     monkeypatch.setattr(reprocess_batch, "APPROVAL_ENTRY_COUNT", 0)
     batch = make_failed_batch(entries=3)
-    run = task_run_request(slug="reprocess-batch", target_id=batch.pk, raw_params={"confirm_reference": batch.reference},
+    run = task_run_request(slug="reprocess-batch", target_id=batch.pk,
+                           raw_params={"confirm_reference": batch.reference},
                            reason="Bank rejected the file", origin=Origin(user=staff["ops"], source=TaskRun.Source.WEB))
     with TestCase.captureOnCommitCallbacks() as waiting_for_a_worker:
         task_run_approve(run_id=run.pk, approver=staff["lead"], comment="Go")

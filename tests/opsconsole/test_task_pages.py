@@ -185,7 +185,8 @@ def test_without_the_permission_the_task_page_is_forbidden(login, customer, pers
 def test_an_unknown_customer_or_task_is_not_found(login, customer):
     client = login("ops")
     assert client.get(reverse("task-page", kwargs={"slug": "change-email", "target_id": "999999"})).status_code == 404
-    assert client.get(reverse("task-page", kwargs={"slug": "no-such-task", "target_id": customer.pk})).status_code == 404
+    unknown_task = reverse("task-page", kwargs={"slug": "no-such-task", "target_id": customer.pk})
+    assert client.get(unknown_task).status_code == 404
 
 
 def test_a_double_submit_of_confirm_makes_one_run(login, customer):
@@ -288,7 +289,8 @@ def test_a_running_run_shows_its_progress_and_refreshes_until_it_ends(login, cus
 
 def test_the_sidebar_links_to_task_runs_for_people_who_may_see_them(login):
     changelist = reverse("admin:opsconsole_taskrun_changelist")
-    assert f'href="{changelist}?status__exact=awaiting_approval"' in login("ops").get(reverse("admin:index")).content.decode()
+    index_for_ops = login("ops").get(reverse("admin:index")).content.decode()
+    assert f'href="{changelist}?status__exact=awaiting_approval"' in index_for_ops
     assert changelist not in login("nobody").get(reverse("admin:index")).content.decode()
 
 

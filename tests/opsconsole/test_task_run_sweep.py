@@ -37,7 +37,8 @@ def left_running_by_a_dead_worker(run: TaskRun) -> TaskRun:
 def a_reprocess_left_running(staff, monkeypatch) -> TaskRun:
     monkeypatch.setattr(reprocess_batch, "APPROVAL_ENTRY_COUNT", 0)  # recorded, and nothing runs it yet
     batch = make_failed_batch(entries=3)
-    run = task_run_request(slug="reprocess-batch", target_id=batch.pk, raw_params={"confirm_reference": batch.reference},
+    run = task_run_request(slug="reprocess-batch", target_id=batch.pk,
+                           raw_params={"confirm_reference": batch.reference},
                            reason="Bank rejected the file", origin=Origin(user=staff["ops"], source="web"))
     return left_running_by_a_dead_worker(run)
 

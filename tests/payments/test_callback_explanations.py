@@ -60,7 +60,8 @@ ANSWER = st.one_of(
 # What each kind of answer must be read as, and words its explanation may never use.
 MEANING = [
     (lambda status, error: status in (404, 410), "endpoint_not_found", "URL is wrong", ("signature", "credentials")),
-    (lambda status, error: status in (401, 403), "endpoint_unauthorised", "credentials or signature", ("URL is wrong",)),
+    (lambda status, error: status in (401, 403), "endpoint_unauthorised", "credentials or signature",
+     ("URL is wrong",)),
     (lambda status, error: status == 429, "endpoint_rate_limiting", "limits how often", ("signature",)),
     (lambda status, error: status is not None and 300 <= status < 400, "endpoint_redirecting", "redirect",
      ("signature",)),

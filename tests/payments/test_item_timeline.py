@@ -51,7 +51,8 @@ def life(staff):
         make_item_state_change(item=item, from_state=from_state, to_state=to_state, changed_at=at(hours), cause=cause)
     declined = make_charge(item=item, method=PaymentMethod.CARD, status=Charge.Status.DECLINED, response_code="51",
                            decline_source=Charge.DeclineSource.ISSUER, created_at=at(2), updated_at=at(2))
-    debit = make_charge(item=item, status=Charge.Status.SUCCEEDED, response_code="", created_at=at(3), updated_at=at(20))
+    debit = make_charge(item=item, status=Charge.Status.SUCCEEDED, response_code="", created_at=at(3),
+                        updated_at=at(20))
     debit_batch = make_batch(direction=Direction.DEBIT, status=Batch.Status.SETTLED, reference="B-TL-DEBIT")
     make_batch_entry(batch=debit_batch, charge=debit, status=BatchEntry.Status.SETTLED, created_at=at(3.5))
     make_transaction(charge=debit, created_at=at(20))
@@ -98,7 +99,8 @@ def test_the_timeline_tells_the_items_life_in_time_order(life):
         (TimelineKind.BATCH_ENTRY, "Returned by the bank from batch B-TL-CREDIT: return code 3"),
         (TimelineKind.TASK_RUN,
          f"Task run #{life['refused'].pk}: Remove a seller fee from an item on item #{life['item'].pk} — rejected"),
-        (TimelineKind.TASK_RUN, f"Task run #{life['retried'].pk}: Retry a failed disbursement on {disbursement} — succeeded"),
+        (TimelineKind.TASK_RUN,
+         f"Task run #{life['retried'].pk}: Retry a failed disbursement on {disbursement} — succeeded"),
         (TimelineKind.DISBURSEMENT, f"Disbursement {retry.reference} of {_money(retry.amount)}: waiting for a batch"),
     ]
     assert [event.at for event in events] == sorted(event.at for event in events)
@@ -158,7 +160,8 @@ def test_each_role_sees_the_kinds_of_record_it_may_open(staff):
 def test_an_item_with_nothing_but_its_creation_has_a_one_step_timeline(db):
     item = make_item(state=ItemState.PENDING)
     make_item_state_change(item=item, from_state="", to_state=ItemState.PENDING, cause="Item created")
-    assert [(event.title, event.cause) for event in item_timeline(item=item)] == [("Created as pending", "Item created")]
+    events = [(event.title, event.cause) for event in item_timeline(item=item)]
+    assert events == [("Created as pending", "Item created")]
 
 
 def count_queries(item) -> tuple[int, int]:
@@ -177,7 +180,8 @@ def test_the_timeline_runs_as_many_queries_for_a_long_life_as_for_a_short_one(st
     make_payments_world(8, world=world)
     make_callback(item=world.item, deliveries=4)
     for _ in range(3):
-        run_task("retry-disbursement", staff["lead"], make_disbursement(item=world.item, status=Disbursement.Status.RETURNED))
+        run_task("retry-disbursement", staff["lead"],
+                 make_disbursement(item=world.item, status=Disbursement.Status.RETURNED))
     large_queries, large_events = count_queries(world.item)
 
     assert large_events > 2 * small_events

@@ -37,7 +37,8 @@ def pending(**fields):
 
 
 def test_paid():
-    assert verdict_of(make_disbursement(status=Disbursement.Status.PAID, paid_at=FRIDAY_MORNING)).code == "disbursement.paid"
+    paid = make_disbursement(status=Disbursement.Status.PAID, paid_at=FRIDAY_MORNING)
+    assert verdict_of(paid).code == "disbursement.paid"
 
 
 def test_payout_hold_says_who_placed_it_and_why():

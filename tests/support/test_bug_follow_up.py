@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def new_bug(*, severity=Bug.Severity.S2, reported_at=None, **fields) -> Bug:
     reported_at = reported_at or timezone.now()
-    return Bug.objects.create(title="Callback retries stop", steps_to_reproduce="Answer 500", expected_behaviour="Retry",
-                              actual_behaviour="Stops", severity=severity,
+    return Bug.objects.create(title="Callback retries stop", steps_to_reproduce="Answer 500",
+                              expected_behaviour="Retry", actual_behaviour="Stops", severity=severity,
                               fix_due_at=bug_fix_due_at(severity=severity, reported_at=reported_at), **fields)
 
 
@@ -72,7 +72,8 @@ def test_fixing_a_bug_on_its_page_flags_its_tickets(client_as):
     form = {"title": bug.title, "steps_to_reproduce": "s", "expected_behaviour": "e", "actual_behaviour": "a",
             "severity": bug.severity, "status": Bug.Status.FIXED,
             # The tickets it causes are listed read-only below the bug: their formset still posts.
-            "tickets-TOTAL_FORMS": "1", "tickets-INITIAL_FORMS": "1", "tickets-0-id": ticket.pk, "tickets-0-bug": bug.pk}
+            "tickets-TOTAL_FORMS": "1", "tickets-INITIAL_FORMS": "1",
+            "tickets-0-id": ticket.pk, "tickets-0-bug": bug.pk}
     response = client_as("developer").post(reverse("admin:support_bug_change", args=[bug.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
     ticket.refresh_from_db()
@@ -85,4 +86,5 @@ def test_a_bugs_page_lists_the_tickets_it_causes(client_as):
     bug = new_bug()
     ticket = new_ticket(bug=bug, status=Ticket.Status.WAITING_ON_BUG, subject="Callbacks missing since Tuesday")
     page = client_as("developer").get(reverse("admin:support_bug_change", args=[bug.pk])).content.decode()
-    assert "tickets it causes" in page.lower() and ticket.reference in page and "Callbacks missing since Tuesday" in page
+    assert ("tickets it causes" in page.lower() and ticket.reference in page
+            and "Callbacks missing since Tuesday" in page)

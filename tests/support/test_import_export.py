@@ -11,7 +11,8 @@ from support.resources import TicketMessageResource
 from tests.support.test_tickets import new_ticket
 
 pytestmark = pytest.mark.django_db
-NOTES = "ticket,author,visibility,body,created_at\n{reference},engineer,internal,Checked the batch,2026-10-02 09:15:00\n"
+NOTES = ("ticket,author,visibility,body,created_at\n"
+         "{reference},engineer,internal,Checked the batch,2026-10-02 09:15:00\n")
 TICKETS = ("reference,kind,priority,status,resolution,subject,description,requester_name,requester_email,platform,"
            "customer_affected,created_at,first_responded_at,resolved_at\n"
            "ZD-77,external_dev_inquiry,low,new,,Test cards?,Which cards for prelive,Ana,ana@p.example.com,,0,"
@@ -40,7 +41,8 @@ def test_a_note_for_an_unknown_ticket_is_reported_and_nothing_is_written(staff):
 def test_the_admin_previews_an_import_before_writing_anything(client_as):
     client = client_as("engineer")
     upload = SimpleUploadedFile("tickets.csv", TICKETS.encode(), content_type="text/csv")
-    response = client.post(reverse("admin:support_ticket_import"), {"resource": "0", "format": "0", "import_file": upload})
+    response = client.post(reverse("admin:support_ticket_import"),
+                           {"resource": "0", "format": "0", "import_file": upload})
     assert response.status_code == 200
     page = response.content.decode()
     assert "ZD-77" in page and "New" in page and "Confirm import" in page

@@ -38,7 +38,8 @@ def csv_file(text: str) -> SimpleUploadedFile:
 def test_a_preview_of_another_platforms_reference_shows_nothing_of_that_ticket(client_as, platforms):
     _, _, secret = platforms
     response = client_as("engineer").post(reverse("admin:support_ticket_import"), {
-        "resource": "0", "format": "0", "import_file": csv_file(f"reference,subject\n{secret.reference},Overwritten\n")})
+        "resource": "0", "format": "0",
+        "import_file": csv_file(f"reference,subject\n{secret.reference},Overwritten\n")})
     page = response.content.decode()
     assert REFERENCE_IN_USE.format(reference=secret.reference) in page
     for hidden in ("Payout dispute with Acme", "Seller threatens to sue", "Bea Other", "bea@other.example.com",
@@ -78,7 +79,8 @@ def test_notes_go_only_onto_tickets_of_the_importers_platforms(staff, platforms)
             f"{mine.reference},engineer,internal,Checked,2026-10-02 09:15:00\n"
             f"{secret.reference},engineer,internal,Approved by lead,2026-10-02 09:15:00\n")
     person = engineer(staff)
-    result = TicketMessageResource(user=person).import_data(Dataset().load(rows, format="csv"), dry_run=False, user=person)
+    result = TicketMessageResource(user=person).import_data(Dataset().load(rows, format="csv"), dry_run=False,
+                                                            user=person)
     assert result.has_validation_errors() or result.has_errors()
     assert UNKNOWN_TICKET.format(reference=secret.reference) in str(
         [message for row in result.invalid_rows for messages in row.error_dict.values() for message in messages])

@@ -42,7 +42,8 @@ def test_every_confirmed_import_is_on_the_audit_trail_with_its_file_counts_and_o
     imported(client_as("engineer"), "ticketmessage", "notes.csv", FORGED.format(reference=ticket.reference))
     imported(client_as("engineer"), "ticket", "tickets.csv",
              "reference,subject,description,kind,requester_name,requester_email,created_at\n"
-             "ZD-501,Test cards?,Which cards for prelive,external_dev_inquiry,Ana,ana@p.example.com,2026-10-01 10:00:00\n"
+             "ZD-501,Test cards?,Which cards for prelive,external_dev_inquiry,Ana,ana@p.example.com,"
+             "2026-10-01 10:00:00\n"
              f"{ticket.reference},Renamed,{ticket.description},{ticket.kind},{ticket.requester_name},"
              f"{ticket.requester_email},{ticket.created_at:%Y-%m-%d %H:%M:%S}\n")
     notes_event, tickets_event = AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).order_by("id")
@@ -59,7 +60,8 @@ def test_every_confirmed_import_is_on_the_audit_trail_with_its_file_counts_and_o
 
 def test_a_preview_alone_is_not_an_import(client_as, staff):
     ticket = new_ticket()
-    upload = SimpleUploadedFile("notes.csv", FORGED.format(reference=ticket.reference).encode(), content_type="text/csv")
+    upload = SimpleUploadedFile("notes.csv", FORGED.format(reference=ticket.reference).encode(),
+                                content_type="text/csv")
     client_as("engineer").post(reverse("admin:support_ticketmessage_import"),
                                {"resource": "0", "format": "0", "import_file": upload})
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).exists()

@@ -87,7 +87,8 @@ def test_the_auditor_sees_the_articles_used_but_may_not_record_one(client_as, st
     page = client.get(reverse("admin:support_ticket_change", args=[ticket.pk])).content.decode()
     assert f'data-article="{article.slug}"' in page and 'id="ticket-record-article"' not in page
     other = new_article("Test cards")
-    assert client.post(reverse("support-ticket-record-article", args=[ticket.pk]), {"article": other.pk}).status_code == 403
+    assert client.post(reverse("support-ticket-record-article", args=[ticket.pk]),
+                       {"article": other.pk}).status_code == 403
     assert client_as("nobody").post(reverse("support-ticket-record-article", args=[ticket.pk]),
                                     {"article": other.pk}).status_code == 403
     assert list(ticket.articles_used.all()) == [article]

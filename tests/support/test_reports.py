@@ -114,7 +114,8 @@ def test_sla_attainment_by_kind_and_priority(tickets):
 
 
 def test_open_tickets_by_age(tickets):
-    buckets = {bucket.key: tuple(sorted(bucket.figure.ticket_ids)) for bucket in support_report(days=7, now=NOW).open_ages}
+    buckets = {bucket.key: tuple(sorted(bucket.figure.ticket_ids))
+               for bucket in support_report(days=7, now=NOW).open_ages}
     assert buckets == {
         "under_1": ids(tickets, "t7"),
         "1_to_3": ids(tickets, "t4", "t11"),
@@ -186,7 +187,8 @@ def test_the_bug_queue_reports_its_attainment_and_age(tickets):
     def bug(days_ago, *, fixed_days_ago=None, target_days=30):
         reported = NOW - datetime.timedelta(days=days_ago)
         created = Bug.objects.create(title="b", steps_to_reproduce="s", expected_behaviour="e", actual_behaviour="a",
-                                     severity=Bug.Severity.S2, fix_due_at=reported + datetime.timedelta(days=target_days))
+                                     severity=Bug.Severity.S2,
+                                     fix_due_at=reported + datetime.timedelta(days=target_days))
         fixed_at = NOW - datetime.timedelta(days=fixed_days_ago) if fixed_days_ago is not None else None
         Bug.objects.filter(pk=created.pk).update(created_at=reported, fixed_at=fixed_at,
                                                  status=Bug.Status.FIXED if fixed_at else Bug.Status.OPEN)

@@ -87,7 +87,8 @@ def test_a_bad_swap_is_refused_and_records_nothing(week, staff):
         ({"by": staff["engineer"]}, NOT_ALLOWED_TO_SWAP),
     ]:
         with pytest.raises(OpsError) as refused:
-            rota_swap(**{"week": week, "new_on_duty": staff["ops"], "reason": "Leave", "by": staff["lead"], **arguments})
+            rota_swap(**{"week": week, "new_on_duty": staff["ops"], "reason": "Leave", "by": staff["lead"],
+                         **arguments})
         assert refused.value.message == message
     week.refresh_from_db()
     assert week.on_duty == staff["engineer"] and not RotaSwap.objects.exists()

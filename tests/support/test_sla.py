@@ -13,7 +13,8 @@ HOUR = datetime.timedelta(hours=1)
 MINUTE = datetime.timedelta(minutes=1)
 SECOND = datetime.timedelta(seconds=1)
 
-KINDS = ["internal_task", "internal_ops_problem", "external_ops_problem", "external_dev_inquiry", "external_dev_problem"]
+KINDS = ["internal_task", "internal_ops_problem", "external_ops_problem", "external_dev_inquiry",
+         "external_dev_problem"]
 PRIORITIES = ["urgent", "high", "normal", "low"]
 
 

@@ -44,7 +44,8 @@ def bugs(frozen):
     # S2: 30 days to fix; the last 20 % of that (6 days) is "nearing its target" (support.bugs).
     return {
         "overdue": make_bug("Refund webhook drops", reported_at=days_ago(31), fix_due_at=days_ago(1)),
-        "soon": make_bug("Callback retries stop", reported_at=days_ago(27), fix_due_at=NOW + datetime.timedelta(days=3)),
+        "soon": make_bug("Callback retries stop", reported_at=days_ago(27),
+                         fix_due_at=NOW + datetime.timedelta(days=3)),
         "later": make_bug("Typo on receipt", reported_at=days_ago(10), fix_due_at=NOW + datetime.timedelta(days=20)),
         "fixed": make_bug("Fixed already", reported_at=days_ago(29), fix_due_at=NOW + datetime.timedelta(days=1),
                           status=Bug.Status.FIXED),

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def post(client, ticket, action, data=None):
     response = client.post(reverse(f"support-ticket-{action}", args=[ticket.pk]), data or {})
-    assert response.status_code == 302 and response["Location"] == reverse("admin:support_ticket_change", args=[ticket.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:support_ticket_change", args=[ticket.pk])
     # Messages not yet shown pile up across requests: the newest is this action's.
     return [str(message) for message in get_messages(response.wsgi_request)][-1:]
 
@@ -28,7 +29,8 @@ def test_a_record_is_linked_by_its_reference_and_the_page_offers_its_tasks(clien
     batch = make_batch(reference="B-70707")
     customer = make_customer(email="linked.seller@example.com")
     engineer = client_as("engineer")
-    assert post(engineer, ticket, "link-record", {"query": "B-70707"}) == [f"Batch B-70707 is linked to {ticket.reference}."]
+    assert post(engineer, ticket, "link-record", {"query": "B-70707"}) == [
+        f"Batch B-70707 is linked to {ticket.reference}."]
     post(engineer, ticket, "link-record", {"query": "LINKED.seller@example.com"})
     assert {(link.target_type.model, link.target_id) for link in ticket.links.all()} == {
         ("batch", str(batch.pk)), ("customer", str(customer.pk))}
@@ -73,11 +75,13 @@ def test_escalation_without_a_rota_says_so_and_changes_nothing(client_as):
 
 
 def test_the_lead_swaps_the_duty_on_the_rota_page_and_the_swap_is_recorded(client_as, staff):
-    week = RotaWeek.objects.create(week_starting=datetime.date(2026, 11, 23), on_duty=staff["engineer"], lead=staff["lead"])
+    week = RotaWeek.objects.create(week_starting=datetime.date(2026, 11, 23), on_duty=staff["engineer"],
+                                   lead=staff["lead"])
     lead = client_as("lead")
     page = lead.get(reverse("admin:support_rotaweek_change", args=[week.pk])).content.decode()
     assert 'id="rota-swap"' in page
-    response = lead.post(reverse("support-rota-swap", args=[week.pk]), {"new_on_duty": staff["lead"].pk, "reason": "Engineer on leave"})
+    response = lead.post(reverse("support-rota-swap", args=[week.pk]),
+                         {"new_on_duty": staff["lead"].pk, "reason": "Engineer on leave"})
     assert response.status_code == 302
     week.refresh_from_db()
     swap = week.swaps.get()
@@ -86,8 +90,10 @@ def test_the_lead_swaps_the_duty_on_the_rota_page_and_the_swap_is_recorded(clien
 
 
 def test_a_swap_without_a_reason_or_by_an_engineer_changes_nothing(client_as, staff):
-    week = RotaWeek.objects.create(week_starting=datetime.date(2026, 11, 23), on_duty=staff["engineer"], lead=staff["lead"])
-    client_as("lead").post(reverse("support-rota-swap", args=[week.pk]), {"new_on_duty": staff["lead"].pk, "reason": " "})
-    client_as("engineer").post(reverse("support-rota-swap", args=[week.pk]), {"new_on_duty": staff["lead"].pk, "reason": "x"})
+    week = RotaWeek.objects.create(week_starting=datetime.date(2026, 11, 23), on_duty=staff["engineer"],
+                                   lead=staff["lead"])
+    swap_url = reverse("support-rota-swap", args=[week.pk])
+    client_as("lead").post(swap_url, {"new_on_duty": staff["lead"].pk, "reason": " "})
+    client_as("engineer").post(swap_url, {"new_on_duty": staff["lead"].pk, "reason": "x"})
     week.refresh_from_db()
     assert week.on_duty == staff["engineer"] and not week.swaps.exists()

@@ -112,7 +112,8 @@ def test_a_saved_answer_is_offered_with_its_placeholders_filled_and_sends_as_a_r
     assert response.status_code == 302
     reply = ticket.messages.get()
     assert (reply.visibility, reply.body, reply.author) == ("reply", expected, staff["engineer"])
-    assert client_as("auditor").post(reverse("support-saved-answer-send", args=[ticket.pk, answer.pk])).status_code == 403
+    send_url = reverse("support-saved-answer-send", args=[ticket.pk, answer.pk])
+    assert client_as("auditor").post(send_url).status_code == 403
 
 
 def test_resolving_with_a_succeeded_run_is_self_served(staff):

@@ -33,10 +33,12 @@ def test_the_demo_has_tickets_of_all_five_kinds_a_bug_and_articles():
 def test_a_new_ticket_gets_its_reference_and_a_reply_stops_the_first_response_clock(staff):
     ticket = new_ticket()
     assert ticket.reference == f"SUP-{ticket.pk}"
-    ticket_add_message(ticket=ticket, author=staff["engineer"], visibility=TicketMessage.Visibility.INTERNAL, body="Looking")
+    ticket_add_message(ticket=ticket, author=staff["engineer"], visibility=TicketMessage.Visibility.INTERNAL,
+                       body="Looking")
     ticket.refresh_from_db()
     assert ticket.first_responded_at is None
-    reply = ticket_add_message(ticket=ticket, author=staff["engineer"], visibility=TicketMessage.Visibility.REPLY, body="Hi")
+    reply = ticket_add_message(ticket=ticket, author=staff["engineer"], visibility=TicketMessage.Visibility.REPLY,
+                               body="Hi")
     ticket.refresh_from_db()
     assert ticket.first_responded_at == reply.created_at
 

@@ -129,7 +129,8 @@ def test_accept_duplicate_and_decline_from_the_inbox(client_as, staff):
 
     response = post_decision(client, accepted, "accept", kind="external_dev_inquiry", priority="low",
                              assignee=staff["ops"].pk)
-    assert DONE_MESSAGES["accept"].format(reference=accepted.reference, assignee=staff["ops"]) in response.content.decode()
+    done_message = DONE_MESSAGES["accept"].format(reference=accepted.reference, assignee=staff["ops"])
+    assert done_message in response.content.decode()
     accepted.refresh_from_db()
     assert (accepted.status, accepted.kind, accepted.priority, accepted.assignee) == (
         "triaged", "external_dev_inquiry", "low", staff["ops"])
