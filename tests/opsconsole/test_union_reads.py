@@ -8,12 +8,13 @@ from django.test.utils import CaptureQueriesContext
 
 from batches.models import Batch
 from opsconsole.union_reads import Rows, read_in_one_union
-from payments.models import Callback, Charge, Item, Transaction
+from payments.models import Callback, Charge, Disbursement, Item, Transaction
 from tests.factories import (
     make_batch,
     make_callback,
     make_charge,
     make_customer,
+    make_disbursement,
     make_item,
     make_item_state_change,
     make_transaction,
@@ -74,6 +75,27 @@ def test_related_records_come_with_their_rows_without_more_queries(seller_with_i
     assert sellers == {seller.pk}
     assert platforms == {seller.platform.name} and charge_platforms == {seller.platform_id}
     assert len(buyers) == 5
+
+
+def test_a_record_of_the_same_table_and_a_key_leading_nowhere_come_as_select_related_gives_them(seller_with_items):
+    _, items = seller_with_items
+    first = make_disbursement(item=items[0], status=Disbursement.Status.RETURNED)
+    retry = make_disbursement(item=items[0], retry_of=first)
+    read = read_in_one_union({
+        "payouts": Rows(Disbursement.objects.filter(item=items[0]).order_by("id"),
+                        related=("retry_of__seller", "retry_of__item")),
+        "items": Rows(Item.objects.filter(pk=items[0].pk)),
+    })
+    expected = list(Disbursement.objects.filter(item=items[0]).order_by("id")
+                    .select_related("retry_of__seller", "retry_of__item"))
+    assert same_rows(read["payouts"], expected)
+    with CaptureQueriesContext(connection) as captured:
+        original, retried = read["payouts"]
+        assert (original.pk, retried.pk) == (first.pk, retry.pk)
+        assert original.retry_of is None
+        assert same_rows([retried.retry_of], [first])
+        assert retried.retry_of.seller.pk == first.seller_id and retried.retry_of.item.pk == items[0].pk
+    assert captured.captured_queries == []
 
 
 def test_dates_times_and_json_round_trip(seller_with_items):
