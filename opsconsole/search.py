@@ -31,6 +31,7 @@ answers would spell an address out a character at a time. They see the email mas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -142,6 +143,9 @@ class Lookup:
     newest_first: bool = False
     # Needed on top of viewing the kind.
     permission: str = ""
+    # The same test as `condition`, on an object found with its `shown` fields: tells which of a
+    # kind's look-ups found it without repeating their conditions in SQL (opsconsole/search_rows.py).
+    matches: Callable[[models.Model], bool] | None = None
 
 
 def search_query_problem(query: str) -> str | None:
@@ -167,7 +171,7 @@ def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
     is_number = query.isascii() and query.isdigit()
     has_space = any(character.isspace() for character in query)
     if is_number and int(query) <= MAX_ID:
-        exact += [Lookup(kind, "id", Q(pk=int(query))) for kind in KINDS]
+        exact += [_equal(kind, "id", "pk", int(query)) for kind in KINDS]
     if is_number and len(query) == CARD_LAST_FOUR_LENGTH:
         exact.append(Lookup(CHARGE, "card last four", Q(card_account__last_four=query), newest_first=True))
     if "@" in query:
@@ -177,14 +181,14 @@ def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
         # typed, in capitals and in small letters, since each platform has its own way.
         spellings = sorted({query, query.upper(), query.lower()})
         exact += [
-            Lookup(CUSTOMER, "external id", Q(external_id__in=spellings)),
-            Lookup(ITEM, "external id", Q(external_id__in=spellings)),
-            Lookup(CHARGE, "gateway reference", Q(gateway_reference__in=spellings)),
-            Lookup(DISBURSEMENT, "reference", Q(reference__in=spellings)),
-            Lookup(BATCH, "reference", Q(reference__in=spellings)),
-            Lookup(BATCH_ENTRY, "trace number", Q(trace_number__in=spellings)),
-            Lookup(PLATFORM, "client id", Q(client_id__in=spellings)),
-            Lookup(API_REQUEST, "request id", Q(request_id__in=spellings)),
+            _one_of(CUSTOMER, "external id", "external_id", spellings),
+            _one_of(ITEM, "external id", "external_id", spellings),
+            _one_of(CHARGE, "gateway reference", "gateway_reference", spellings),
+            _one_of(DISBURSEMENT, "reference", "reference", spellings),
+            _one_of(BATCH, "reference", "reference", spellings),
+            _one_of(BATCH_ENTRY, "trace number", "trace_number", spellings),
+            _one_of(PLATFORM, "client id", "client_id", spellings),
+            _one_of(API_REQUEST, "request id", "request_id", spellings),
         ]
     if "@" not in query and not is_number:
         exact.append(Lookup(PLATFORM, "name", _same_ignoring_case("name", query)))
@@ -196,6 +200,17 @@ def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
     partial += [Lookup(PLATFORM, "part of name", Q(name__icontains=query)),
                 Lookup(PLATFORM, "part of client id", Q(client_id__icontains=query))]
     return exact, partial
+
+
+def _equal(kind: SearchKind, matched_by: str, field: str, value) -> Lookup:
+    """The objects of `kind` whose `field` (the key, or one of `kind.shown`) is `value`."""
+    return Lookup(kind, matched_by, Q(**{field: value}), matches=lambda found: getattr(found, field) == value)
+
+
+def _one_of(kind: SearchKind, matched_by: str, field: str, values: list[str]) -> Lookup:
+    """The objects of `kind` whose `field` (one of `kind.shown`) is one of `values`."""
+    return Lookup(kind, matched_by, Q(**{f"{field}__in": values}),
+                  matches=lambda found: getattr(found, field) in values)
 
 
 def _same_ignoring_case(column: str, query: str) -> Q:
@@ -227,8 +242,8 @@ def console_search(*, query: str, user, limit: int = DEFAULT_LIMIT) -> list[Sear
 def _run(lookups: list[Lookup], *, limit: int, user) -> list[SearchMatch]:
     kinds = {kind.key: kind for kind in KINDS}
     rows = find_rows(
-        [RowLookup(lookup.kind.key, lookup.kind.model, lookup.condition, lookup.kind.shown, lookup.newest_first)
-         for lookup in lookups],
+        [RowLookup(lookup.kind.key, lookup.kind.model, lookup.condition, lookup.kind.shown, lookup.newest_first,
+                   lookup.matches) for lookup in lookups],
         scope=lambda model: restrict_to_user_platforms(model.objects.all(), user),
         limit=limit,
     )

@@ -54,6 +54,18 @@ def test_an_id_is_looked_up_in_every_kind_in_one_statement(db, staff):
     assert ("item", item.pk, "id") not in found(str(other.pk), staff["lead"])
 
 
+def test_each_object_says_which_look_up_of_its_kind_found_it(db, staff):
+    by_key = make_customer()
+    by_external_id = make_customer(external_id=str(by_key.pk))
+    by_client_id = make_platform(client_id="Kiln-Works")
+    by_name = make_platform(name="kiln-works")
+    staff["lead"].get_all_permissions()
+    assert statements_of(str(by_key.pk), staff["lead"])[0] >= {
+        ("customer", by_key.pk, "id"), ("customer", by_external_id.pk, "external id")}
+    assert statements_of("Kiln-Works", staff["lead"]) == (
+        {("platform", by_client_id.pk, "client id"), ("platform", by_name.pk, "name")}, 1)
+
+
 def test_people_limited_to_different_platforms_find_only_their_platforms_objects(db):
     north, south = make_platform(name="North Market"), make_platform(name="South Market")
     north_customer = make_customer(platform=north, external_id="nm-usr-1")
