@@ -1,5 +1,5 @@
 """The platform page: a platform's API traffic, changes, failures and callbacks over a window of
-days (apilog/platform_page.py), behind the admin's login (opsconsole/urls.py)."""
+days (apilog/platform_page.py), behind the admin's login (config/urls.py)."""
 
 from urllib.parse import urlencode
 

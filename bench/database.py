@@ -59,7 +59,7 @@ def _refuse_protected(name: str) -> None:
 
 
 def migrate(name: str) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url(name), "DJANGO_SETTINGS_MODULE": "opsconsole.settings",
+    env = {**os.environ, "DATABASE_URL": database_url(name), "DJANGO_SETTINGS_MODULE": "config.settings",
            "DJANGO_DEBUG": "1"}
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=PROJECT_DIR, env=env,
                    check=True)

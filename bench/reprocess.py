@@ -177,7 +177,7 @@ class Worker:
     def __init__(self, log_path: Path, environment: dict):
         self.log_path = log_path
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "opsconsole", "worker", "--pool", "solo", "--loglevel", "INFO",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=Path(__file__).resolve().parents[1], env=environment, stdout=log_path.open("ab"),
             stderr=subprocess.STDOUT, start_new_session=True,
@@ -242,7 +242,7 @@ def reprocess_benchmark(*, entries: int, baseline_entries: int, log_dir: Path) -
     from django.db import connection
 
     connection.close()  # the worker and this process each hold their own
-    from opsconsole.celery import app
+    from config.celery import app
 
     app.control.purge()
     worker = Worker(log_dir / "celery-worker.log", dict(os.environ))

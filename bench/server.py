@@ -33,7 +33,7 @@ class ConsoleServer:
         self.process = None
 
     def __enter__(self) -> "ConsoleServer":
-        command = [sys.executable, "-m", "gunicorn", "opsconsole.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(self.workers), "--timeout", str(WORKER_TIMEOUT_SECONDS), "--config",
                    "python:bench.gunicorn_config"]
         environment = bench_environment(self.database, **self.extra_environment)

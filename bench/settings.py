@@ -11,8 +11,8 @@ from pathlib import Path
 
 import django
 
-from opsconsole.settings import *  # noqa: F403
-from opsconsole.settings import DATABASES, MIDDLEWARE, STATIC_ROOT, TEMPLATES
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, MIDDLEWARE, STATIC_ROOT, TEMPLATES
 
 ROOT_URLCONF = "bench.urls"
 MIDDLEWARE = ["bench.query_count.QueryCountMiddleware", *MIDDLEWARE]

@@ -3,6 +3,6 @@
 from django.urls import path
 
 from bench.stock_admin import stock_site
-from opsconsole.urls import urlpatterns as console_urlpatterns
+from config.urls import urlpatterns as console_urlpatterns
 
 urlpatterns = [path("stock/", stock_site.urls), *console_urlpatterns]

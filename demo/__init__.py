@@ -2,6 +2,6 @@
 staff and platforms ask, the demo staff, and the commands that seed them (`seed_demo`) and print
 the demo people's sign-in code (`demo_second_factor_code`).
 
-Installed only for development and the tests (DEBUG on, opsconsole/settings.py): production does
+Installed only for development and the tests (DEBUG on, config/settings.py): production does
 not have it, so neither its commands nor its logins can reach a real database.
 """

@@ -27,7 +27,7 @@ class InProcessSchedule(threading.Thread):
         self.runs: dict[str, int] = dict.fromkeys(self.jobs, 0)
 
     def run(self) -> None:
-        from opsconsole.celery import app
+        from config.celery import app
 
         app.autodiscover_tasks(force=True)  # the apps' tasks modules, as a worker loads them
         due = dict.fromkeys(self.jobs, time.monotonic())
@@ -46,7 +46,7 @@ class InProcessSchedule(threading.Thread):
 def periodic_job_run(task_name: str) -> None:
     """One run of a beat job in this thread; a failure is logged, and the next run comes as
     planned: one job's failure must not stop the schedule."""
-    from opsconsole.celery import app
+    from config.celery import app
 
     try:
         result = app.tasks[task_name].apply()

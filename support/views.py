@@ -1,6 +1,6 @@
 """The support team's own pages: the standup board, the reports, and the two buttons of a
 ticket's page (send a saved answer as a reply, resolve). Each checks the permission, calls one
-selector or service, and shows the result; all sit behind the admin's login (opsconsole/urls.py)."""
+selector or service, and shows the result; all sit behind the admin's login (config/urls.py)."""
 
 import csv
 import json

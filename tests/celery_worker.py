@@ -43,10 +43,10 @@ def test_database_url() -> str:
 class Worker:
     def __init__(self, log_path: Path, **environment: str):
         self.log_path = log_path
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opsconsole.settings_test", "DATABASE_URL": test_database_url(),
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": test_database_url(),
                "REDIS_URL": settings.REDIS_URL, "TASK_RUNNER": "celery", **environment}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "opsconsole", "worker", "--pool", "solo", "--loglevel", "INFO",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=PROJECT_DIR, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -100,7 +100,7 @@ def celery_workers(settings_fixture, tmp_path: Path, **worker_settings: str):
     settings_fixture.TASK_RUNNER = "celery"
     settings_fixture.TASK_RUN_STALE_AFTER_SECONDS = 2
     settings_fixture.TASK_RUN_DISPATCH_GRACE_SECONDS = 0
-    from opsconsole.celery import app
+    from config.celery import app
 
     app.control.purge()
     workers = []

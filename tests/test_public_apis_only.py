@@ -24,7 +24,7 @@ def project_python_files() -> list[Path]:
 
 def test_project_python_files_are_found():
     found = {path.relative_to(settings.BASE_DIR).as_posix() for path in project_python_files()}
-    assert {"manage.py", "opsconsole/settings.py", "tests/test_public_apis_only.py"} <= found
+    assert {"manage.py", "config/settings.py", "tests/test_public_apis_only.py"} <= found
 
 
 def test_no_module_uses_model_backends_permission_caches():

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-import opsconsole.settings as production_settings
+import config.settings as production_settings
 from apilog.selectors import ApiWindow, api_changes_between
 from apilog.services import api_rollups_rebuild
 from apilog.traffic_summary import summary_key, traffic_summary, traffic_version, version_key
@@ -125,7 +125,7 @@ print(summary.total)
 def total_in_another_process(platform) -> int:
     """The platform's summary read by a process of the console as production configures it (the
     cache on REDIS_URL), on the test database."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opsconsole.settings", "DJANGO_DEBUG": "1",
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1",
            "DATABASE_URL": database_url_for_processes(), "REDIS_URL": production_settings.REDIS_URL}
     result = subprocess.run([sys.executable, "-c", SUMMARY_IN_ANOTHER_PROCESS, str(platform.pk), TODAY.isoformat()],
                             cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120, check=False)

@@ -21,8 +21,8 @@ from audit.models import AuditArchive, AuditEvent, AuditReviewMark, AuditVerific
 from audit.recording import record_event
 from audit.tasks import verify_audit_chain
 from audit.verification import PERIODIC_JOB, audit_chain_verify
+from config.celery import app as celery_app
 from dashboard.page import dashboard_for
-from opsconsole.celery import app as celery_app
 
 OLD = datetime.timedelta(days=120)
 

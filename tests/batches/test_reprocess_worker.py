@@ -177,7 +177,7 @@ def test_with_redis_frozen_confirming_and_approving_answer_within_seconds_and_th
                                         make_failed_batch(entries=60))
     monkeypatch.setattr(reprocess_batch, "APPROVAL_ENTRY_COUNT", 100)
     command_line = [sys.executable, "manage.py", "opstask"]
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "opsconsole.settings_test",
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test",
                    "DATABASE_URL": database_url_for_processes(), "REDIS_URL": django_settings.REDIS_URL,
                    "TASK_RUNNER": "celery"}
     _, starting_up = timed(lambda: subprocess.run([*command_line, "list"], cwd=PROJECT_DIR, env=environment,

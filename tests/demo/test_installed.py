@@ -17,9 +17,9 @@ PRODUCTION = {
 
 
 def manage(*arguments: str, tmp_path: Path, **environment: str) -> subprocess.CompletedProcess:
-    """`manage.py` under opsconsole.settings with only the environment given (and a scratch database)."""
+    """`manage.py` under config.settings with only the environment given (and a scratch database)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
-    env.update(DJANGO_SETTINGS_MODULE="opsconsole.settings", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
                **environment)
     return subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_DIR, env=env,
                           capture_output=True, text=True, timeout=60)

@@ -13,7 +13,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 def start_up(**environment: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
-    env.update(DJANGO_SETTINGS_MODULE="opsconsole.settings", **environment)
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", **environment)
     return subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=PROJECT_DIR, env=env,
         capture_output=True, text=True, timeout=60,
@@ -56,7 +56,7 @@ def test_production_configuration_passes_the_deployment_checklist(tmp_path):
         cwd=PROJECT_DIR,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))},
-            "DJANGO_SETTINGS_MODULE": "opsconsole.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "k3y-" + "x9Q!vB7#mZ2$wL5^tR8&yN1*pD4(jH6)" * 2,
             "DJANGO_ALLOWED_HOSTS": "ops.example.com",

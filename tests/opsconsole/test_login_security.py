@@ -124,7 +124,7 @@ def test_an_unreadable_limit_stops_start_up_naming_the_setting(variable, value):
     env = {key: val for key, val in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
-        env={**env, "DJANGO_SETTINGS_MODULE": "opsconsole.settings", "DJANGO_DEBUG": "1", variable: value},
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1", variable: value},
     )
     assert result.returncode != 0
     assert f"{variable} must be a whole number of 1 or more, not '{value}'" in result.stderr
@@ -322,7 +322,7 @@ def test_production_sends_hsts_and_the_policy_and_secure_cookies(tmp_path):
     env = {key: val for key, val in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_RESPONSE], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
-        env={**env, "DJANGO_SETTINGS_MODULE": "opsconsole.settings", "DJANGO_DEBUG": "0",
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "0",
              "DJANGO_SECRET_KEY": "production-like-" + "q7Rz!x2Lp9" * 5, "DJANGO_ALLOWED_HOSTS": "ops.example.com",
              "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}"},
     )
@@ -391,7 +391,7 @@ def production_answer(script: str, tmp_path, **environment) -> subprocess.Comple
     env = {key: val for key, val in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
     return subprocess.run(
         [sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
-        env={**env, "DJANGO_SETTINGS_MODULE": "opsconsole.settings", "DJANGO_DEBUG": "0",
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "0",
              "DJANGO_SECRET_KEY": "production-like-" + "q7Rz!x2Lp9" * 5, "DJANGO_ALLOWED_HOSTS": "ops.example.com",
              "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}", **environment},
     )

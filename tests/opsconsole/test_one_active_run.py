@@ -84,7 +84,7 @@ def test_two_people_confirming_the_same_reprocess_at_once_get_one_run(staff, rep
 def test_two_command_lines_reprocessing_at_once_get_one_run(staff, tmp_path):
     batch = make_failed_batch(entries=5)
     # A queue that does not answer: each run stays queued where the race left it.
-    environment = {"DJANGO_SETTINGS_MODULE": "opsconsole.settings_test", "DATABASE_URL": database_url_for_processes(),
+    environment = {"DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": database_url_for_processes(),
                    "REDIS_URL": "redis://127.0.0.1:9/0", "TASK_RUNNER": "celery", "PATH": "/usr/bin:/bin"}
     command = [sys.executable, "manage.py", "opstask", "run", "reprocess-batch", "--target", str(batch.pk),
                "--param", f"confirm_reference={batch.reference}", "--reason", "Bank rejected the file"]

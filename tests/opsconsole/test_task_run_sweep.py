@@ -57,7 +57,7 @@ def test_the_sweep_passes_over_a_run_whose_row_a_live_worker_holds(staff, monkey
 
 def test_a_dead_run_is_dispatched_at_most_once_per_grace_period(staff, settings, monkeypatch):
     require_worker_services()
-    from opsconsole.celery import app
+    from config.celery import app
 
     settings.TASK_RUNNER = "celery"  # the runs go to the queue; no worker takes them
     settings.TASK_RUN_DISPATCH_GRACE_SECONDS = 1
@@ -77,7 +77,7 @@ def test_a_synchronous_run_whose_process_died_is_executed_by_the_sweep(staff, se
     require_service("PostgreSQL (a process waits on a row lock)", connection.vendor == "postgresql")
     settings.TASK_RUN_STALE_AFTER_SECONDS = 0
     customer = make_customer(kind=Customer.Kind.BUYER, email="old@example.com")
-    environment = {"DJANGO_SETTINGS_MODULE": "opsconsole.settings_test", "DATABASE_URL": database_url_for_processes(),
+    environment = {"DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": database_url_for_processes(),
                    "PATH": "/usr/bin:/bin"}
     with row_locked_elsewhere(Customer, customer.pk):
         command_line = subprocess.Popen(

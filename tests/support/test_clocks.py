@@ -157,7 +157,7 @@ def test_the_periodic_job_reads_in_a_fixed_number_of_queries():
 
 
 def test_the_job_runs_every_five_minutes_and_calls_the_service():
-    from opsconsole.celery import app
+    from config.celery import app
 
     entry = next(entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == refresh_ticket_slas.name)
     assert entry["schedule"] == 5 * 60

@@ -5,7 +5,7 @@ import tempfile
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
-from opsconsole.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: E402,F403
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
