@@ -29,7 +29,7 @@ class Platform(models.Model):
 
     class Meta:
         ordering = ["name"]
-        # The search box finds a platform by its name, ignoring case (opsconsole/search.py).
+        # The search box finds a platform by its name, ignoring case (accounts/search.py).
         indexes = [models.Index(Upper("name"), name="platform_name_upper_idx")]
 
     def __str__(self):

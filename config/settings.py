@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "audit",
     "apilog",
     "dashboard",  # the front page: the panels each app registers in its `dashboard` module
+    "search",  # the search box: the kinds of record each app registers in its `search` module
     "axes",
     "csp",
 ]
@@ -286,9 +287,9 @@ UNFOLD = {
     "STYLES": [lambda request: static("opsconsole/console.css")],
     "ENVIRONMENT": "opsconsole.navigation.environment_badge",
     "DASHBOARD_CALLBACK": "dashboard.page.dashboard_callback",
-    # The palette (Ctrl+K) searches through the console's indexed look-ups (opsconsole/search.py),
+    # The palette (Ctrl+K) searches through the console's indexed look-ups (search/finding.py),
     # not unfold's per-model admin search, which would run every admin's search on each keystroke.
-    "COMMAND": {"search_models": False, "search_callback": "opsconsole.search_views.command_search_results"},
+    "COMMAND": {"search_models": False, "search_callback": "search.views.command_search_results"},
     "SIDEBAR": {
         "show_search": True,
         "command_search": True,

@@ -3,10 +3,10 @@ from django.urls import path
 
 from apilog.views import platform_api_view
 from audit.review_views import audit_review_page
-from opsconsole.search_views import search_page
 from opsconsole.second_factor.views import code_step_page, enrolment_page, recovery_codes_page
 from opsconsole.tasking.views import TaskPage
 from opsconsole.views import healthz
+from search.views import search_page
 from support import tracker_import_views
 from support import views as support_views
 from support.knowledge_views import ticket_record_article_view

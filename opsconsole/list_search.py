@@ -22,8 +22,9 @@ from collections import defaultdict
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 
-from opsconsole.search import MIN_QUERY_LENGTH
-
+# The shortest part of a value looked up: a shorter fragment gives a trigram index nothing to
+# narrow down, and would match too much. The search box (search/finding.py) holds to it too.
+MIN_QUERY_LENGTH = 3
 # The most related rows one term may stand for: an email is used on a few platforms, a card's
 # last four digits on a few dozen cards of a million.
 MAX_RELATED_MATCHES = 1000

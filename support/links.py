@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 
 from opsconsole.errors import OpsError
 from opsconsole.platform_access import restrict_to_user_platforms
-from opsconsole.search import KINDS, console_search, search_query_problem
+from search.finding import console_search, search_query_problem
+from search.registry import registry as search_registry
 from support.models import Ticket, TicketLink
 
 LINK_PERMISSION = "support.add_ticketlink"
@@ -95,7 +96,7 @@ def record_choice_target(*, value: str, user) -> tuple[ContentType, str]:
     except ContentType.DoesNotExist:
         raise OpsError(CHOOSE_A_RECORD, field="record") from None
     model = target_type.model_class()
-    linkable = {kind.model: kind.permission for kind in KINDS}
+    linkable = {kind.model: kind.permission for kind in search_registry.all()}
     if model not in linkable or not user.has_perm(linkable[model]):
         raise OpsError(NO_SUCH_RECORD.format(kind=target_type.name, id=target_id), field="record")
     if problem := ticket_link_target_problem(target_type=target_type, target_id=target_id, user=user):

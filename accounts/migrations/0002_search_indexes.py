@@ -1,4 +1,4 @@
-"""Indexes for the search box (opsconsole/search.py).
+"""Indexes for the search box (search/finding.py, accounts/search.py).
 
 A platform's name, ignoring case, is an ordinary expression index. Part of an email is
 `UPPER(email::text) LIKE UPPER('%…%')` (Django's `icontains` on PostgreSQL), which only a trigram

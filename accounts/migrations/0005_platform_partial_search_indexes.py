@@ -1,4 +1,4 @@
-"""Part of a platform's name or client id for the search box (opsconsole/search.py): Django's
+"""Part of a platform's name or client id for the search box (accounts/search.py): Django's
 `icontains` on PostgreSQL is `UPPER(column::text) LIKE UPPER('%…%')`, which a trigram GIN index on
 that expression serves (pg_trgm, created by 0002). PostgreSQL only; platforms are few, so the
 indexes are built in the migration's transaction."""

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from apilog.models import ApiRequest
-from opsconsole.search import console_search
+from search.finding import console_search
 from tests.apilog.traffic import DOTNET_2_3_1, DOTNET_2_4_0, api_change, record, requests_on_days, utc
 from tests.conftest import require_service
 from tests.factories import make_platform
@@ -78,7 +78,7 @@ def test_the_request_id_is_looked_up_through_its_unique_index(refused_request, s
     with CaptureQueriesContext(connection) as queries:
         console_search(query=refused_request.request_id, user=staff["engineer"])
     plans = []
-    # The search box runs every look-up as one query (opsconsole/search_rows.py): its plan.
+    # The search box runs every look-up as one query (search/rows.py): its plan.
     for captured in queries.captured_queries:
         if f'FROM "{ApiRequest._meta.db_table}"' in captured["sql"]:
             with connection.cursor() as cursor:

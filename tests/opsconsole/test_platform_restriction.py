@@ -28,9 +28,9 @@ from opsconsole.models import StaffPlatformAccess, TaskRun
 from opsconsole.platform_access import platform_scope_of, restrict_to_user_platforms, visible_platform_ids
 from opsconsole.readonly_admin import PlatformScopedMixin
 from opsconsole.roles import OPS_LEAD
-from opsconsole.search import console_search
 from opsconsole.tasking.services import Origin, task_run_approve, task_run_request
 from payments.models import ItemState
+from search.finding import console_search
 from support.models import Ticket, TicketKind
 from support.services import ticket_create
 from tests.conftest import make_staff, sign_in_verified

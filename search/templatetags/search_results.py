@@ -25,7 +25,7 @@ ROW = (
 
 @register.simple_tag
 def search_match_rows(matches) -> str:
-    """One `<tr>` per `SearchMatch` (opsconsole/search.py), in their order."""
+    """One `<tr>` per `SearchMatch` (search/finding.py), in their order."""
     return format_html_join("", ROW, (
         {"rule": RULE_ABOVE if index else "", "url": match.url, "label": match.label, "detail": match.detail,
          "matched_by": match.matched_by}

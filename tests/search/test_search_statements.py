@@ -1,4 +1,4 @@
-"""The search box reads all its look-ups in one UNION (opsconsole/search_rows.py): each search finds
+"""The search box reads all its look-ups in one UNION (search/rows.py): each search finds
 its own objects, in one statement, and never another platform's."""
 
 import pytest
@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import Customer
 from opsconsole.models import StaffPlatformAccess
 from opsconsole.roles import OPS_LEAD
-from opsconsole.search import console_search
+from search.finding import console_search
 from tests.conftest import make_staff
 from tests.factories import make_customer, make_disbursement, make_item, make_platform
 

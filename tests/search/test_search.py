@@ -13,14 +13,14 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.models import Customer
-from opsconsole.search import (
+from search.finding import (
     EMPTY_QUERY,
     QUERY_TOO_LONG,
     QUERY_TOO_SHORT,
-    SEARCHABLE_KEYS,
     console_search,
     search_lookups,
     search_query_problem,
+    searchable_keys,
 )
 from tests.conftest import require_service
 from tests.factories import (
@@ -242,7 +242,7 @@ def test_nothing_matches_says_so_and_what_can_be_searched(findable, client_as):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Nothing matches “no-such-reference-77”." in page
-    for key in SEARCHABLE_KEYS:
+    for key in searchable_keys():
         assert escape(key) in page
 
 

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.dataclasses import SearchResult as CommandResult
 
-from opsconsole.search import SEARCHABLE_KEYS, console_search, search_query_problem
+from search.finding import console_search, search_query_problem, searchable_keys
 
 # What the page lists at most; one more is asked for, to know there are more.
 PAGE_LIMIT = 50
@@ -47,9 +47,9 @@ def search_page(request):
         "groups": groups,
         "match_count": len(shown),
         "more": len(matches) > PAGE_LIMIT,
-        "searchable_keys": SEARCHABLE_KEYS,
+        "searchable_keys": searchable_keys(),
     }
-    return TemplateResponse(request, "opsconsole/search/search_page.html", context)
+    return TemplateResponse(request, "search/search_page.html", context)
 
 
 def command_search_results(request, search_term: str) -> list[CommandResult]:
