@@ -138,13 +138,9 @@ def search_lookups(query: str) -> tuple[list[Lookup], list[Lookup]]:
         return [], []
     exact: list[Lookup] = []
     partial: list[Lookup] = []
-    kinds = registry.all()
     for shape in query_shapes(query):
         found_by = _condition_maker(shape, query)
-        for kind in kinds:
-            for field in kind.fields:
-                if field.shape is shape:
-                    (partial if shape.partial else exact).append(found_by(kind, field))
+        (partial if shape.partial else exact).extend(found_by(kind, field) for kind, field in registry.fields_of(shape))
     return exact, partial
 
 

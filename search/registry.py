@@ -97,6 +97,7 @@ class SearchRegistry:
     def __init__(self):
         self._kinds: dict[str, SearchKind] = {}
         self._in_order: tuple[SearchKind, ...] = ()
+        self._by_shape: dict[QueryShape, tuple[tuple[SearchKind, SearchField], ...]] = {}
         self._frozen = False
 
     def register(self, kind: SearchKind) -> SearchKind:
@@ -107,6 +108,10 @@ class SearchRegistry:
             raise ValueError(f"Two search kinds share the key {kind.key!r}.")
         self._kinds[kind.key] = kind
         self._in_order = tuple(sorted(self._kinds.values(), key=lambda registered: (registered.order, registered.key)))
+        # Worked out once here rather than on every search.
+        self._by_shape = {shape: tuple((registered, field) for registered in self._in_order
+                                       for field in registered.fields if field.shape is shape)
+                          for shape in QueryShape}
         return kind
 
     def freeze(self) -> None:
@@ -115,6 +120,10 @@ class SearchRegistry:
     def all(self) -> tuple[SearchKind, ...]:
         """Every kind, in the order of the results."""
         return self._in_order
+
+    def fields_of(self, shape: QueryShape) -> tuple[tuple[SearchKind, SearchField], ...]:
+        """Every kind's fields for queries of `shape`, kinds in the order of the results."""
+        return self._by_shape.get(shape, ())
 
 
 registry = SearchRegistry()
