@@ -28,7 +28,7 @@ from django.urls import URLPattern, reverse
 from django.utils import timezone
 from model_bakery import baker
 
-from opsconsole import urls as console_urls
+from config import urls as console_urls
 from opsconsole.business_calendar import SUPPORT_CALENDAR
 from opsconsole.explaining.selectors import explanation_models
 from opsconsole.models import StaffPlatformAccess, TaskRun
