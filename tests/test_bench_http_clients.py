@@ -90,5 +90,5 @@ def test_a_connection_that_fails_is_an_error():
 
 def test_concurrent_clients_meet_as_many_workers_as_production_runs():
     compose = (Path(__file__).resolve().parents[1] / "docker-compose.yml").read_text()
-    [web_workers] = re.findall(r"gunicorn opsconsole\.wsgi:application .*--workers (\d+)", compose)
+    [web_workers] = re.findall(r"gunicorn config\.wsgi:application .*--workers (\d+)", compose)
     assert PRODUCTION_WORKERS == int(web_workers)
