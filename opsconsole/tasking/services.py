@@ -209,18 +209,24 @@ def task_run_dispatch(*, run_id: int) -> bool:
     runner = settings.TASK_RUNNER
     if runner == "inline":
         task_run_execute(run_id=run_id)
-    elif runner == "thread":
+        TaskRun.objects.filter(pk=run_id, dispatched_at=None).update(dispatched_at=timezone.now())
+        return True
+    # Marked before the hand-over: the mark's UPDATE holds the row for a moment, and a worker whose
+    # claim met that lock would skip the run (claims never wait) and leave it to the sweep.
+    marked = TaskRun.objects.filter(pk=run_id, dispatched_at=None).update(dispatched_at=timezone.now())
+    if runner == "thread":
         threading.Thread(target=_execute_in_thread, args=(run_id,), name=f"task-run-{run_id}", daemon=True).start()
-    else:
-        from opsconsole.tasks import execute_task_run
+        return True
+    from opsconsole.tasks import execute_task_run
 
-        try:
-            execute_task_run.delay(run_id)
-        except Exception as error:  # any broker failure: the run is safe in the database
-            logger.warning("Could not reach the task queue for run %s (%s: %s); the sweep will dispatch it.",
-                           run_id, type(error).__name__, error)
-            return False
-    TaskRun.objects.filter(pk=run_id, dispatched_at=None).update(dispatched_at=timezone.now())
+    try:
+        execute_task_run.delay(run_id)
+    except Exception as error:  # any broker failure: the run is safe in the database
+        logger.warning("Could not reach the task queue for run %s (%s: %s); the sweep will dispatch it.",
+                       run_id, type(error).__name__, error)
+        if marked:
+            TaskRun.objects.filter(pk=run_id).update(dispatched_at=None)
+        return False
     return True
 
 
