@@ -19,11 +19,11 @@ def batch_entries_resubmit(*, entries: list[BatchEntryToReprocess], reprocess_ro
     disbursement_ids = sorted({entry.disbursement_id for entry in entries if entry.disbursement_id is not None})
     with transaction.atomic(savepoint=False):
         count = resubmitted.update(status=BatchEntry.Status.SUBMITTED, reprocess_round=reprocess_round)
-        history_rows_write(resubmitted, **history)
+        history_rows_write(BatchEntry, [entry.id for entry in entries], **history)
         if disbursement_ids:
             disbursements = Disbursement.objects.filter(pk__in=disbursement_ids)
             disbursements.update(status=Disbursement.Status.BATCHED, failure_reason="")
-            history_rows_write(disbursements, **history)
+            history_rows_write(Disbursement, disbursement_ids, **history)
     return count
 
 

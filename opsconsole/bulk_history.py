@@ -9,42 +9,44 @@ the kind of change. It expects simple-history's default history models: a `histo
 database numbers, and no extra fields.
 """
 
+from collections.abc import Sequence
+
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import CharField, DateTimeField, QuerySet, Value
+from django.db import connections, router
+from django.db.models import Model
 from django.utils import timezone
 
 CREATED, CHANGED = "+", "~"
 
 
-def history_rows_write(rows: QuerySet, *, history_type: str, user, change_reason: str) -> int:
-    """A history row for every row of `rows`, as it is now in the database, attributed to
-    `user` (None for the system) with `change_reason`. Returns how many were written."""
-    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+def history_rows_write(model: type[Model], ids: Sequence, *, history_type: str, user, change_reason: str) -> int:
+    """A history row for every row of `model` whose key is in `ids`, as it is now in the database,
+    attributed to `user` (None for the system) with `change_reason`. Returns how many were
+    written. `ids` is one chunk of a bulk write (a statement holds a parameter per key)."""
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True) or not ids:
         return 0
-    history = rows.model.history.model
+    history = model.history.model
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
     reason_length = history._meta.get_field("history_change_reason").max_length
-    user_id_field = history._meta.get_field("history_user").target_field
     stamps = {
-        "history_date": Value(timezone.now(), output_field=DateTimeField()),
-        "history_change_reason": Value((change_reason or "")[:reason_length], output_field=CharField()),
-        "history_type": Value(history_type, output_field=CharField()),
-        "history_user": Value(getattr(user, "pk", None), output_field=user_id_field),
+        "history_date": timezone.now(),
+        "history_change_reason": (change_reason or "")[:reason_length],
+        "history_type": history_type,
+        "history_user": getattr(user, "pk", None),
     }
-    tracked = [field.attname for field in history.tracked_fields]
-    # Values of the source fields first, then the stamps: the order of the INSERT's columns.
-    select = rows.order_by().annotate(**{f"stamp_{name}": value for name, value in stamps.items()})
-    select = select.values_list(*tracked, *(f"stamp_{name}" for name in stamps))
-    try:
-        select_sql, params = select.query.sql_with_params()
-    except EmptyResultSet:  # `pk__in=[]`: no rows, no statement
-        return 0
-    connection = connections[rows.db]
-    columns = [history._meta.get_field(field.name).column for field in history.tracked_fields]
+    tracked = list(history.tracked_fields)
+    # The source's columns first, then the stamps: the order of the INSERT's columns.
+    columns = [history._meta.get_field(field.name).column for field in tracked]
     columns += [history._meta.get_field(name).column for name in stamps]
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    stamp_values = [history._meta.get_field(name).get_db_prep_value(value, connection)
+                    for name, value in stamps.items()]
+    key = model._meta.pk
+    key_values = [key.get_db_prep_value(value, connection) for value in ids]
+    source = ", ".join(f"{quote(model._meta.db_table)}.{quote(field.column)}" for field in tracked)
+    statement = (f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(quote(column) for column in columns)}) "
+                 f"SELECT {source}, {', '.join(['%s'] * len(stamp_values))} FROM {quote(model._meta.db_table)} "
+                 f"WHERE {quote(model._meta.db_table)}.{quote(key.column)} IN ({', '.join(['%s'] * len(key_values))})")
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {connection.ops.quote_name(history._meta.db_table)} ({quoted}) {select_sql}",
-                       params)
+        cursor.execute(statement, [*stamp_values, *key_values])
         return cursor.rowcount

@@ -49,5 +49,5 @@ def callbacks_queue_for_redelivery(*, callback_ids: list[int], user, change_reas
     queued = Callback.objects.filter(pk__in=callback_ids)
     with transaction.atomic(savepoint=False):
         count = queued.update(status=Callback.Status.PENDING)
-        history_rows_write(queued, history_type=CHANGED, user=user, change_reason=change_reason)
+        history_rows_write(Callback, callback_ids, history_type=CHANGED, user=user, change_reason=change_reason)
     return count

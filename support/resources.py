@@ -171,7 +171,7 @@ class TicketResource(RecordedImportMixin, resources.ModelResource):
         size = self._meta.batch_size
         for history_type, ids in self.ids_written.items():
             for start in range(0, len(ids), size):
-                history_rows_write(Ticket.objects.filter(pk__in=ids[start:start + size]), history_type=history_type,
+                history_rows_write(Ticket, ids[start:start + size], history_type=history_type,
                                    user=self.importing_user, change_reason=self.change_reason)
 
 

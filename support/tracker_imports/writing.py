@@ -98,7 +98,7 @@ def rows_write(*, tracker_import: TrackerImport, rows: list[TrackerImportRow], u
         tickets_refresh_standings([record.pk for _, record in changed])
     for history_type, written in ((CREATED, created), (CHANGED, changed)):
         if written:
-            history_rows_write(model.objects.filter(pk__in=[record.pk for _, record in written]),
+            history_rows_write(model, [record.pk for _, record in written],
                                history_type=history_type, user=user, change_reason=change_reason)
     for outcome, written in ((TrackerImportRow.Outcome.CREATED, created), (TrackerImportRow.Outcome.UPDATED, changed)):
         for row, record in written:
