@@ -35,11 +35,10 @@ from django.utils.hashable import make_hashable
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from opsconsole.admin_urls import KEY_PLACEHOLDER, admin_change_url
 from opsconsole.people import record_name
 
 ACTION_CHECKBOX = "action_checkbox"
-# Stands for a row's primary key in the change link worked out once for the page.
-KEY_PLACEHOLDER = "0KEYPLACEHOLDER0"
 # Date format specifiers that read the seconds or finer: a format without them shows every moment
 # of a minute alike, so each minute is formatted once.
 FINER_THAN_MINUTE = frozenset("sucrU")
@@ -316,10 +315,8 @@ class ListTable:
         cl = self.cl
         if not isinstance(cl.opts.pk, models.IntegerField | models.AutoField):
             return None
-        try:
-            return self.preserving_filters(cl.url_for_result(_KeyPlaceholder(cl.pk_attname)))
-        except NoReverseMatch:
-            return ""
+        pattern = admin_change_url(app_label=cl.opts.app_label, model_name=cl.opts.model_name, pk=KEY_PLACEHOLDER)
+        return "" if pattern is None else self.preserving_filters(pattern)
 
     def preserving_filters(self, url: str) -> str:
         cl = self.cl
@@ -364,10 +361,3 @@ class ListTable:
             return f'<a href="{url}" data-popup-opener="{html.escape(str(opener))}">{content}</a>'
         return f'<a href="{url}">{content}</a>'
 
-
-class _KeyPlaceholder:
-    """A row whose primary key is the placeholder, for working out the change link once."""
-
-    def __init__(self, pk_attname: str):
-        setattr(self, pk_attname, KEY_PLACEHOLDER)
-        self.pk = KEY_PLACEHOLDER
