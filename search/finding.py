@@ -24,7 +24,7 @@ in platforms' names and client ids, by trigram indexes of the same kind (account
 
 A person sees only the kinds they may view (`app.view_model`); the others are not even queried.
 A person limited to some platforms finds only their platforms' objects: each look-up joins to the
-platform its kind's admin declares (opsconsole/platform_access.py).
+platform its kind's model declares (`platform_scope`, opsconsole/platform_access.py).
 Part of an email is looked up only for people who may see contact details: for anyone else the
 answers would spell an address out a character at a time. They see the email masked in the results
 (accounts/masking.py), and can still find a customer by the whole address.
