@@ -36,7 +36,7 @@ from audit.task_titles import task_titles
 from opsconsole.admin_scripts import AdminScripts
 from opsconsole.admin_urls import admin_change_url, admin_history_url
 from opsconsole.keyset_pagination import KeysetListMixin
-from opsconsole.readonly_admin import ReadOnlyPermissionsMixin
+from opsconsole.read_only_permissions import ReadOnlyPermissionsMixin
 
 OUTCOME_COLOURS = {AuditEvent.Outcome.SUCCESS: "success", AuditEvent.Outcome.FAILURE: "danger"}
 

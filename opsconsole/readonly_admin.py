@@ -19,19 +19,9 @@ from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.list_search import exact_key_condition, partial_key_condition
 from opsconsole.money import format_minor_units
 from opsconsole.platform_access import platform_scope_of, restrict_to_user_platforms, visible_platform_ids
+from opsconsole.read_only_permissions import ReadOnlyPermissionsMixin
 from opsconsole.related_tables import RelatedTable, related_table_pages
 from opsconsole.tasking.admin import TaskActionsMixin
-
-
-class ReadOnlyPermissionsMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PlatformScopedMixin:

@@ -3,7 +3,6 @@ panels are found at start-up, in their order; a panel is shown, with its numbers
 exactly to the people who hold its permission; and the dashboard app imports none of the apps
 whose panels it shows."""
 
-import ast
 import datetime
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from django.utils.module_loading import module_has_submodule
 from dashboard.metrics import Metric
 from dashboard.page import dashboard_for
 from dashboard.panels import Panel, PanelContent, PanelRegistry, RegistryFrozen, Viewing, registry
+from tests.imports import imported_modules
 
 NOW = datetime.datetime(2025, 5, 13, 2, 0, tzinfo=datetime.UTC)
 
@@ -92,24 +92,6 @@ def test_the_audit_notice_comes_before_the_sections_and_adds_nothing_to_the_head
 
 
 # The dashboard app depends on no app whose panels it shows.
-
-
-def imported_modules(source: str) -> set[str]:
-    """Every module a Python source imports, anywhere in it (inside functions too), by full name."""
-    modules = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            modules |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            modules.add(node.module)
-    return modules
-
-
-def test_the_import_check_sees_every_form_of_import():
-    assert imported_modules("from payments.selectors import items_waiting_longest") == {"payments.selectors"}
-    assert imported_modules("from batches import dashboard") == {"batches"}
-    assert imported_modules("def build(viewing):\n    import audit.models\n") == {"audit.models"}
-    assert imported_modules("from . import panels") == set()
 
 
 def test_the_dashboard_app_imports_no_other_app_of_the_project():

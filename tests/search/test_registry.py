@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.module_loading import module_has_submodule
 
 from search.registry import QueryShape, RegistryFrozen, SearchField, SearchKind, registry
-from tests.dashboard.test_panels import imported_modules
+from tests.imports import imported_modules
 
 DOMAIN_APPS = {"accounts", "payments", "batches", "support", "apilog"}
 
