@@ -4,7 +4,7 @@ from django.utils import timezone
 from accounts.masking import may_reveal_account_number
 from accounts.models import BankAccount, Customer, PayoutHold
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from opsconsole.errors import OpsError
 
 REVEAL_REASON_MIN_LENGTH = 10

@@ -8,17 +8,17 @@ check and every archive to two places: an `AuditCheckpoint` row (append-only lik
 and a line appended to `checkpoints.jsonl` in the archive directory, beyond the database's
 reach. `verify_audit` then requires the trail to reach the newest sealed checkpoint with the
 same hash there; a checkpoint whose seal does not match was not written by the console.
+
+This module reads checkpoints and seals them; writing one is `audit.services.checkpoints`.
 """
 
 import datetime
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.signing import BadSignature, Signer
-from django.utils import timezone
 
 from audit.models import AuditCheckpoint
 
@@ -52,28 +52,6 @@ class CheckpointReading:
 
 def checkpoint_file(directory: Path | None = None) -> Path:
     return Path(directory or settings.AUDIT_ARCHIVE_DIR) / CHECKPOINT_FILE_NAME
-
-
-def audit_checkpoint_write(*, last_id: int, last_hash: str, written_by: str, directory: Path | None = None) -> None:
-    """Record that the chain reached `last_id` with `last_hash`: a line appended to the
-    checkpoint file, synced to disk, then a row in the caller's transaction. Raises OSError when
-    the file cannot be written: a checkpoint the database alone holds is no anchor."""
-    written_at = timezone.now()
-    written_by = written_by[:150]
-    seal = _signer().sign(_sealed_text(last_id, last_hash, written_at, written_by))
-    line = {"last_id": last_id, "last_hash": last_hash, "written_at": written_at.isoformat(),
-            "written_by": written_by, "seal": seal}
-    path = checkpoint_file(directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # O_APPEND: the line goes after whatever is there, never over it.
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        os.write(descriptor, (json.dumps(line, separators=(",", ":")) + "\n").encode())
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    AuditCheckpoint.objects.create(written_at=written_at, written_by=written_by, last_id=last_id,
-                                   last_hash=last_hash, seal=seal)
 
 
 def audit_checkpoint_read(directory: Path | None = None) -> CheckpointReading:
@@ -119,6 +97,11 @@ def _file_checkpoints(path: Path, lines: list[str]):
 
 def _newer(current: Checkpoint | None, candidate: Checkpoint) -> Checkpoint:
     return candidate if current is None or candidate.last_id > current.last_id else current
+
+
+def checkpoint_seal(*, last_id: int, last_hash: str, written_at: datetime.datetime, written_by: str) -> str:
+    """The seal of a checkpoint: its four values signed with `AUDIT_CHECKPOINT_KEY`."""
+    return _signer().sign(_sealed_text(last_id, last_hash, written_at, written_by))
 
 
 def _sealed(checkpoint: Checkpoint, seal: str) -> bool:

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 
 # OWASP's rule against CSV injection (https://owasp.org/www-community/attacks/CSV_Injection): a
 # spreadsheet reads a cell beginning with one of these as a formula, so such a cell is written after

@@ -5,7 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from import_export.results import RowResult
 
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 
 # The ids an event lists, at most; the counts are always whole.
 IDS_LISTED = 1000

@@ -10,21 +10,19 @@ A review is complete when every listed entry carries a mark (reviewed, or flagge
 completing it records an `AuditReview` and an `audit.review` event. Each page reads a fixed number
 of queries whatever the stretch holds, and lists at most `REVIEW_PAGE_LIMIT` entries: a longer
 stretch is reviewed in parts, oldest first.
+
+This module reads what the review shows; marking and completing are `audit.services.review`.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef
-from django.utils import timezone
 
 from audit.models import AuditEvent, AuditReview, AuditReviewMark
-from audit.recording import record_event
 from audit.task_titles import task_titles
 from opsconsole.admin_urls import admin_change_url
-from opsconsole.advisory_locks import AUDIT_REVIEW, advisory_xact_lock
 from opsconsole.errors import OpsError
 from opsconsole.people import person_name
 
@@ -34,19 +32,7 @@ PAST_REVIEWS_SHOWN = 20
 FLAGGED_SHOWN = 50
 SUMMARISED_ACTIONS = (AuditEvent.Action.LOGIN, AuditEvent.Action.LOGOUT, AuditEvent.Action.REVIEW)
 
-UNKNOWN_VERDICT = "Choose a verdict: reviewed or flagged."
-FLAG_NEEDS_NOTE = "A flag needs a note: write in the note what is wrong with the entry."
-NOT_UNDER_REVIEW = "That entry is not waiting for review: an earlier review covered it, or it is counted, not listed."
 NOT_AN_EVENT_NUMBER = "“{name}” must be the number of an audit entry."
-OWN_ENTRY = "Nobody reviews their own actions: another reviewer must mark this entry."
-OWN_ENTRIES_REMAIN = ("{count} entr{plural} left unmarked {are} your own actions: another reviewer must mark "
-                      "them before the review can be completed.")
-NOTHING_TO_REVIEW = "There is nothing to review since the last review."
-ALREADY_REVIEWED = ("Another review has covered these entries since the page was opened; "
-                    "the page now shows what is left.")
-UNMARKED_REMAIN = ("{count} entr{plural} still unmarked: mark each one reviewed or flagged, "
-                   "or mark all remaining reviewed.")
-REVIEW_SUMMARY = "Reviewed #{first}–#{last}: {count} entr{plural}, {flagged} flagged"
 
 
 @dataclass(frozen=True)
@@ -112,8 +98,6 @@ class ReviewStretch:
                    for entry in self.entries)
 
 
-# --- Reading ----------------------------------------------------------------------------------
-
 def last_reviewed_event_id() -> int:
     """The last event a completed review covered; 0 before the first review."""
     return AuditReview.objects.aggregate(last=Max("last_event_id"))["last"] or 0
@@ -121,6 +105,12 @@ def last_reviewed_event_id() -> int:
 
 def _listed(events):
     return events.exclude(action__in=SUMMARISED_ACTIONS)
+
+
+def event_awaiting_review(*, event_id: int) -> AuditEvent | None:
+    """Event #`event_id` when it is listed for the next review (after the last completed review,
+    and not one that is counted); None otherwise."""
+    return _listed(AuditEvent.objects.filter(pk=event_id, id__gt=last_reviewed_event_id())).first()
 
 
 def review_stretch(*, through_id: int | None = None) -> ReviewStretch:
@@ -237,8 +227,6 @@ def flagged_entries(*, limit: int = FLAGGED_SHOWN) -> list[ReviewEntry]:
     return [ReviewEntry(event=mark.event, mark=mark, admin_url=_event_admin_url(mark.event)) for mark in marks]
 
 
-# --- Writing ----------------------------------------------------------------------------------
-
 def event_number_from(value, *, name: str) -> int:
     """An event number typed into a form; a clear refusal naming the field otherwise."""
     try:
@@ -248,71 +236,3 @@ def event_number_from(value, *, name: str) -> int:
     if number < 1:
         raise OpsError(NOT_AN_EVENT_NUMBER.format(name=name), field=name)
     return number
-
-
-def review_mark(*, reviewer, event_id: int, verdict: str, note: str = "") -> AuditReviewMark:
-    """Mark one entry under review; a later mark on the same entry supersedes this one."""
-    note = (note or "").strip()
-    if verdict not in AuditReviewMark.Verdict.values:
-        raise OpsError(UNKNOWN_VERDICT, field="verdict")
-    if verdict == AuditReviewMark.Verdict.FLAGGED and not note:
-        raise OpsError(FLAG_NEEDS_NOTE, field="note")
-    event = _listed(AuditEvent.objects.filter(pk=event_id, id__gt=last_reviewed_event_id())).first()
-    if event is None:
-        raise OpsError(NOT_UNDER_REVIEW, field="event")
-    if event.actor_id == reviewer.pk:
-        raise OpsError(OWN_ENTRY, field="event")
-    return AuditReviewMark.objects.create(event=event, reviewer=reviewer, marked_at=timezone.now(),
-                                          verdict=verdict, note=note)
-
-
-def review_mark_remaining(*, reviewer, through_id: int) -> int:
-    """Mark reviewed every unmarked entry the page showed (through #`through_id`, so nothing
-    that arrived after it was read is marked unseen), but the reviewer's own, which another
-    reviewer must mark. Returns how many were marked."""
-    stretch = review_stretch(through_id=through_id)
-    marked_at = timezone.now()
-    marks = [AuditReviewMark(event=entry.event, reviewer=reviewer, marked_at=marked_at,
-                             verdict=AuditReviewMark.Verdict.REVIEWED)
-             for entry in stretch.entries if entry.mark is None and entry.event.actor_id != reviewer.pk]
-    AuditReviewMark.objects.bulk_create(marks)
-    return len(marks)
-
-
-def _lock_reviews() -> None:
-    """Completions are serialised so a second one sees the first and cannot cover the same
-    entries. SQLite's writers already queue for the database lock (transactions begin
-    IMMEDIATE); PostgreSQL's take a transaction-scoped advisory lock: there may be no review row
-    yet to lock with SELECT … FOR UPDATE."""
-    advisory_xact_lock(AUDIT_REVIEW)
-
-
-def review_complete(*, reviewer, through_id: int, note: str = "", request=None) -> AuditReview:
-    """Complete the review of the stretch the page showed (through #`through_id`): every
-    listed entry must be marked. Records the review and an `audit.review` event."""
-    with transaction.atomic():
-        _lock_reviews()
-        if through_id <= last_reviewed_event_id():
-            raise OpsError(ALREADY_REVIEWED)
-        stretch = review_stretch(through_id=through_id)
-        if not stretch.entry_count:
-            raise OpsError(NOTHING_TO_REVIEW)
-        if stretch.unmarked_count:
-            count = stretch.unmarked_count
-            own = sum(1 for entry in stretch.entries if entry.mark is None and entry.event.actor_id == reviewer.pk)
-            if own == count:
-                raise OpsError(OWN_ENTRIES_REMAIN.format(count=count, plural="y" if count == 1 else "ies",
-                                                         are="is" if count == 1 else "are"))
-            raise OpsError(UNMARKED_REMAIN.format(count=count, plural="y" if count == 1 else "ies"))
-        review = AuditReview.objects.create(
-            reviewer=reviewer, completed_at=timezone.now(), first_event_id=stretch.first_id,
-            last_event_id=stretch.through_id, event_count=stretch.entry_count,
-            flagged_count=stretch.flagged_count, note=(note or "").strip(),
-        )
-        summary = REVIEW_SUMMARY.format(first=review.first_event_id, last=review.last_event_id,
-                                        count=review.event_count, plural="y" if review.event_count == 1 else "ies",
-                                        flagged=review.flagged_count)
-        record_event(AuditEvent.Action.REVIEW, actor=reviewer, request=request, target=review, summary=summary,
-                     details={"first_event_id": review.first_event_id, "last_event_id": review.last_event_id,
-                              "entries": review.event_count, "flagged": review.flagged_count})
-    return review

@@ -1,6 +1,6 @@
 """The daily review page (`/audit/review/`): the entries since the last review to mark, the
 reviews completed so far and the entries flagged. Reading it and every POST need
-`audit.review_auditevent`; the decisions are `audit.review`'s."""
+`audit.review_auditevent`; the decisions are `audit.services.review`'s."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -9,16 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from audit.models import AuditReviewMark
-from audit.review import (
-    REVIEW_PERMISSION,
-    event_number_from,
-    flagged_entries,
-    past_reviews,
-    review_complete,
-    review_mark,
-    review_mark_remaining,
-    review_stretch,
-)
+from audit.review import REVIEW_PERMISSION, event_number_from, flagged_entries, past_reviews, review_stretch
+from audit.services.review import review_complete, review_mark, review_mark_remaining
 from opsconsole.errors import OpsError
 
 MARK, MARK_REMAINING, COMPLETE = "mark", "mark_remaining", "complete"

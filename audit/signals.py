@@ -7,7 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 
 
 @receiver(user_logged_in, dispatch_uid="audit_login")

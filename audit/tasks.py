@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from audit.verification import PERIODIC_JOB, audit_chain_verify
+from audit.services.verification import PERIODIC_JOB, audit_chain_verify
 
 logger = logging.getLogger(__name__)
 

@@ -1,23 +1,21 @@
 """Tamper evidence: walking the hash chain, on-line and in archive files, to the first broken link.
 
-`verify_audit` and the hourly job (audit.tasks) walk the on-line trail from where its archived
-part ends, then hold its end against the newest checkpoint (audit/checkpoints.py), and write a
-new one when all is well; `verify_audit --archive FILE` walks one archive file against its record.
+The on-line trail is walked from where its archived part ends, and its end held against the newest
+checkpoint (audit/checkpoints.py); `verify_audit --archive FILE` walks one archive file against its
+record. Nothing here writes: `verify_audit` and the hourly job (audit.tasks) verify through
+`audit.services.verification`, which keeps what each walk found and a new checkpoint.
 """
 
 from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from django.utils import timezone
-
 from audit.archive import AuditArchiveError, archive_file_events, archived_chain_head, file_sha256
 from audit.chain import CHAINED_FIELDS, GENESIS_HASH, BrokenLink, ChainWalk, LinkProblem
-from audit.checkpoints import Checkpoint, audit_checkpoint_read, audit_checkpoint_write
+from audit.checkpoints import Checkpoint, audit_checkpoint_read
 from audit.models import AuditArchive, AuditEvent, AuditVerification
 
 ROWS_PER_FETCH = 2_000
-PERIODIC_JOB = "periodic job"
 INTACT = "Audit trail intact: {count} records checked"
 BROKEN = "Audit trail broken at record #{record_id} ({problem}): {explanation}"
 EMPTY = ("Audit trail empty: no record is on-line or archived. A console in use records every sign-in: "
@@ -26,8 +24,6 @@ UNSEALED = ("Audit checkpoint not written by the console: {sources} does not car
             "AUDIT_CHECKPOINT_KEY, so someone wrote it who does not hold the key.")
 CHECKPOINTS_UNREADABLE = ("Audit checkpoints cannot be checked: {error}. Without them a trail cut short cannot be "
                           "told apart from an intact one.")
-CHECKPOINT_NOT_WRITTEN = ("Audit trail intact: {count} records checked, but its checkpoint could not be written "
-                          "to {path}: {error}. Without it a trail cut short later cannot be told apart.")
 ARCHIVE_INTACT = "Archive {file_name} intact: {count} records checked, file checksum matches its record"
 ARCHIVE_BROKEN = "Archive {file_name} broken at record #{record_id} ({problem}): {explanation}"
 ARCHIVE_FILE_CHANGED = "Archive {file_name} changed: its SHA-256 is {actual}, its record says {recorded}"
@@ -64,20 +60,6 @@ class ArchiveCheck:
     events_checked: int
     message: str
     intact: bool
-
-
-def audit_chain_verify(*, checked_by: str) -> ChainCheck:
-    """Walk the on-line trail, hold it against the newest checkpoint, write a new checkpoint
-    where it ends when all is well, and record what was found (an `AuditVerification`)."""
-    check = audit_chain_check()
-    if check.intact:
-        check = _checkpointed(check, written_by=checked_by)
-    AuditVerification.objects.create(
-        checked_at=timezone.now(), checked_by=checked_by[:150], intact=check.intact,
-        events_checked=check.events_checked,
-        first_broken_id=check.broken_link.record_id if check.broken_link else None, message=check.message,
-    )
-    return check
 
 
 def audit_chain_check() -> ChainCheck:
@@ -176,16 +158,6 @@ def _hash_at(record_id: int) -> str | None:
     whose file `verify_audit --archive` checks."""
     on_line = AuditEvent.objects.filter(pk=record_id).values_list("record_hash", flat=True).first()
     return on_line or AuditArchive.objects.filter(last_id=record_id).values_list("last_hash", flat=True).first()
-
-
-def _checkpointed(check: ChainCheck, *, written_by: str) -> ChainCheck:
-    last_id, last_hash = check.end
-    try:
-        audit_checkpoint_write(last_id=last_id, last_hash=last_hash, written_by=written_by)
-    except OSError as error:
-        return replace(check, problem=CHECKPOINT_NOT_WRITTEN.format(
-            count=check.events_checked, path=error.filename or "the archive directory", error=error.strerror or error))
-    return check
 
 
 def _archive_starts_where_the_chain_was(archive: AuditArchive) -> BrokenLink | None:

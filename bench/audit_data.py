@@ -1,5 +1,5 @@
 """Two years of the audit trail: sign-ins by the staff, and change-email task runs with the
-events their steps write, hash-chained exactly as audit/recording.py chains them."""
+events their steps write, hash-chained exactly as audit/services/recording.py chains them."""
 
 import csv
 import datetime

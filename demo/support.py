@@ -9,9 +9,10 @@ from accounts.models import Customer, Platform
 from batches.models import Batch
 from demo import scenarios
 from payments.models import Item
+from support.bugs import bug_fix_due_at
 from support.knowledge import ticket_record_article
 from support.models import Article, Bug, Priority, RotaWeek, SavedAnswer, Ticket, TicketKind, TicketLink
-from support.services import bug_fix_due_at, ticket_create
+from support.services.tickets import ticket_create
 
 # (title, slug, category, visibility, tags, body). Shareable ones may be sent to a platform's
 # developers as they are; internal ones say how we work and stay with the team.

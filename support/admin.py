@@ -30,11 +30,10 @@ from support.bugs import (
     SLO_NOT_MEASURED,
     SLO_ON_TRACK,
     bug_draft_from_ticket,
-    bug_mark_fixed,
+    bug_fix_due_at,
     bug_slo_status,
-    ticket_wait_on_bug,
 )
-from support.clocks import ticket_clocks_shown, ticket_set_status, ticket_status_problem
+from support.clocks import ticket_clocks_shown, ticket_status_problem
 from support.import_forms import ConsoleExportImportForm
 from support.knowledge import (
     RECORD_ARTICLE_PERMISSION,
@@ -59,7 +58,9 @@ from support.models import (
 from support.ops.import_tracker_file import ImportTrackerFile
 from support.resources import BugResource, TicketMessageResource, TicketResource
 from support.selectors import tickets_visible_to
-from support.services import bug_fix_due_at, ticket_add_message, ticket_create
+from support.services.bugs import bug_mark_fixed, ticket_wait_on_bug
+from support.services.clocks import ticket_set_status
+from support.services.tickets import ticket_add_message, ticket_create
 from support.ticket_form import (
     NOT_ON_THE_STAFF,
     TicketFormBase,

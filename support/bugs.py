@@ -1,21 +1,19 @@
-"""The support team's bug queue: fixing a bug hands its tickets back for follow-up, the bugs
-past their fix-time target, and each bug's service-level objective."""
+"""The support team's bug queue, read: each bug's fix-time target and service-level objective,
+the bugs past or near their target, the queue's health, and the first values of a bug filed from a
+ticket. Marking a bug fixed and setting a ticket waiting on one are `support.services.bugs`."""
 
 import datetime
 from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 
-from django.db import transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, QuerySet, Value
-from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
-from opsconsole.errors import OpsError
-from support.clocks import CLOSED_STATUSES, ticket_set_status
 from support.models import Bug, Ticket
 
 OPEN_BUG_STATUSES = (Bug.Status.OPEN, Bug.Status.IN_PROGRESS)
+# Fix-time targets by severity, in calendar days.
+BUG_FIX_DAYS = {Bug.Severity.S1: 7, Bug.Severity.S2: 30, Bug.Severity.S3: 60, Bug.Severity.S4: 90}
 
 # A bug's SLO: the last fifth of the time from report to fix target is the near-miss window,
 # as for tickets (at risk "within 20 % of its target").
@@ -26,36 +24,12 @@ SLO_LABELS = {SLO_ON_TRACK: "On track", SLO_NEAR_MISS: "Near miss", SLO_MISSED: 
               SLO_NOT_MEASURED: "Won't fix"}
 NEAR_MISS_SHARE_DIVISOR = 5  # the window is 1/5 (20 %) of the time to the target
 
-NOT_ALLOWED_TO_FIX = "Only someone who manages the bug queue can mark a bug fixed."
-ALREADY_FIXED = "{bug} was already marked fixed on {fixed_at:%d %b %Y}."
 # Filing a bug from a ticket files the bug and sets the ticket waiting on it.
 BUG_FROM_TICKET_PERMISSIONS = ("support.add_bug", "support.change_ticket")
-NOT_ALLOWED_TO_WAIT_ON_BUG = "Only someone who works tickets can set one waiting on a bug."
 
 
-@transaction.atomic
-def bug_mark_fixed(*, bug: Bug, by, now: datetime.datetime | None = None) -> int:
-    """Mark the bug fixed at `now` and flag its open tickets for a follow-up to their requesters;
-    those waiting on the bug go back to in progress. The number of tickets flagged."""
-    if not by.has_perm("support.change_bug"):
-        raise OpsError(NOT_ALLOWED_TO_FIX)
-    bug = Bug.objects.select_for_update().get(pk=bug.pk)
-    if bug.status == Bug.Status.FIXED:
-        raise OpsError(ALREADY_FIXED.format(bug=bug, fixed_at=bug.fixed_at))
-    now = now or timezone.now()
-    bug.status, bug.fixed_at = Bug.Status.FIXED, now
-    bug._history_user = by
-    bug.save(update_fields=["status", "fixed_at"])
-
-    tickets = list(bug.tickets.exclude(status__in=CLOSED_STATUSES))
-    for ticket in tickets:
-        ticket.needs_follow_up = True
-        # Waiting on a bug does not pause the clocks, so no pause ends here.
-        if ticket.status == Ticket.Status.WAITING_ON_BUG:
-            ticket.status = Ticket.Status.IN_PROGRESS
-    bulk_update_with_history(tickets, Ticket, ["needs_follow_up", "status"], default_user=by,
-                             default_change_reason=f"{bug} fixed")
-    return len(tickets)
+def bug_fix_due_at(*, severity: str, reported_at: datetime.datetime) -> datetime.datetime:
+    return reported_at + datetime.timedelta(days=BUG_FIX_DAYS[severity])
 
 
 def bug_draft_from_ticket(*, ticket: Ticket) -> dict[str, object]:
@@ -70,22 +44,6 @@ def bug_draft_from_ticket(*, ticket: Ticket) -> dict[str, object]:
         "actual_behaviour": ticket.description,
         "affected_platforms": [ticket.platform_id] if ticket.platform_id else [],
     }
-
-
-@transaction.atomic
-def ticket_wait_on_bug(*, ticket: Ticket, bug: Bug, by, now: datetime.datetime | None = None) -> Ticket:
-    """Link `ticket` to `bug` and set it waiting on the bug, through `ticket_set_status`: a pause
-    for its requester ends, and a resolved ticket is reopened. A ticket already waiting on a bug
-    only changes bug."""
-    if not by.has_perm("support.change_ticket"):
-        raise OpsError(NOT_ALLOWED_TO_WAIT_ON_BUG)
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    ticket.bug = bug
-    if ticket.status == Ticket.Status.WAITING_ON_BUG:
-        ticket._history_user = by
-        ticket.save(update_fields=["bug"])
-        return ticket
-    return ticket_set_status(ticket=ticket, status=Ticket.Status.WAITING_ON_BUG, by=by, now=now)
 
 
 def bugs_overdue(*, now: datetime.datetime) -> QuerySet:

@@ -1,5 +1,7 @@
-"""Linking a ticket to the payments record it concerns, found the way ops staff find anything:
-by email, id, reference, card last four or batch reference (the console's search)."""
+"""Which payments records a ticket may be linked to, found the way ops staff find anything: by
+email, id, reference, card last four or batch reference (the console's search); the ticket form's
+record choices, and whether a person may link a given record. Linking is
+`support.services.links`."""
 
 from dataclasses import dataclass
 
@@ -10,39 +12,13 @@ from opsconsole.errors import OpsError
 from opsconsole.platform_access import restrict_to_user_platforms
 from search.finding import console_search, search_query_problem
 from search.registry import registry as search_registry
-from support.models import Ticket, TicketLink
 
 LINK_PERMISSION = "support.add_ticketlink"
 # The suggestions the ticket form's record look-up offers for one term.
 RECORD_CHOICES_SHOWN = 20
-NOT_ALLOWED_TO_LINK = "You do not have permission to link records to tickets."
-NOTHING_MATCHES = "Nothing matches “{query}”: use an email, id, reference, card last four or batch reference."
 NO_SUCH_RECORD = "There is no {kind} with id {id}."
-SEVERAL_MATCH = "{count} records match “{query}”: {labels}. Use the exact reference or id."
 CHOOSE_A_RECORD = ("Choose the record from the suggestions: type its email, id, reference, card last four or batch "
                    "reference.")
-
-
-def ticket_link_record(*, ticket: Ticket, query: str, by) -> TicketLink:
-    """Link the one record `query` finds; refused when it finds none or several. Linking the same
-    record again returns the existing link."""
-    if not by.has_perm(LINK_PERMISSION):
-        raise OpsError(NOT_ALLOWED_TO_LINK)
-    query = query.strip()
-    if problem := search_query_problem(query):
-        raise OpsError(problem, field="query")
-    matches = console_search(query=query, user=by, limit=6)
-    if not matches:
-        raise OpsError(NOTHING_MATCHES.format(query=query), field="query")
-    if len(matches) > 1:
-        labels = "; ".join(match.label for match in matches[:5])
-        raise OpsError(SEVERAL_MATCH.format(count=len(matches), query=query, labels=labels), field="query")
-    record = matches[0].object
-    link, _ = TicketLink.objects.get_or_create(
-        ticket=ticket, target_type=ContentType.objects.get_for_model(record), target_id=str(record.pk),
-        defaults={"label": matches[0].label[:200]},
-    )
-    return link
 
 
 def ticket_link_target_problem(*, target_type: ContentType, target_id: str, user) -> str | None:

@@ -1,34 +1,13 @@
-"""The weekly on-duty rota: who triages and gets new tickets, who takes escalations, and swaps.
+"""The weekly on-duty rota, read: the week containing a day, who is on duty, and who a new ticket
+goes to. Escalating a ticket and swapping who is on duty are `support.services.rota`.
 
-Escalation goes to the week's lead, never to a person named by the escalator: no single senior
-person is one every hard ticket must pass through.
 Weeks run Monday to Sunday in the support calendar's time zone (Sydney).
 """
 
 import datetime
 
-from django.db import transaction
-from django.utils import timezone
-
 from opsconsole.business_calendar import SUPPORT_CALENDAR
-from opsconsole.errors import OpsError
-from opsconsole.people import person_name
-from support.clocks import CLOSED_STATUSES, ticket_refresh_sla
-from support.models import Priority, RotaSwap, RotaWeek, Ticket
-
-# Priorities from the most pressing; escalation raises a ticket to at least `ESCALATED_PRIORITY`.
-PRIORITY_ORDER = [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW]
-ESCALATED_PRIORITY = Priority.HIGH
-
-NO_ROTA_WEEK = "Nobody is on the rota for the week of {monday:%d %b %Y}: add the week to the duty rota first."
-ESCALATE_CLOSED_TICKET = "{reference} is {status}: reopen it before escalating."
-SWAP_NEEDS_REASON = "Say why the duty changes hands."
-SWAP_REASON_MAX = RotaSwap._meta.get_field("reason").max_length
-SWAP_REASON_TOO_LONG = f"Say why in at most {SWAP_REASON_MAX} characters."
-SWAP_TO_SAME_PERSON = "{name} is already on duty that week."
-SWAP_TO_NON_WORKER = "{name} cannot work support tickets, so cannot be on duty."
-NOT_ALLOWED_TO_ESCALATE = "Only someone who works support tickets can escalate one."
-NOT_ALLOWED_TO_SWAP = "Only someone who runs the duty rota can swap who is on duty."
+from support.models import RotaWeek
 
 
 def _local_date(on: datetime.date) -> datetime.date:
@@ -38,11 +17,15 @@ def _local_date(on: datetime.date) -> datetime.date:
     return on
 
 
+def rota_week_starting(*, on: datetime.date) -> datetime.date:
+    """The Monday of the rota week containing `on` (a date, or a moment read in Sydney time)."""
+    day = _local_date(on)
+    return day - datetime.timedelta(days=day.weekday())
+
+
 def rota_week_for(*, on: datetime.date) -> RotaWeek | None:
     """The rota week containing `on` (a date, or a moment read in Sydney time), or None."""
-    day = _local_date(on)
-    monday = day - datetime.timedelta(days=day.weekday())
-    return RotaWeek.objects.select_related("on_duty", "lead").filter(week_starting=monday).first()
+    return RotaWeek.objects.select_related("on_duty", "lead").filter(week_starting=rota_week_starting(on=on)).first()
 
 
 def rota_on_duty(*, on: datetime.date):
@@ -55,58 +38,3 @@ def ticket_default_assignee(*, on: datetime.date):
     """Who a new ticket raised on `on` goes to when nobody is named: the person on duty (None
     without a rota week, and the ticket waits unassigned in the triage inbox)."""
     return rota_on_duty(on=on)
-
-
-def _can_work_tickets(person) -> bool:
-    return person.is_active and person.has_perm("support.change_ticket")
-
-
-@transaction.atomic
-def ticket_escalate(*, ticket: Ticket, by, now: datetime.datetime | None = None) -> Ticket:
-    """Give the ticket to this week's lead and raise it to at least high priority. Refused for a
-    resolved or closed ticket, and when this week has no rota (escalation has nobody to go to)."""
-    now = now or timezone.now()
-    if not by.has_perm("support.change_ticket"):
-        raise OpsError(NOT_ALLOWED_TO_ESCALATE)
-    if ticket.status in CLOSED_STATUSES:
-        raise OpsError(ESCALATE_CLOSED_TICKET.format(reference=ticket.reference,
-                                                     status=ticket.get_status_display().lower()))
-    week = rota_week_for(on=now)
-    if week is None:
-        day = _local_date(now)
-        raise OpsError(NO_ROTA_WEEK.format(monday=day - datetime.timedelta(days=day.weekday())))
-    ticket.assignee = week.lead
-    if PRIORITY_ORDER.index(ticket.priority) > PRIORITY_ORDER.index(ESCALATED_PRIORITY):
-        ticket.priority = ESCALATED_PRIORITY
-    ticket._history_user = by
-    ticket._change_reason = f"Escalated to the lead of the {week}"
-    ticket.save(update_fields=["assignee", "priority"])
-    ticket_refresh_sla(ticket=ticket, now=now)
-    return ticket
-
-
-@transaction.atomic
-def rota_swap(*, week: RotaWeek, new_on_duty, reason: str, by) -> RotaSwap:
-    """Hand the week's duty to `new_on_duty`, recording who swapped, from whom and why. Tickets
-    already assigned stay with whom they are; only new ones go to the new person."""
-    if not by.has_perm("support.change_rotaweek"):
-        raise OpsError(NOT_ALLOWED_TO_SWAP)
-    reason = (reason or "").strip()
-    if not reason:
-        raise OpsError(SWAP_NEEDS_REASON, field="reason")
-    if len(reason) > SWAP_REASON_MAX:
-        raise OpsError(SWAP_REASON_TOO_LONG, field="reason")
-    name = person_name(new_on_duty)
-    week = RotaWeek.objects.select_for_update().get(pk=week.pk)
-    if new_on_duty.pk == week.on_duty_id:
-        raise OpsError(SWAP_TO_SAME_PERSON.format(name=name), field="new_on_duty")
-    if not _can_work_tickets(new_on_duty):
-        raise OpsError(SWAP_TO_NON_WORKER.format(name=name), field="new_on_duty")
-    swap = RotaSwap.objects.create(week=week, previous_on_duty_id=week.on_duty_id, new_on_duty=new_on_duty,
-                                   reason=reason, swapped_by=by)
-    week.on_duty = new_on_duty
-    week._history_user = by
-    change_reason_max = RotaWeek.history.model._meta.get_field("history_change_reason").max_length
-    week._change_reason = f"Swapped: {reason}"[:change_reason_max]  # the swap itself keeps it whole
-    week.save(update_fields=["on_duty"])
-    return swap

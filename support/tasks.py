@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from support.clocks import tickets_refresh_sla
+from support.services.clocks import tickets_refresh_sla
 
 
 @shared_task(name="support.refresh_ticket_slas")

@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 
 from opsconsole.errors import OpsError
 from opsconsole.people import person_name
-from support.links import ticket_link_record
 from support.models import RotaWeek, Ticket
-from support.rota import rota_swap, ticket_escalate
 from support.selectors import tickets_visible_to
+from support.services.links import ticket_link_record
+from support.services.rota import rota_swap, ticket_escalate
 from support.triage import ticket_workers
 
 CHOOSE_A_PERSON = "Choose who takes over the duty."

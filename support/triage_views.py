@@ -1,9 +1,9 @@
 """The triage inbox (`/support/triage/`): new tickets oldest first, each with its SLA clock and a
 small form to accept it, mark it a duplicate (by reference) or decline it.
 
-The decisions are `support.triage`'s; the page only carries what was typed to them and puts each
-refusal next to the field it names. Reading the inbox needs `support.view_ticket`; deciding needs
-`support.change_ticket`, checked before anything is read from the form.
+The decisions are `support.services.triage`'s; the page only carries what was typed to them and
+puts each refusal next to the field it names. Reading the inbox needs `support.view_ticket`;
+deciding needs `support.change_ticket`, checked before anything is read from the form.
 """
 
 from django import forms
@@ -23,15 +23,8 @@ from opsconsole.tasking.forms import in_console_style
 from support.clocks import ticket_clocks
 from support.models import Priority, Ticket, TicketKind
 from support.selectors import tickets_visible_to
-from support.triage import (
-    TRIAGE_PERMISSION,
-    ticket_accept,
-    ticket_decline,
-    ticket_find,
-    ticket_mark_duplicate,
-    ticket_workers,
-    tickets_awaiting_triage,
-)
+from support.services.triage import ticket_accept, ticket_decline, ticket_mark_duplicate
+from support.triage import TRIAGE_PERMISSION, ticket_find, ticket_workers, tickets_awaiting_triage
 
 # New tickets shown at most; the oldest come first, so nothing waits unseen.
 INBOX_LIMIT = 100

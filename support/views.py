@@ -19,9 +19,8 @@ from opsconsole.errors import OpsError
 from support.bugs import bug_queue_health
 from support.models import Ticket, TicketKind, TicketMessage
 from support.reports import report_days_from, support_report, support_report_csv_rows
-from support.resolution import ticket_resolve
 from support.selectors import tickets_visible_to
-from support.services import ticket_add_message
+from support.services.tickets import ticket_add_message, ticket_resolve
 from support.standup import standup_board, standup_since_from
 from support.ticket_page import saved_answer_render, saved_answers_for
 

@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 
 from opsconsole.nul_characters import NUL_IN_PARAMETER
 from support.models import RotaSwap, RotaWeek
-from support.rota import SWAP_REASON_TOO_LONG
+from support.services.rota import SWAP_REASON_TOO_LONG
 from tests.conftest import sign_in_verified
 from tests.factories import make_platform
 

@@ -38,7 +38,7 @@ from opsconsole.tasking.registry import registry
 from opsconsole.tasking.services import Origin, task_run_request
 from payments.models import ItemState
 from support.models import Article, Bug, RotaWeek, SavedAnswer, Ticket, TicketKind
-from support.services import ticket_add_message, ticket_create
+from support.services.tickets import ticket_add_message, ticket_create
 from tests.factories import PaymentsWorld, make_item, make_payments_world
 from tests.opsconsole.task_examples import TASK_EXAMPLES
 from tests.opsconsole.test_task_conformance import tracked_models

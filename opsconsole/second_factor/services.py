@@ -14,7 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from opsconsole.errors import OpsError
 from opsconsole.second_factor.lockout import AUTHENTICATOR_CODE, RECOVERY_CODE, wrong_code_report
 from opsconsole.second_factor.selectors import confirmed_authenticator, recovery_codes_device, unconfirmed_authenticator

@@ -3,7 +3,7 @@ own `record_event` with what the trail keeps of the task (its risk, its slug, th
 values; and the tasks' titles, which the trail's screens show, supplied to it at start-up."""
 
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from audit.task_titles import supply_task_titles
 from opsconsole.models import TaskRun
 from opsconsole.tasking.base import OpsTask, Risk

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from opsconsole.bulk_history import CHANGED, CREATED, history_rows_write
 from opsconsole.platform_access import visible_platform_ids
+from support.bugs import bug_fix_due_at
 from support.clocks import ticket_apply_standings
 from support.models import Bug, Ticket, TicketPause, TrackerImport, TrackerImportRow
-from support.services import bug_fix_due_at
 from support.tracker_imports.checking import ID_IN_USE, UNKNOWN_PLATFORM
 
 # A row's values that are not fields of the record, or are fields by another name.

@@ -14,7 +14,7 @@ from django.utils.html import escape
 
 from audit.admin import NO_SUCH_KIND
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from opsconsole.keyset_pagination import KeysetChangeList
 from payments.models import Item
 from tests.audit.test_trail import change_email

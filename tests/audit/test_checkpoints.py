@@ -11,9 +11,9 @@ from django.utils import timezone
 from audit.chain import LinkProblem
 from audit.checkpoints import audit_checkpoint_read, checkpoint_file
 from audit.models import AuditCheckpoint, AuditEvent, AuditVerification
-from audit.recording import record_event
+from audit.services.recording import record_event
+from audit.services.verification import PERIODIC_JOB, audit_chain_verify
 from audit.tasks import verify_audit_chain
-from audit.verification import PERIODIC_JOB, audit_chain_verify
 from tests.audit.test_integrity import (
     archive_audit,
     behind_the_applications_back,

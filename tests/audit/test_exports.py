@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from support.models import Bug, Ticket, TicketMessage
 from tests.conftest import sign_in_verified
 from tests.support.test_tickets import new_ticket

@@ -18,9 +18,9 @@ from django.utils import timezone
 from audit.archive import ARCHIVE_FORMAT
 from audit.chain import GENESIS_HASH, LinkProblem, chained_hash
 from audit.models import AuditArchive, AuditEvent, AuditReviewMark, AuditVerification
-from audit.recording import record_event
+from audit.services.recording import record_event
+from audit.services.verification import PERIODIC_JOB, audit_chain_verify
 from audit.tasks import verify_audit_chain
-from audit.verification import PERIODIC_JOB, audit_chain_verify
 from config.celery import app as celery_app
 from dashboard.page import dashboard_for
 

@@ -11,15 +11,15 @@ from django.urls import reverse
 
 from audit import review
 from audit.models import AuditEvent, AuditReview, AuditReviewMark
-from audit.recording import record_event
-from audit.review import (
+from audit.review import review_stretch
+from audit.services.recording import record_event
+from audit.services.review import (
     ALREADY_REVIEWED,
     FLAG_NEEDS_NOTE,
     OWN_ENTRY,
     review_complete,
     review_mark,
     review_mark_remaining,
-    review_stretch,
 )
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun

@@ -7,7 +7,7 @@ from django.test import Client
 
 from audit.chain import GENESIS_HASH, chained_hash
 from audit.models import AppendOnlyError, AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request
 from tests.conftest import PASSWORD, authenticator_code, authenticator_of

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from audit.models import AuditEvent, AuditReview
-from audit.recording import record_event
+from audit.services.recording import record_event
 
 pytestmark = pytest.mark.browser
 

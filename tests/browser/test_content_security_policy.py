@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Customer
 from support.models import TicketMessage
-from support.services import ticket_add_message
+from support.services.tickets import ticket_add_message
 from tests.conftest import PASSWORD
 from tests.factories import make_batch, make_customer, make_item
 from tests.support.test_tickets import new_ticket

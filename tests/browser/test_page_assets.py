@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from support.models import TicketKind
-from support.services import ticket_create
+from support.services.tickets import ticket_create
 from tests.factories import make_item
 
 pytestmark = pytest.mark.browser

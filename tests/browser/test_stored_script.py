@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Customer
 from payments.models import Callback
 from support.models import TicketMessage
-from support.services import ticket_add_message
+from support.services.tickets import ticket_add_message
 from tests.factories import make_callback, make_callback_delivery, make_customer, make_payout_hold, make_platform
 from tests.support.test_tickets import new_ticket
 

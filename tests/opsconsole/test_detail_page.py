@@ -15,7 +15,7 @@ from unfold.decorators import display
 from accounts.masking import mask_email
 from accounts.models import Customer
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from opsconsole.models import TaskRun
 from opsconsole.readonly_admin import ReadOnlyModelAdmin
 from payments.models import Item, ItemState

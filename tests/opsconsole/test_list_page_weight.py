@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import Customer
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from tests.factories import make_customer, make_disbursement, make_item, make_platform
 
 PAGE_BUDGET_BYTES = 150 * 1024

@@ -15,7 +15,7 @@ from django.utils import formats, timezone, translation
 from unfold.templatetags.unfold_list import items_for_result
 
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.list_table import Days, ListTable, Moments
 

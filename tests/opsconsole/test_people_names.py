@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import Customer
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from opsconsole.models import TaskRun
 from opsconsole.people import person_name
 from opsconsole.tasking.services import Origin, task_run_request
@@ -16,7 +16,7 @@ from payments.explain_payouts import seller_payout_blockers
 from payments.models import Item
 from payments.selectors import item_timeline
 from support.models import TicketKind, TicketMessage
-from support.services import ticket_add_message, ticket_create
+from support.services.tickets import ticket_add_message, ticket_create
 from tests.factories import make_customer, make_item, make_payout_hold, make_staff_user
 
 USERNAME, FULL_NAME = "pnair", "Priya Nair"

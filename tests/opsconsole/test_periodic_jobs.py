@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.dashboard import audit_trail_status
 from audit.models import AuditEvent, AuditVerification
-from audit.recording import record_event
+from audit.services.recording import record_event
 from opsconsole.periodic_jobs import InProcessSchedule, periodic_jobs_start
 from support.models import Priority
 from tests.support.test_tickets import new_ticket

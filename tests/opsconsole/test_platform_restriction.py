@@ -32,7 +32,7 @@ from opsconsole.tasking.services import Origin, task_run_approve, task_run_reque
 from payments.models import ItemState
 from search.finding import console_search
 from support.models import Ticket, TicketKind
-from support.services import ticket_create
+from support.services.tickets import ticket_create
 from tests.conftest import make_staff, sign_in_verified
 from tests.factories import PaymentsWorld, make_batch, make_batch_entry, make_item, make_payments_world, make_platform
 

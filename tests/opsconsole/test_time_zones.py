@@ -11,7 +11,7 @@ from django.urls import reverse
 from import_export.widgets import DateTimeWidget
 
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from tests.audit.test_exports import AUDIT_EXPORT, CSV_FORMAT
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opsconsole.errors import OpsError
-from support.bugs import ALREADY_FIXED, NOT_ALLOWED_TO_FIX, bug_mark_fixed, bugs_overdue
+from support.bugs import bug_fix_due_at, bugs_overdue
 from support.models import Bug, Ticket
-from support.services import bug_fix_due_at
+from support.services.bugs import ALREADY_FIXED, NOT_ALLOWED_TO_FIX, bug_mark_fixed
 from tests.support.test_tickets import new_ticket
 
 pytestmark = pytest.mark.django_db

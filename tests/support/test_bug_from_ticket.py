@@ -1,6 +1,6 @@
 """Filing a bug from a ticket's page: the bug form starts from the ticket's summary, and saving it
 links the bug and the ticket and sets the ticket waiting on the bug, with its clocks kept right
-(support.clocks.ticket_set_status). The bug's fix target follows its severity."""
+(support.services.clocks.ticket_set_status). The bug's fix target follows its severity."""
 
 import datetime
 
@@ -11,10 +11,10 @@ from django.urls import reverse
 from opsconsole.errors import OpsError
 from opsconsole.models import StaffPlatformAccess
 from support.admin import BUG_FILED_FROM_UNSEEN_TICKET
-from support.bugs import NOT_ALLOWED_TO_WAIT_ON_BUG, bug_draft_from_ticket, ticket_wait_on_bug
-from support.clocks import ticket_set_status
+from support.bugs import bug_draft_from_ticket, bug_fix_due_at
 from support.models import Bug, Ticket
-from support.services import bug_fix_due_at
+from support.services.bugs import NOT_ALLOWED_TO_WAIT_ON_BUG, ticket_wait_on_bug
+from support.services.clocks import ticket_set_status
 from tests.factories import make_platform
 from tests.support.test_tickets import new_ticket
 

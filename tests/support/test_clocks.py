@@ -11,15 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from opsconsole.errors import OpsError
-from support.clocks import (
-    NOT_PAUSED,
-    WAITING_ON_BUG_NEEDS_A_BUG,
-    ticket_clocks,
-    ticket_resume,
-    ticket_set_status,
-    tickets_refresh_sla,
-)
+from support.clocks import WAITING_ON_BUG_NEEDS_A_BUG, ticket_clocks
 from support.models import Priority, Ticket, TicketKind
+from support.services.clocks import NOT_PAUSED, ticket_resume, ticket_set_status, tickets_refresh_sla
 from support.sla import ClockState
 from support.tasks import refresh_ticket_slas
 from tests.support.test_tickets import new_ticket

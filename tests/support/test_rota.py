@@ -9,15 +9,14 @@ import time_machine
 
 from opsconsole.errors import OpsError
 from support.models import Priority, RotaSwap, RotaWeek
-from support.rota import (
+from support.rota import rota_on_duty, ticket_default_assignee
+from support.services.rota import (
     NO_ROTA_WEEK,
     NOT_ALLOWED_TO_SWAP,
     SWAP_NEEDS_REASON,
     SWAP_TO_NON_WORKER,
     SWAP_TO_SAME_PERSON,
-    rota_on_duty,
     rota_swap,
-    ticket_default_assignee,
     ticket_escalate,
 )
 from tests.support.test_tickets import new_ticket

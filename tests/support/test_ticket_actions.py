@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opsconsole.business_calendar import SUPPORT_CALENDAR
-from support.links import NOT_ALLOWED_TO_LINK, NOTHING_MATCHES
 from support.models import RotaWeek, TicketLink
+from support.services.links import NOT_ALLOWED_TO_LINK, NOTHING_MATCHES
 from tests.factories import make_batch, make_customer, make_platform
 from tests.support.test_tickets import new_ticket
 

@@ -15,8 +15,7 @@ from opsconsole.admin_urls import task_page_url
 from opsconsole.errors import OpsError
 from opsconsole.models import TaskRun
 from support.models import SavedAnswer, Ticket, TicketKind, TicketLink, TicketMessage
-from support.resolution import ALREADY_FINISHED, ticket_resolve
-from support.services import ticket_add_message
+from support.services.tickets import ALREADY_FINISHED, ticket_add_message, ticket_resolve
 from support.ticket_page import saved_answer_render
 from tests.factories import make_customer, make_platform
 from tests.support.test_tickets import new_ticket

@@ -10,7 +10,7 @@ from tablib import Dataset
 
 from support.models import Bug, Ticket, TicketKind, TicketMessage
 from support.resources import TicketResource
-from support.services import ticket_add_message, ticket_create
+from support.services.tickets import ticket_add_message, ticket_create
 from tests.factories import make_platform
 
 pytestmark = pytest.mark.django_db

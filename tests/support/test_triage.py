@@ -8,19 +8,17 @@ from django.urls import reverse
 
 from opsconsole.errors import OpsError
 from support.models import Ticket, TicketKind
-from support.triage import (
+from support.services.triage import (
     ASSIGNEE_CANNOT_WORK_TICKETS,
     CHOOSE_AN_ASSIGNEE,
     DECLINE_NEEDS_REASON,
-    DUPLICATE_LOOP,
-    DUPLICATE_OF_ITSELF,
-    NO_SUCH_TICKET,
     NOT_ALLOWED_TO_TRIAGE,
     ONLY_NEW_TICKETS,
     ticket_accept,
     ticket_decline,
     ticket_mark_duplicate,
 )
+from support.triage import DUPLICATE_LOOP, DUPLICATE_OF_ITSELF, NO_SUCH_TICKET
 from support.triage_views import DONE_MESSAGES
 from tests.support.test_tickets import new_ticket
 

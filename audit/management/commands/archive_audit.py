@@ -7,8 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from audit.archive import ONLINE_DAYS, AuditArchiveError, audit_events_archive
+from audit.archive import ONLINE_DAYS, AuditArchiveError
 from audit.management.operator import command_line_operator
+from audit.services.archive import audit_events_archive
 
 TOO_RECENT = ("--older-than-days must be at least {days}: the last three months of the "
               "audit trail stay on-line (PCI DSS 10.5.1).")

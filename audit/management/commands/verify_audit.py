@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.archive import AuditArchiveError
 from audit.management.operator import command_line_operator
-from audit.verification import audit_archive_verify, audit_chain_verify
+from audit.services.verification import audit_chain_verify
+from audit.verification import audit_archive_verify
 
 
 class Command(BaseCommand):

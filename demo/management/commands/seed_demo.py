@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Platform
 from audit.models import AuditEvent
-from audit.recording import record_event
+from audit.services.recording import record_event
 from demo.api_traffic import api_traffic_create
 from demo.builder import DemoBuilder, demo_today
 from demo.scenarios import SCENARIOS, DemoWorld

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from audit.archive import archived_chain_head
 from audit.chain import GENESIS_HASH, chained_hash
 from audit.models import AuditEvent
 from opsconsole.advisory_locks import AUDIT_CHAIN, advisory_xact_lock
@@ -18,8 +19,6 @@ def _lock_chain() -> None:
 def chain_head() -> tuple[int, str]:
     """The id and hash the next record follows: the newest record, or the end of the archived
     part of the chain, or the start."""
-    from audit.archive import archived_chain_head
-
     last = AuditEvent.objects.order_by("-id").values_list("id", "record_hash").first()
     return last or archived_chain_head() or (0, GENESIS_HASH)
 
