@@ -33,7 +33,7 @@ def require_worker_services() -> None:
     require_service("Redis", redis_is_up())
 
 
-def test_database_url() -> str:
+def database_url_for_processes() -> str:
     database = connection.settings_dict
     password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
     return (f"postgres://{database['USER']}{password}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
@@ -43,8 +43,9 @@ def test_database_url() -> str:
 class Worker:
     def __init__(self, log_path: Path, **environment: str):
         self.log_path = log_path
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": test_database_url(),
-               "REDIS_URL": settings.REDIS_URL, "TASK_RUNNER": "celery", **environment}
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test",
+               "DATABASE_URL": database_url_for_processes(), "REDIS_URL": settings.REDIS_URL, "TASK_RUNNER": "celery",
+               **environment}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],

@@ -16,8 +16,7 @@ from apilog.selectors import ApiWindow, api_changes_between
 from apilog.services import api_rollups_rebuild
 from apilog.traffic_summary import summary_key, traffic_summary, traffic_version, version_key
 from tests.apilog.traffic import api_change, record, requests_on_days
-from tests.celery_worker import PROJECT_DIR, require_worker_services
-from tests.celery_worker import test_database_url as database_url_for_processes
+from tests.celery_worker import PROJECT_DIR, database_url_for_processes, require_worker_services
 from tests.factories import make_platform
 
 TODAY = datetime.date(2026, 11, 27)

@@ -23,8 +23,7 @@ from opsconsole.tasking.history import change_reason_for
 from opsconsole.tasking.services import Origin, task_run_request, task_run_resume, task_runs_sweep
 from tests.batches.large_batches import make_failed_batch, resubmissions_per_entry
 from tests.batches.refused_writes import SERIALIZATION_FAILURE, entry_write_refused
-from tests.celery_worker import PROJECT_DIR, celery_workers, redis_start, redis_stop
-from tests.celery_worker import test_database_url as database_url_for_processes
+from tests.celery_worker import PROJECT_DIR, celery_workers, database_url_for_processes, redis_start, redis_stop
 from tests.concurrency import row_locked_elsewhere, wait_for_sessions_waiting_on_a_lock
 
 ENTRIES = 3000

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 
 from opsconsole.advisory_locks import LOCKS, advisory_lock_key, advisory_xact_lock
-from tests.celery_worker import test_database_url
+from tests.celery_worker import database_url_for_processes
 from tests.conftest import require_service
 
 
@@ -30,7 +30,7 @@ def test_a_lock_held_in_one_session_blocks_that_lock_only(held):
     require_service("PostgreSQL (advisory locks)", connection.vendor == "postgresql")
     with transaction.atomic():
         advisory_xact_lock(held)
-        with closing(psycopg2.connect(test_database_url())) as other, other.cursor() as cursor:
+        with closing(psycopg2.connect(database_url_for_processes())) as other, other.cursor() as cursor:
             taken = {}
             for name in sorted(LOCKS):
                 cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [advisory_lock_key(name)])

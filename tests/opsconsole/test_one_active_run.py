@@ -26,8 +26,7 @@ from opsconsole.tasking.services import (
 from payments.models import Item, ItemState
 from tests.batches.large_batches import make_failed_batch
 from tests.batches.refused_writes import RAISED_BY_THE_DATABASE, entry_write_refused
-from tests.celery_worker import PROJECT_DIR
-from tests.celery_worker import test_database_url as database_url_for_processes
+from tests.celery_worker import PROJECT_DIR, database_url_for_processes
 from tests.concurrency import (
     awaited,
     racing_in_threads,

@@ -16,8 +16,7 @@ from batches.ops import reprocess_batch
 from opsconsole.models import TaskRun
 from opsconsole.tasking.services import Origin, task_run_request, task_runs_sweep
 from tests.batches.large_batches import make_failed_batch
-from tests.celery_worker import PROJECT_DIR, require_worker_services
-from tests.celery_worker import test_database_url as database_url_for_processes
+from tests.celery_worker import PROJECT_DIR, database_url_for_processes, require_worker_services
 from tests.concurrency import row_locked_elsewhere, wait_until
 from tests.conftest import require_service
 from tests.factories import make_customer
