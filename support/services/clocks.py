@@ -112,15 +112,15 @@ def ticket_set_status(*, ticket: Ticket, status: str, by, now: datetime.datetime
         ticket_resume(ticket=ticket, at=now)
     if entering == Ticket.Status.WAITING_ON_REQUESTER and entering != leaving:
         ticket_pause(ticket=ticket, at=now)
-    # A list page may have prefetched the pauses before this change.
-    getattr(ticket, "_prefetched_objects_cache", {}).pop("pauses", None)
     ticket.status = entering
     if entering in CLOSED_STATUSES:
         ticket.resolved_at = ticket.resolved_at or now
         ticket.resolution = resolution or ticket.resolution
     elif leaving in CLOSED_STATUSES:
         ticket.resolved_at, ticket.resolution = None, ""
-    ticket_apply_standings(ticket, now)
+    # Read afresh, with the pause just opened or closed: a list page may have prefetched them before.
+    paused = list(TicketPause.objects.filter(ticket=ticket).values_list("started_at", "ended_at"))
+    ticket_apply_standings(ticket, now, paused_intervals=paused)
     ticket._history_user = by
     ticket.save()
     return ticket

@@ -99,6 +99,19 @@ def test_waiting_on_the_requester_stops_the_clock_until_they_answer(staff):
     assert clocks.first_response.standing == ClockState.AT_RISK
 
 
+def test_a_ticket_read_with_its_pauses_counts_the_pause_its_own_change_made(staff):
+    # As a list page reads tickets: the pauses prefetched, none yet.
+    opened_monday(priority=Priority.NORMAL)
+    ticket = Ticket.objects.prefetch_related("pauses").get()
+    with time_machine.travel(sydney(9, 10), tick=False):
+        ticket_set_status(ticket=ticket, status=Ticket.Status.WAITING_ON_REQUESTER, by=staff["engineer"])
+    with time_machine.travel(sydney(10, 15, 30), tick=False):
+        ticket_set_status(ticket=ticket, status=Ticket.Status.IN_PROGRESS, by=staff["engineer"])
+    ticket.refresh_from_db()
+    # Only Monday's first hour counts; without the pause it would be breached.
+    assert ticket.first_response_sla == "on_track"
+
+
 def test_resolving_stops_both_clocks_and_records_their_final_standing(staff):
     ticket = opened_monday(priority=Priority.URGENT, first_responded_at=sydney(9, 9, 20))
     with time_machine.travel(sydney(9, 12), tick=False):
