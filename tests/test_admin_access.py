@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import BankAccount, Platform
+from tests.admin_models import registered_models
 from tests.conftest import PASSWORD, authenticator_code, authenticator_of
 from tests.factories import make_payments_world, make_platform
 
@@ -117,7 +118,7 @@ def add_url(label: str) -> str:
 def test_the_expectations_cover_every_admin_page_of_payment_data_and_staff():
     registered = {
         model._meta.label_lower
-        for model in admin.site._registry
+        for model in registered_models()
         if model._meta.app_label in PAYMENT_DATA_APPS | {"auth"}
     }
     assert registered == set(CAN_OPEN)

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
-from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.admin_models import registered_models
 from tests.factories import make_payments_world
 
 SMALL, LARGE = 2, 12
 ADMIN_APPS = {"accounts", "payments", "batches", "auth"}
 ADMIN_MODELS = sorted(
-    model._meta.label_lower for model in admin.site._registry if model._meta.app_label in ADMIN_APPS
+    model._meta.label_lower for model in registered_models() if model._meta.app_label in ADMIN_APPS
 )
 
 

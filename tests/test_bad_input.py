@@ -5,13 +5,13 @@ can send."""
 import datetime
 
 import pytest
-from django.contrib import admin
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from opsconsole.nul_characters import NUL_IN_PARAMETER
 from support.models import RotaSwap, RotaWeek
 from support.services.rota import SWAP_REASON_TOO_LONG
+from tests.admin_models import registered_models
 from tests.conftest import sign_in_verified
 from tests.factories import make_platform
 
@@ -28,7 +28,7 @@ def root(staff) -> Client:
 
 def admin_pages() -> list[tuple[str, str]]:
     pages = []
-    for model in admin.site._registry:
+    for model in registered_models():
         info = f"{model._meta.app_label}_{model._meta.model_name}"
         for name in ("changelist", "change", "history"):
             try:

@@ -6,11 +6,11 @@ serve, and would read the whole table on every view.
 
 import pytest
 from django.apps import apps
-from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.db import connection
 from django.urls import reverse
 
+from tests.admin_models import registered_models
 from tests.factories import make_payments_world
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's")
@@ -36,7 +36,7 @@ def plan_without_sequential_scans(sql: str, params) -> str:
 
 def page_urls(world) -> list[str]:
     urls = []
-    for model in admin.site._registry:
+    for model in registered_models():
         if model._meta.app_label not in PAYMENTS_APPS:
             continue
         urls.append(reverse(admin_urlname(model._meta, "changelist")))

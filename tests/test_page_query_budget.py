@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
-from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +18,7 @@ from django.urls import reverse
 
 from batches.models import Batch, BatchEntry
 from payments.models import Disbursement, Item, ItemState
+from tests.admin_models import registered_models
 from tests.factories import (
     make_batch,
     make_batch_entry,
@@ -33,7 +33,7 @@ SMALL, LARGE = 2, 12
 QUERY_BUDGET = 10
 PAYMENTS_APPS = {"accounts", "payments", "batches"}
 LIST_MODELS = sorted(
-    model._meta.label_lower for model in admin.site._registry if model._meta.app_label in PAYMENTS_APPS
+    model._meta.label_lower for model in registered_models() if model._meta.app_label in PAYMENTS_APPS
 )
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
 

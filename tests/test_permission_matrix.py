@@ -19,7 +19,6 @@ from io import StringIO
 from typing import Callable
 
 import pytest
-from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
@@ -39,6 +38,7 @@ from opsconsole.tasking.services import Origin, task_run_request
 from payments.models import ItemState
 from support.models import Article, Bug, RotaWeek, SavedAnswer, Ticket, TicketKind
 from support.services.tickets import ticket_add_message, ticket_create
+from tests.admin_models import registered_models
 from tests.factories import PaymentsWorld, make_item, make_payments_world
 from tests.opsconsole.task_examples import TASK_EXAMPLES
 from tests.opsconsole.test_task_conformance import tracked_models
@@ -134,7 +134,7 @@ def clients(module_clients, db) -> dict:
 
 # Every admin list and detail page.
 
-ADMIN_MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
+ADMIN_MODELS = sorted(registered_models(), key=lambda model: model._meta.label_lower)
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model._meta.label_lower)

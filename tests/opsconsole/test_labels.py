@@ -10,13 +10,13 @@ import re
 import pytest
 from django import forms
 from django.apps import apps
-from django.contrib import admin
 from django.contrib.admin.utils import label_for_field
 from django.forms.utils import pretty_name
 from django.urls import get_resolver
 from django.utils.text import capfirst
 
 from opsconsole.wording import ACRONYMS, miswritten_acronyms
+from tests.admin_models import registered_admins
 
 CONSOLE_APPS = ("opsconsole", "accounts", "payments", "batches", "support", "audit", "apilog")
 # Names as code writes them, which people write otherwise.
@@ -47,7 +47,7 @@ def _model_labels():
 
 
 def _admin_labels():
-    for model, model_admin in admin.site._registry.items():
+    for model, model_admin in registered_admins():
         if not _console_module(model.__module__):
             continue
         where = f"{type(model_admin).__name__}"

@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib import admin
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -18,10 +17,11 @@ from audit.models import AuditEvent
 from audit.services.recording import record_event
 from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.list_table import Days, ListTable, Moments
+from tests.admin_models import registered_admins
 
 LARGE_LISTS = sorted(
     (f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
-     for model, model_admin in admin.site._registry.items() if isinstance(model_admin, KeysetListMixin)),
+     for model, model_admin in registered_admins() if isinstance(model_admin, KeysetListMixin)),
 )
 LONDON = ZoneInfo("Europe/London")
 # Every specifier Django's date formats know, with escaped letters and literal text around them.
