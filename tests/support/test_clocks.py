@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from opsconsole.errors import OpsError
 from support.clocks import WAITING_ON_BUG_NEEDS_A_BUG, ticket_clocks
-from support.models import Priority, Ticket, TicketKind
+from support.models import Priority, Ticket, TicketKind, TicketPause, TrackerSource
 from support.services.clocks import NOT_PAUSED, ticket_resume, ticket_set_status, tickets_refresh_sla
 from support.sla import ClockState
 from support.tasks import refresh_ticket_slas
@@ -110,6 +110,17 @@ def test_a_ticket_read_with_its_pauses_counts_the_pause_its_own_change_made(staf
     ticket.refresh_from_db()
     # Only Monday's first hour counts; without the pause it would be breached.
     assert ticket.first_response_sla == "on_track"
+
+
+def test_a_status_change_that_cannot_be_saved_opens_no_pause(staff):
+    new_ticket(source=TrackerSource.ZENDESK, source_id="4711")
+    ticket = new_ticket(source=TrackerSource.ZENDESK, source_id="4712")
+    # The ticket's save breaks the one-ticket-per-source-id rule: the whole change must not happen.
+    ticket.source_id = "4711"
+    with pytest.raises(IntegrityError):
+        ticket_set_status(ticket=ticket, status=Ticket.Status.WAITING_ON_REQUESTER, by=staff["engineer"])
+    assert not TicketPause.objects.filter(ticket_id=ticket.pk).exists()
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.NEW
 
 
 def test_resolving_stops_both_clocks_and_records_their_final_standing(staff):
