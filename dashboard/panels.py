@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from django.utils import timezone
 
 from dashboard.metrics import Metric
+from opsconsole.startup_registry import StartupRegistry
 
 # Panels that count recent problems count them over this many days back from today, the same
 # for every panel so that the headline's numbers cover the same days.
@@ -80,30 +81,16 @@ class Panel:
     shows: str = ""
 
 
-class RegistryFrozen(RuntimeError):
-    pass
-
-
-class PanelRegistry:
-    def __init__(self):
-        self._panels: dict[str, Panel] = {}
-        self._frozen = False
+class PanelRegistry(StartupRegistry[Panel]):
+    too_late = "Panel {key!r} registered after start-up; register it from its app's dashboard module."
+    duplicate = "Two dashboard panels share the name {key!r}."
 
     def register(self, panel: Panel) -> Panel:
-        if self._frozen:
-            raise RegistryFrozen(f"Panel {panel.name!r} registered after start-up; register it from "
-                                 "its app's dashboard module.")
-        if panel.name in self._panels:
-            raise ValueError(f"Two dashboard panels share the name {panel.name!r}.")
-        self._panels[panel.name] = panel
-        return panel
-
-    def freeze(self) -> None:
-        self._frozen = True
+        return self.add(panel.name, panel)
 
     def all(self) -> list[Panel]:
         """Every panel, in order."""
-        return sorted(self._panels.values(), key=lambda panel: (panel.order, panel.name))
+        return sorted(self.entries(), key=lambda panel: (panel.order, panel.name))
 
     def panels_for(self, *, user) -> list[Panel]:
         """The panels `user` may see, in order."""

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models
 
 from opsconsole.admin_urls import admin_change_url
+from opsconsole.startup_registry import StartupRegistry
 
 
 class QueryShape(enum.Enum):
@@ -89,33 +90,23 @@ class SearchKind:
         return admin_change_url(app_label=self.model._meta.app_label, model_name=self.model._meta.model_name, pk=pk)
 
 
-class RegistryFrozen(RuntimeError):
-    pass
+class SearchRegistry(StartupRegistry[SearchKind]):
+    too_late = "Search kind {key!r} registered after start-up; register it from its app's search module."
+    duplicate = "Two search kinds share the key {key!r}."
 
-
-class SearchRegistry:
     def __init__(self):
-        self._kinds: dict[str, SearchKind] = {}
+        super().__init__()
         self._in_order: tuple[SearchKind, ...] = ()
         self._by_shape: dict[QueryShape, tuple[tuple[SearchKind, SearchField], ...]] = {}
-        self._frozen = False
 
     def register(self, kind: SearchKind) -> SearchKind:
-        if self._frozen:
-            raise RegistryFrozen(f"Search kind {kind.key!r} registered after start-up; register it from "
-                                 "its app's search module.")
-        if kind.key in self._kinds:
-            raise ValueError(f"Two search kinds share the key {kind.key!r}.")
-        self._kinds[kind.key] = kind
-        self._in_order = tuple(sorted(self._kinds.values(), key=lambda registered: (registered.order, registered.key)))
+        self.add(kind.key, kind)
+        self._in_order = tuple(sorted(self.entries(), key=lambda registered: (registered.order, registered.key)))
         # Worked out once here rather than on every search.
         self._by_shape = {shape: tuple((registered, field) for registered in self._in_order
                                        for field in registered.fields if field.shape is shape)
                           for shape in QueryShape}
         return kind
-
-    def freeze(self) -> None:
-        self._frozen = True
 
     def all(self) -> tuple[SearchKind, ...]:
         """Every kind, in the order of the results."""

@@ -3,29 +3,23 @@
 from django.utils.module_loading import autodiscover_modules
 
 from opsconsole.explaining.base import Explanation
+from opsconsole.startup_registry import StartupRegistry
 
 
-class ExplanationRegistry:
-    def __init__(self):
-        self._explanations: list[type[Explanation]] = []
-        self._frozen = False
+class ExplanationRegistry(StartupRegistry[type[Explanation]]):
+    too_late = "{key} registered after start-up; put it in an explain.py."
+    duplicate = "{key} is registered twice."
 
     def register(self, explanation_class: type[Explanation]) -> type[Explanation]:
-        if self._frozen:
-            raise RuntimeError(f"{explanation_class.__name__} registered after start-up; put it in an explain.py.")
-        self._explanations.append(explanation_class)
-        return explanation_class
-
-    def freeze(self) -> None:
-        self._frozen = True
+        return self.add(f"{explanation_class.__module__}.{explanation_class.__qualname__}", explanation_class)
 
     def for_object(self, obj) -> list[Explanation]:
-        explanations = (explanation_class() for explanation_class in self._explanations
+        explanations = (explanation_class() for explanation_class in self.entries()
                         if isinstance(obj, explanation_class.model))
         return [explanation for explanation in explanations if explanation.applies_to(obj)]
 
     def models(self) -> set:
-        return {explanation_class.model for explanation_class in self._explanations}
+        return {explanation_class.model for explanation_class in self.entries()}
 
 
 registry = ExplanationRegistry()

@@ -6,35 +6,23 @@ from importlib import import_module
 from django.apps import apps
 from django.utils.module_loading import module_has_submodule
 
+from opsconsole.startup_registry import StartupRegistry
 from opsconsole.tasking.base import OpsTask
 
 
-class RegistryFrozen(RuntimeError):
-    pass
-
-
-class TaskRegistry:
-    def __init__(self):
-        self._tasks: dict[str, type[OpsTask]] = {}
-        self._frozen = False
+class TaskRegistry(StartupRegistry[type[OpsTask]]):
+    too_late = "Task {key!r} registered after start-up; add it to an ops/ package."
+    duplicate = "Two tasks share the slug {key!r}."
 
     def register(self, task_class: type[OpsTask]) -> type[OpsTask]:
-        if self._frozen:
-            raise RegistryFrozen(f"Task {task_class.slug!r} registered after start-up; add it to an ops/ package.")
-        if task_class.slug in self._tasks:
-            raise ValueError(f"Two tasks share the slug {task_class.slug!r}.")
-        self._tasks[task_class.slug] = task_class
-        return task_class
-
-    def freeze(self) -> None:
-        self._frozen = True
+        return self.add(task_class.slug, task_class)
 
     def get(self, slug: str) -> OpsTask | None:
-        task_class = self._tasks.get(slug)
+        task_class = self._entries.get(slug)
         return task_class() if task_class else None
 
     def all(self) -> list[OpsTask]:
-        return [task_class() for _, task_class in sorted(self._tasks.items())]
+        return [task_class() for task_class in sorted(self.entries(), key=lambda task_class: task_class.slug)]
 
     def for_model(self, model) -> list[OpsTask]:
         return [task for task in self.all() if task.model is model]
