@@ -8,6 +8,8 @@ raises `RegistryFrozen`: something registered later would exist in one process a
 
 from typing import Generic, TypeVar
 
+from django.utils.module_loading import autodiscover_modules
+
 Entry = TypeVar("Entry")
 
 
@@ -36,6 +38,12 @@ class StartupRegistry(Generic[Entry]):
 
     def freeze(self) -> None:
         self._frozen = True
+
+    def fill_from_apps(self, module_name: str) -> None:
+        """Import `module_name` of every installed app, as the admin finds `admin.py` (an app
+        without one is passed over, an error inside one is raised), then freeze."""
+        autodiscover_modules(module_name)
+        self.freeze()
 
     def entries(self) -> list[Entry]:
         """Every entry, in the order registered."""

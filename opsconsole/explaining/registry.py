@@ -1,7 +1,5 @@
 """Which explanations exist: every app's `explain.py`, imported at start-up, then fixed."""
 
-from django.utils.module_loading import autodiscover_modules
-
 from opsconsole.explaining.base import Explanation
 from opsconsole.startup_registry import StartupRegistry
 
@@ -27,5 +25,4 @@ register = registry.register
 
 
 def discover_explanations() -> None:
-    autodiscover_modules("explain")
-    registry.freeze()
+    registry.fill_from_apps("explain")
