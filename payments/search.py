@@ -34,7 +34,8 @@ register(SearchKind(
         SearchField(QueryShape.NUMBER, "pk", "id"),
         # `cardaccount_last_four_idx`, then the charge's `card_account` foreign-key index: few charges,
         # sorted by the database.
-        SearchField(QueryShape.FOUR_DIGITS, "card_account__last_four", "card last four", newest_first=True),
+        SearchField(QueryShape.FOUR_DIGITS, "card_account__last_four", "card last four", newest_first=True,
+                    listed=True),
         SearchField(QueryShape.REFERENCE, "gateway_reference", "gateway reference"),
     ),
     shown=("gateway_reference", "method", "status", "card_account_id", "card_account__brand",

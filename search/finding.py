@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import groupby
 
 from django.db import models
 from django.db.models import CharField, Q, Value
@@ -66,7 +67,8 @@ def searchable_keys() -> list[str]:
 
 @dataclass(frozen=True)
 class SearchMatch:
-    """One object the query found: what it is, how it reads, why it matched, where it is."""
+    """One object the query found: what it is, how it reads, why it matched, where it is, and
+    whether the kind's list searched for the query lists it (`SearchField.listed`)."""
 
     kind: SearchKind
     object: models.Model
@@ -74,6 +76,7 @@ class SearchMatch:
     detail: str
     matched_by: str
     url: str
+    listed: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Lookup:
     newest_first: bool = False
     # Needed on top of viewing the kind.
     permission: str = ""
+    listed: bool = False
     # The same test as `condition`, on an object found with its `shown` fields: tells which of a
     # kind's look-ups found it without repeating their conditions in SQL (search/rows.py).
     matches: Callable[[models.Model], bool] | None = None
@@ -162,7 +166,7 @@ def _condition_maker(shape: QueryShape, query: str) -> Callable[[SearchKind, Sea
 
 def _lookup(kind: SearchKind, field: SearchField, condition: Q, matches=None) -> Lookup:
     return Lookup(kind, field.matched_by, condition, newest_first=field.newest_first, permission=field.permission,
-                  matches=matches)
+                  matches=matches, listed=field.listed)
 
 
 def _equal(kind: SearchKind, field: SearchField, value) -> Lookup:
@@ -183,11 +187,14 @@ def _same_ignoring_case(column: str, query: str) -> Q:
     return Q(Exact(Upper(column), Upper(Value(query, output_field=CharField()))))
 
 
-def console_search(*, query: str, user, limit: int = DEFAULT_LIMIT) -> list[SearchMatch]:
-    """Everything `query` finds that `user` may view, at most `limit` objects, grouped by kind
-    in the order of the registered kinds and newest first within a kind; an object found by two look-ups
-    appears once. Partial email matches only when nothing matched exactly. Empty for a query
-    `search_query_problem` refuses."""
+def console_search(*, query: str, user, limit: int | None = DEFAULT_LIMIT,
+                   per_kind: int | None = None) -> list[SearchMatch]:
+    """Everything `query` finds that `user` may view, at most `limit` objects (None: no limit) and
+    at most `per_kind` of each kind, grouped by kind in the order of the registered kinds and
+    newest first within a kind; an object found by two look-ups appears once. Partial email
+    matches only when nothing matched exactly. Empty for a query `search_query_problem` refuses."""
+    if limit is None and per_kind is None:
+        raise ValueError("console_search needs a limit, per kind or in all")
     exact, partial = search_lookups(query)
     kinds = registry.all()
     visible = {kind.key for kind in kinds if user.has_perm(kind.permission)}
@@ -196,11 +203,16 @@ def console_search(*, query: str, user, limit: int = DEFAULT_LIMIT) -> list[Sear
         return [lookup for lookup in lookups
                 if lookup.kind.key in visible and (not lookup.permission or user.has_perm(lookup.permission))]
 
-    matches = _run(allowed(exact), limit=limit, user=user)
+    # Each look-up need find no more than the most that is kept of one kind.
+    lookup_limit = min(number for number in (limit, per_kind) if number is not None)
+    matches = _run(allowed(exact), limit=lookup_limit, user=user)
     if not matches:
-        matches = _run(allowed(partial), limit=limit, user=user)
+        matches = _run(allowed(partial), limit=lookup_limit, user=user)
     order = {kind.key: position for position, kind in enumerate(kinds)}
     matches.sort(key=lambda match: (order[match.kind.key], -match.object.pk))
+    if per_kind is not None:
+        matches = [match for _, of_kind in groupby(matches, key=lambda match: match.kind.key)
+                   for match in list(of_kind)[:per_kind]]
     return matches[:limit]
 
 
@@ -215,11 +227,11 @@ def _run(lookups: list[Lookup], *, limit: int, user) -> list[SearchMatch]:
     found: dict[tuple[str, object], SearchMatch] = {}
     for row in rows:
         kind = kinds[row.kind]
-        found.setdefault((kind.key, row.object.pk), _match(kind, row.object, lookups[row.lookup].matched_by, user))
+        found.setdefault((kind.key, row.object.pk), _match(kind, row.object, lookups[row.lookup], user))
     return list(found.values())
 
 
-def _match(kind: SearchKind, row, matched_by: str, user) -> SearchMatch:
+def _match(kind: SearchKind, row, lookup: Lookup, user) -> SearchMatch:
     label, detail = kind.describe(row, user)
-    return SearchMatch(kind=kind, object=row, label=label, detail=detail, matched_by=matched_by,
-                       url=kind.change_url(row.pk))
+    return SearchMatch(kind=kind, object=row, label=label, detail=detail, matched_by=lookup.matched_by,
+                       url=kind.change_url(row.pk), listed=lookup.listed)

@@ -12,8 +12,10 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import models
+from django.urls import reverse
 
 from opsconsole.admin_urls import admin_change_url
 from opsconsole.startup_registry import StartupRegistry
@@ -50,7 +52,10 @@ class SearchField:
     `field` is a path as `filter()` takes it; for the shapes compared exactly (NUMBER, REFERENCE) it
     is the key or one of the kind's `shown` columns, so that which look-up found a row is told from
     the row. `newest_first` asks the database for the newest rows first: only for a look-up whose
-    index finds few rows to sort. `permission` is needed on top of viewing the kind.
+    index finds few rows to sort. `permission` is needed on top of viewing the kind. `listed` says
+    that the kind's list, searched for the same query (`?q=`), lists every object the look-up
+    finds (its admin searches `field` exactly): the search page sends people there for the rest of
+    a long run of matches.
     """
 
     shape: QueryShape
@@ -58,6 +63,7 @@ class SearchField:
     matched_by: str
     newest_first: bool = False
     permission: str = ""
+    listed: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,6 +94,11 @@ class SearchKind:
 
     def change_url(self, pk) -> str | None:
         return admin_change_url(app_label=self.model._meta.app_label, model_name=self.model._meta.model_name, pk=pk)
+
+    def list_search_url(self, query: str) -> str:
+        """The kind's list, searched for `query`."""
+        meta = self.model._meta
+        return f"{reverse(f'admin:{meta.app_label}_{meta.model_name}_changelist')}?{urlencode({'q': query})}"
 
 
 class SearchRegistry(StartupRegistry[SearchKind]):

@@ -1,7 +1,7 @@
 """The rows of the search page's result tables, built as strings.
 
-A card's last four digits find fifty charges; drawn by a template loop, with a condition in every
-cell, the rows cost more than the search that found them. These are the same rows: a link to the
+The page lists up to ten matches of each of several kinds; drawn by a template loop, with a
+condition in every cell, the rows cost more than the search that found them. These are the same rows: a link to the
 record, what tells it apart from its neighbours, and the key it was found by, with a rule above
 every row but the first.
 """

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib import admin
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,6 +23,8 @@ from search.finding import (
     search_query_problem,
     searchable_keys,
 )
+from search.registry import registry
+from search.views import KIND_LIMIT
 from tests.conftest import require_service
 from tests.factories import (
     make_batch,
@@ -235,6 +238,64 @@ def test_matches_of_several_kinds_are_listed_under_each_kind(findable, client_as
     assert re.search(r"Customers \(\d+\)", page)
     assert f'href="{change_url(batch)}"' in page and f'href="{change_url(namesake)}"' in page
     assert page.index("Customers (") < page.index("Batches (1)")
+
+
+def test_a_long_run_of_one_kind_shows_the_newest_and_leads_to_the_list_of_them_all(findable, client_as):
+    card, item = findable["charge"].card_account, findable["item"]
+    charges = [findable["charge"]] + [make_charge(item=item, card_account=card) for _ in range(KIND_LIMIT + 1)]
+    client = client_as("ops")
+    response = client.get(search_url(card.last_four))
+    page = response.content.decode()
+    assert f"Charges ({KIND_LIMIT} of more)" in page
+    newest_first = sorted(charges, key=lambda charge: -charge.pk)
+    shown = [charge for charge in charges if f'href="{change_url(charge)}"' in page]
+    assert shown == sorted(newest_first[:KIND_LIMIT], key=lambda charge: charge.pk)
+    [group] = [group for group in response.context["groups"] if group.kind.key == "charge"]
+    listed = client.get(group.list_url)
+    assert listed.status_code == 200
+    assert {charge.pk for charge in listed.context["cl"].result_list} == {charge.pk for charge in charges}
+
+
+def test_a_long_run_no_list_repeats_says_there_are_more(findable, client_as):
+    for number in range(KIND_LIMIT + 1):
+        make_customer(platform=findable["platform"], email=f"ceramist{number}@ceramics.example.com")
+    response = client_as("ops").get(search_url("ceramics.example"))
+    page = response.content.decode()
+    assert f"Customers ({KIND_LIMIT} of more)" in page and "More than 10 matches." in page
+    assert "There are more; make the search more precise to see them." in page
+    assert all(not group.list_url for group in response.context["groups"])
+
+
+def test_a_short_run_is_shown_whole_without_a_note(findable, client_as):
+    make_customer(platform=findable["platform"], email="paolo.rossi@ceramics.example.com")
+    response = client_as("ops").get(search_url("rossi@ceramics"))
+    page = response.content.decode()
+    assert "2 matches." in page and "search-more" not in page
+
+
+def test_a_look_up_said_to_be_listed_is_searched_exactly_by_its_kinds_list():
+    for kind in registry.all():
+        search_fields = set(admin.site.get_model_admin(kind.model).search_fields)
+        for field in kind.fields:
+            if field.listed:
+                assert {f"{field.field}__exact", f"={field.field}", f"{field.field}__iexact"} & search_fields, (
+                    kind.key, field.field)
+
+
+def test_each_kind_is_cut_to_its_share_in_the_order_of_the_results(findable, staff):
+    for number in range(4):
+        make_customer(platform=findable["platform"], email=f"ceramist{number}@ceramics.example.com")
+    everything = console_search(query="ceramics", user=staff["ops"])
+    per_kind = console_search(query="ceramics", user=staff["ops"], limit=None, per_kind=2)
+    found = [(match.kind.key, match.object.pk) for match in everything]
+    kept = [(match.kind.key, match.object.pk) for match in per_kind]
+    kinds = [kind for kind, _ in found]
+    assert kinds.count("customer") > 2 and "platform" in kinds
+    assert set(kept) <= set(found)
+    assert [kind for kind, _ in kept] == sorted((kind for kind, _ in kept), key=kinds.index)
+    for kind in set(kinds):
+        of_kind = [key for each_kind, key in kept if each_kind == kind]
+        assert len(of_kind) == min(2, kinds.count(kind)) and of_kind == sorted(of_kind, reverse=True)
 
 
 def test_nothing_matches_says_so_and_what_can_be_searched(findable, client_as):
