@@ -25,6 +25,17 @@ def admin_change_url(*, app_label: str, model_name: str, pk) -> str | None:
     return pattern.replace(KEY_PLACEHOLDER, quote(key, safe=RFC3986_SUBDELIMS + "/~:@"))
 
 
+def page_url(url_name: str) -> str:
+    """`reverse(url_name)` for a URL without arguments, reversed once per process (for the script
+    prefix and URLconf in use): the sidebar links thirty pages on every page."""
+    return _page_url(url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@lru_cache(maxsize=256)
+def _page_url(url_name: str, script_prefix: str, urlconf: str) -> str:
+    return reverse(url_name, urlconf=urlconf)
+
+
 @lru_cache(maxsize=512)
 def _change_url_pattern(app_label: str, model_name: str, script_prefix: str, urlconf: str) -> str | None:
     try:

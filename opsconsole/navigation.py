@@ -7,8 +7,8 @@ happened. A link is shown only to people allowed to open what it leads to.
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.urls import reverse_lazy
-from django.utils.text import format_lazy
+
+from opsconsole.admin_urls import page_url
 
 
 def can_view(model: str):
@@ -31,12 +31,12 @@ def is_superuser(request) -> bool:
     return request.user.is_superuser
 
 
-def is_showing(changelist, query: str):
+def is_showing(url_name: str, query: str):
     """Whether the page is the list filtered by `query`: a filtered link is highlighted only
     there, not on every page of the model as a plain link is."""
 
     def active(request) -> bool:
-        return request.path == str(changelist) and all(
+        return request.path == page_url(url_name) and all(
             request.GET.get(name) == value for name, value in parse_qsl(query)
         )
 
@@ -46,16 +46,16 @@ def is_showing(changelist, query: str):
 def _link(title: str, icon: str, model: str, *, query: str = "") -> dict:
     """A link to the model's list, optionally filtered (`query` without the `?`)."""
     app_label, model_name = model.split(".")
-    changelist = reverse_lazy(f"admin:{app_label}_{model_name}_changelist")
-    link = {"title": title, "icon": icon, "link": changelist, "permission": can_view(model)}
+    changelist = f"admin:{app_label}_{model_name}_changelist"
+    link = {"title": title, "icon": icon, "url_name": changelist, "permission": can_view(model)}
     if query:
-        link.update(link=format_lazy("{}?{}", changelist, query), active=is_showing(changelist, query))
+        link.update(query=query, active=is_showing(changelist, query))
     return link
 
 
 def _page(title: str, icon: str, url_name: str, *, permission) -> dict:
     """A link to one of the console's own pages (not a model's list)."""
-    return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": permission}
+    return {"title": title, "icon": icon, "url_name": url_name, "permission": permission}
 
 
 SIDEBAR_NAVIGATION = [
@@ -118,13 +118,13 @@ SIDEBAR_NAVIGATION = [
             {
                 "title": "Staff users",
                 "icon": "badge",
-                "link": reverse_lazy("admin:auth_user_changelist"),
+                "url_name": "admin:auth_user_changelist",
                 "permission": is_superuser,
             },
             {
                 "title": "Roles",
                 "icon": "groups",
-                "link": reverse_lazy("admin:auth_group_changelist"),
+                "url_name": "admin:auth_group_changelist",
                 "permission": is_superuser,
             },
         ],
@@ -135,16 +135,25 @@ SIDEBAR_NAVIGATION = [
 def sidebar_navigation(request) -> list[dict]:
     """SIDEBAR_NAVIGATION as `request`'s person sees it (unfold's `UNFOLD["SIDEBAR"]["navigation"]`,
     given as a callable): only the links their permission lets them open, each with its URL
-    worked out once. Given the lazy links, unfold would reverse each every time it reads it (to
-    decide whether it is the page being shown, then to write it) and ask each permission through
-    a lazy object it builds for the purpose."""
+    (`page_url`, reversed once per process, and the list's filter). Given lazy links, unfold would
+    reverse each every time it reads it (to decide whether it is the page being shown, then to
+    write it) and ask each permission through a lazy object it builds for the purpose."""
     return [
         {**group, "items": [
-            {**{key: value for key, value in item.items() if key != "permission"}, "link": str(item["link"])}
+            {**{key: value for key, value in item.items() if key not in NOT_FOR_UNFOLD}, "link": link_of(item)}
             for item in group["items"] if may_open(item, request)
         ]}
         for group in SIDEBAR_NAVIGATION
     ]
+
+
+# What an item of SIDEBAR_NAVIGATION says that `sidebar_navigation` works out for unfold.
+NOT_FOR_UNFOLD = frozenset({"permission", "url_name", "query"})
+
+
+def link_of(item: dict) -> str:
+    url = page_url(item["url_name"])
+    return f"{url}?{item['query']}" if item.get("query") else url
 
 
 def may_open(item: dict, request) -> bool:

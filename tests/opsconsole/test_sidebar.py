@@ -14,10 +14,11 @@ from django.contrib.auth.models import Permission
 from django.template import engines
 from django.template.loader import get_template
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from pytest_django.asserts import assertHTMLEqual
 
 from opsconsole.admin_site import ConsoleAdminConfig, ConsoleAdminSite
+from opsconsole.navigation import sidebar_navigation
 
 SIDEBAR_LINKS_START = '<div id="nav-sidebar-apps"'
 # The part of the sidebar after its links: the signed-in person's menu.
@@ -141,3 +142,16 @@ def test_badges_and_collapsible_groups_are_written_as_unfold_writes_them(rf):
     consoles, unfolds = written_both_ways(rf.get("/new/"), COLLAPSIBLE_GROUP_WITH_BADGES)
     assert 'href="/new/"' in consoles and "2" in consoles and 'href="/hidden/"' not in consoles
     assertHTMLEqual(consoles, unfolds)
+
+
+def test_the_links_follow_the_script_prefix_the_console_is_served_under(rf, staff):
+    request = rf.get(ITEMS_URL)
+    request.user = staff["lead"]
+    plain = {item["link"] for group in sidebar_navigation(request) for item in group["items"]}
+    set_script_prefix("/ops/")
+    try:
+        prefixed = {item["link"] for group in sidebar_navigation(request) for item in group["items"]}
+    finally:
+        set_script_prefix("/")
+    assert ITEMS_URL in plain and f"{TICKETS_URL}?status__exact=new" in plain
+    assert prefixed == {f"/ops{link}" for link in plain}
