@@ -6,7 +6,7 @@ a cell (`nowrap`, on dates and times) where unfold repeats its utility classes o
 each column shows a row is decided once per page, from the column's field or attribute, on the
 admin's public helpers: `label_for_field`, `lookup_field`, `display_for_field` and
 `display_for_value` (django.contrib.admin.utils), Django's `result_headers` for the headers, and
-`formats.localize` for dates and moments.
+`formats.localize` for dates and what it calls, `dateformat.format`, for moments.
 
 What a cell shows is what the admin shows: a choice by its label, an empty value as the admin's
 `empty_value_display`, a related record by its name (a person by `record_name`), a boolean as an
@@ -22,6 +22,7 @@ import datetime
 import html
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -30,7 +31,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.hashable import make_hashable
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -65,22 +66,35 @@ def moment_markup(shown: str, moment: datetime.datetime) -> str:
 
 class Moments:
     """Moments as the admin shows them, `formats.localize(timezone.template_localtime(moment))`,
-    marked up with UTC on hover; each minute formatted once when the format shows none finer."""
+    marked up with UTC on hover; each minute formatted once when the format shows none finer.
+
+    The format and the zone are read once a page, where `localize` and `template_localtime`
+    would read them again for every moment (each read a lookup in the request's language and zone),
+    then each moment is written by the same `dateformat.format` that `localize` calls."""
 
     def __init__(self):
-        self.by_minute = not FINER_THAN_MINUTE & set(str(formats.get_format("DATETIME_FORMAT")))
+        self.format = formats.get_format("DATETIME_FORMAT")
+        # `template_localtime` leaves moments as they are when the project keeps no zones.
+        self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        self.by_minute = not FINER_THAN_MINUTE & set(str(self.format))
         self.kept: dict[datetime.datetime, str] = {}
 
     def __call__(self, moment: datetime.datetime) -> str:
-        if not self.by_minute or timezone.is_naive(moment):
-            return moment_markup(formats.localize(timezone.template_localtime(moment)), moment)
+        if timezone.is_naive(moment):
+            return moment_markup(dateformat.format(moment, self.format), moment)
+        if not self.by_minute:
+            return self.shown(moment)
         # Aware moments are equal when they are the same instant, so one minute is one key
         # whatever zone it was read in, and its zone's name and offset are the same throughout.
         minute = moment.replace(second=0, microsecond=0)
         shown = self.kept.get(minute)
         if shown is None:
-            shown = self.kept[minute] = moment_markup(formats.localize(timezone.template_localtime(moment)), moment)
+            shown = self.kept[minute] = self.shown(moment)
         return shown
+
+    def shown(self, moment: datetime.datetime) -> str:
+        local = timezone.localtime(moment, self.zone) if self.zone else moment
+        return moment_markup(dateformat.format(local, self.format), moment)
 
 
 class Days:
