@@ -155,3 +155,42 @@ def test_the_links_follow_the_script_prefix_the_console_is_served_under(rf, staf
         set_script_prefix("/")
     assert ITEMS_URL in plain and f"{TICKETS_URL}?status__exact=new" in plain
     assert prefixed == {f"/ops{link}" for link in plain}
+
+
+USER_MENU_TEMPLATE = "unfold/helpers/navigation_user.html"
+CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
+
+
+def menu_written_both_ways(request, **context) -> tuple[str, str]:
+    """The signed-in person's menu, as the console writes it and as unfold's own template writes
+    it, the sign-out form's token (masked anew each time it is asked for) left out."""
+    unfolds_own = engines["django"].from_string(
+        (Path(unfold.__file__).parent / "templates" / USER_MENU_TEMPLATE).read_text())
+    context = {"user": request.user, "site_url": "/", **context}
+    written = (get_template(USER_MENU_TEMPLATE).render(context, request), unfolds_own.render(context, request))
+    return tuple(CSRF_VALUE.sub(r'\1"', html) for html in written)
+
+
+@pytest.mark.parametrize("person", ["ops", "lead", "root"])
+@pytest.mark.parametrize("context", [
+    {},
+    {"theme": "dark", "site_url": ""},
+    {"account_links": [{"title": "Profile & keys", "link": "/profile/?tab=keys"}]},
+])
+def test_the_persons_menu_is_written_as_unfolds_own_template_writes_it(rf, staff, person, context):
+    request = rf.get(DASHBOARD_URL)
+    request.user = staff[person]
+    consoles, unfolds = menu_written_both_ways(request, **context)
+    assert 'id="logout-form"' in consoles
+    assertHTMLEqual(consoles, unfolds)
+
+
+def test_a_person_without_a_name_or_email_is_shown_by_username(rf, staff):
+    person = staff["ops"]
+    person.first_name, person.last_name, person.email = "", "", ""
+    person.set_unusable_password()
+    request = rf.get(DASHBOARD_URL)
+    request.user = person
+    consoles, unfolds = menu_written_both_ways(request)
+    assert f">{person.username[0].upper()}</div>" in consoles and "Change password" not in consoles
+    assertHTMLEqual(consoles, unfolds)
