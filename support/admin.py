@@ -13,6 +13,7 @@ from import_export.admin import ImportExportModelAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
+from unfold.utils import display_for_label
 
 from audit.exports import RecordedExportMixin
 from opsconsole.admin_scripts import AdminScripts
@@ -357,7 +358,7 @@ class BugAdmin(CsvAdmin):
     owner_name = person_column("owner", description="owner")
     search_fields = ("title",)
     raw_id_fields = ("owner",)
-    readonly_fields = ("slo", "fix_due_at", "fixed_at", "created_at")
+    readonly_fields = ("fix_target", "fix_due_at", "fixed_at", "created_at")
     filter_horizontal = ("affected_platforms", "articles")
     inlines = (BugTicketInline,)
     form = BugForm
@@ -409,6 +410,14 @@ class BugAdmin(CsvAdmin):
             return "—"
         state = bug_slo_status(bug=bug, now=timezone.now())
         return state, SLO_LABELS[state]
+
+    @display(description="fix target")
+    def fix_target(self, bug):
+        """`slo`'s badge on the bug's form: unfold draws a `label` display as a badge in lists only,
+        and on a form would write the pair it returns."""
+        if bug.pk is None:
+            return self.get_empty_value_display()
+        return display_for_label(self.slo(bug), self.get_empty_value_display(), BUG_SLO_COLOURS)
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -3,6 +3,7 @@ report to its fix target), missed, or met; shown on the bug list and page, and t
 their target for the standup."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -92,4 +93,5 @@ def test_the_bug_list_and_page_show_the_slo_as_a_label(client_as):
         page = client.get(reverse("admin:support_bug_change", args=[near_miss.pk])).content.decode()
     assert "fix target" in listing.lower()
     assert "Near miss" in listing and "Missed" in listing and "On track" not in listing
-    assert "Near miss" in page
+    assert re.search(r'<span class="[^"]*bg-orange-100[^"]*"[^>]*>\s*Near miss\s*</span>', page), "no badge on the page"
+    assert "near_miss" not in page and "(&#x27;" not in page
