@@ -132,6 +132,15 @@ SIDEBAR_NAVIGATION = [
 ]
 
 
+# What an item of SIDEBAR_NAVIGATION says that `sidebar_navigation` works out for unfold.
+NOT_FOR_UNFOLD = frozenset({"permission", "url_name", "query"})
+
+
+def link_of(item: dict) -> str:
+    url = page_url(item["url_name"])
+    return f"{url}?{item['query']}" if item.get("query") else url
+
+
 def sidebar_navigation(request) -> list[dict]:
     """SIDEBAR_NAVIGATION as `request`'s person sees it (unfold's `UNFOLD["SIDEBAR"]["navigation"]`,
     given as a callable): only the links their permission lets them open, each with its URL
@@ -145,15 +154,6 @@ def sidebar_navigation(request) -> list[dict]:
         ]}
         for group in SIDEBAR_NAVIGATION
     ]
-
-
-# What an item of SIDEBAR_NAVIGATION says that `sidebar_navigation` works out for unfold.
-NOT_FOR_UNFOLD = frozenset({"permission", "url_name", "query"})
-
-
-def link_of(item: dict) -> str:
-    url = page_url(item["url_name"])
-    return f"{url}?{item['query']}" if item.get("query") else url
 
 
 def may_open(item: dict, request) -> bool:

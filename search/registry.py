@@ -15,9 +15,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import models
-from django.urls import reverse
 
-from opsconsole.admin_urls import admin_change_url
+from opsconsole.admin_urls import admin_change_url, page_url
 from opsconsole.startup_registry import StartupRegistry
 
 
@@ -98,7 +97,7 @@ class SearchKind:
     def list_search_url(self, query: str) -> str:
         """The kind's list, searched for `query`."""
         meta = self.model._meta
-        return f"{reverse(f'admin:{meta.app_label}_{meta.model_name}_changelist')}?{urlencode({'q': query})}"
+        return f"{page_url(f'admin:{meta.app_label}_{meta.model_name}_changelist')}?{urlencode({'q': query})}"
 
 
 class SearchRegistry(StartupRegistry[SearchKind]):
