@@ -19,12 +19,16 @@ import math
 from dataclasses import dataclass
 
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from unfold.views import ChangeList
+
+from opsconsole.list_table import ListTable
 
 AFTER_VAR = "after"
 BEFORE_VAR = "before"
@@ -242,6 +246,21 @@ class KeysetListMixin:
 
     def get_changelist(self, request, **kwargs):
         return KeysetChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        """The list page, its table (`table`) drawn before the page's template renders."""
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            cl = context["cl"]
+            # Drawn here rather than from the template: the rows and the filters make most of a
+            # page's Python calls, and nested in the layout's templates they ran at the depth where
+            # CPython maps and unmaps a chunk of its frame stack for every call (bench/README.md,
+            # "Python's frame stack at a chunk's edge").
+            table = context["table"] = ListTable(cl)
+            table.rows  # noqa: B018 (drawn now)
+            context["drawn_filters"] = mark_safe("".join(admin_list_filter(cl, spec) for spec in cl.filter_specs))
+        return response
 
     def get_sortable_by(self, request):
         return [name for name in self.get_list_display(request) if name in self.list_seek_fields]

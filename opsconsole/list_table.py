@@ -1,5 +1,5 @@
 """The table of a large list: its column headers and its rows as compact markup, for
-templates/opsconsole/large_change_list.html.
+templates/opsconsole/large_change_list.html, which `KeysetListMixin.changelist_view` gives it.
 
 A row is a plain `<tr>` of `<td>`s, styled by static/opsconsole/lists.css, with at most one class
 a cell (`nowrap`, on dates and times) where unfold repeats its utility classes on every cell. How
@@ -32,6 +32,7 @@ from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats, timezone
+from django.utils.functional import cached_property
 from django.utils.hashable import make_hashable
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -345,7 +346,7 @@ class ListTable:
         except NoReverseMatch:
             return ""
 
-    @property
+    @cached_property
     def rows(self) -> SafeString:
         return mark_safe("".join(self.row(result) for result in self.cl.result_list))
 

@@ -3,13 +3,17 @@ COUNT), searched by exact keys, filtered without listing a table, and on Postgre
 read through the index meant for it."""
 
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import unfold
 from django.db import connection
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertHTMLEqual
 
 from accounts.models import Customer
 from opsconsole.keyset_pagination import UNREADABLE_POSITION
@@ -30,6 +34,7 @@ CUSTOMERS = reverse("admin:accounts_customer_changelist")
 ITEMS = reverse("admin:payments_item_changelist")
 CHARGES = reverse("admin:payments_charge_changelist")
 PAGE = 100
+FILTER_PANEL_TEMPLATE = "unfold/helpers/change_list_filter.html"
 
 
 def listed(response) -> list[int]:
@@ -175,6 +180,28 @@ def test_a_bank_return_code_filter_offers_the_codes_without_reading_the_entries(
     assert listed(response) == [returned.pk]
     assert [query["sql"] for query in queries.captured_queries if "DISTINCT" in query["sql"].upper()] == []
     assert f"R01 {bank_return('ach', 'R01').label} (ACH)" in response.content.decode()
+
+
+@pytest.mark.parametrize(("url", "query"), [
+    (ITEMS, {}),
+    (ITEMS, {"state__exact": ItemState.PAYMENT_PENDING, "payment_method__exact": "card"}),
+    (CHARGES, {"status__exact": Charge.Status.DECLINED, "response_code__exact": "51",
+               "created_at_from": "01/01/2026"}),
+])
+def test_a_lists_filter_panel_is_the_one_unfold_draws(client_as, db, url, query):
+    """The view draws a large list's filters before the page renders; the panel is still the one
+    unfold's own template draws from the same list, whatever is chosen."""
+    make_charge(status=Charge.Status.DECLINED, response_code="51")
+    response = client_as("lead").get(url, query)
+    page = response.content.decode()
+    unfolds_own = engines["django"].from_string(
+        (Path(unfold.__file__).parent / "templates" / FILTER_PANEL_TEMPLATE).read_text())
+    context = {name: value for name, value in response.context_data.items() if name != "drawn_filters"}
+    expected = unfolds_own.render(context, response.wsgi_request)
+    start = page.index('<div id="changelist-filter"')
+    drawn = page[start:start + len(expected) + 2_000]
+    assertHTMLEqual(drawn[:drawn.index("</form>")], expected[:expected.index("</form>")])
+    assert response.context_data["drawn_filters"]
 
 
 def test_a_card_response_code_filter_narrows_the_charges(client_as, db):
