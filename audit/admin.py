@@ -35,6 +35,7 @@ from audit.resources import AuditEventResource
 from audit.task_titles import task_titles
 from opsconsole.admin_scripts import AdminScripts
 from opsconsole.admin_urls import admin_change_url, admin_history_url
+from opsconsole.detail_page import DetailPageMixin
 from opsconsole.keyset_pagination import KeysetListMixin
 from opsconsole.read_only_permissions import ReadOnlyPermissionsMixin
 
@@ -131,8 +132,8 @@ def _content_type(event) -> ContentType | None:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin, KeysetListMixin, ModelAdmin,
-                      AdminScripts):
+class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin, DetailPageMixin, KeysetListMixin,
+                      ModelAdmin, AdminScripts):
     list_display = ("when", "person", "action", "outcome_badge", "source", "ip", "object_link",
                     "task_run_link", "summary")
     list_display_links = ("when",)
@@ -146,8 +147,6 @@ class AuditEventAdmin(RecordedExportMixin, ExportMixin, ReadOnlyPermissionsMixin
     search_fields = ("=actor_name", "=object_id", "summary")
     search_help_text = "An exact username or object ID, or words from the summary."
     actions = None
-    # The console's detail page (opsconsole/readonly_admin.py), without tasks or related tables.
-    change_form_template = "opsconsole/detail_page.html"
     fieldsets = (
         ("Who", {"fields": ("person",)}),
         ("What", {"fields": ("action", "summary", "task_run_link", "high_risk", "details_display")}),

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.template.loader import render_to_string
 
 from batches.lateness import batches_overdue
 from batches.models import Batch, BatchEntry
@@ -55,14 +56,13 @@ class BatchAdmin(ReadOnlyModelAdmin):
     )
     related_tables = (Entries,)
     total_display = money("total_amount", description="total")
-    # Its way through the bank, above everything else on the page (the explanation panel uses
-    # the form's own top, `change_form_before_template`).
-    change_form_outer_before_template = "batches/batch_pipeline.html"
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            context["batch_pipeline"] = batch_pipeline(batch=obj)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def details_before(self, request, obj) -> str:
+        """The batch's way through the bank, above everything else on the page."""
+        return render_to_string("batches/batch_pipeline.html", {
+            "batch_pipeline": batch_pipeline(batch=obj), "original": obj,
+            "may_list_entries": request.user.has_perm("batches.view_batchentry"),
+        })
 
 
 @admin.register(BatchEntry)

@@ -10,9 +10,11 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
+from django.template.loader import render_to_string
 from unfold.admin import ModelAdmin
 
 from opsconsole.admin_scripts import AdminScripts
+from opsconsole.detail_page import DetailPageMixin
 from opsconsole.explaining.panel import explanation_panel
 from opsconsole.history_admin import CheckedHistoryAdmin
 from opsconsole.keyset_pagination import KeysetListMixin
@@ -67,8 +69,8 @@ class PlatformScopedInlineMixin:
         return restrict_to_user_platforms(super().get_queryset(request), request.user)
 
 
-class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissionsMixin, KeysetListMixin,
-                         CheckedHistoryAdmin, ModelAdmin, AdminScripts):
+class ReadOnlyModelAdmin(DetailPageMixin, TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissionsMixin,
+                         KeysetListMixin, CheckedHistoryAdmin, ModelAdmin, AdminScripts):
     """Lists and detail pages tuned for large tables, with the tasks registered for the model
     as buttons and list actions (see opsconsole/tasking/admin.py).
 
@@ -76,7 +78,8 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
     as the object; `list_select_related` does the same for list rows. Lists are read a page at a
     time in the indexed order `list_seek_key` names (opsconsole/keyset_pagination.py).
     `related_tables` lists the tables of related records below the details
-    (opsconsole/related_tables.py).
+    (opsconsole/related_tables.py), under the console's answers about the record
+    (opsconsole/explaining/panel.py).
     """
 
     # Links are https; saying so silences Django 5's notice that its default scheme will change.
@@ -84,8 +87,6 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
         **ModelAdmin.formfield_overrides,
         models.URLField: {**ModelAdmin.formfield_overrides.get(models.URLField, {}), "assume_scheme": "https"},
     }
-    change_form_before_template = "opsconsole/explaining/panel.html"
-    change_form_template = "opsconsole/detail_page.html"
     detail_select_related: tuple[str, ...] = ()
     related_tables: tuple[type[RelatedTable], ...] = ()
     # The model's own columns a search term may be any part of, looked in only when the whole
@@ -108,8 +109,13 @@ class ReadOnlyModelAdmin(TaskActionsMixin, PlatformScopedMixin, ReadOnlyPermissi
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["explanation_answers"] = explanation_panel(obj=obj, user=request.user)
-            context["related_tables"] = related_table_pages(request=request, parent=obj, tables=self.related_tables)
+            answers = context["explanation_answers"] = explanation_panel(obj=obj, user=request.user)
+            context["drawn_explanations"] = render_to_string("opsconsole/explaining/panel.html",
+                                                             {"explanation_answers": answers})
+            tables = context["related_tables"] = related_table_pages(request=request, parent=obj,
+                                                                     tables=self.related_tables)
+            context["drawn_related_tables"] = render_to_string("opsconsole/related_tables.html",
+                                                               {"related_tables": tables})
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_view(self, request, object_id, extra_context=None):

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 
 from batches.admin import OverdueFilter
 from batches.models import BatchEntry
@@ -114,14 +115,11 @@ class ItemAdmin(ReadOnlyModelAdmin):
     amount_display = money("amount", description="amount")
     buyer_fee_display = money("buyer_fee_amount", description="buyer fees")
     seller_fee_display = money("seller_fee_amount", description="seller fees")
-    # The item's whole life, below its details and related records.
-    change_form_after_template = "payments/item_timeline.html"
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            kinds = item_timeline_kinds_visible_to(user=request.user)
-            context["item_timeline"] = item_timeline(item=obj, kinds=kinds)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def details_after(self, request, obj) -> str:
+        """The item's whole life, below its details and related records."""
+        kinds = item_timeline_kinds_visible_to(user=request.user)
+        return render_to_string("payments/item_timeline.html", {"item_timeline": item_timeline(item=obj, kinds=kinds)})
 
 
 @admin.register(ItemStateChange)
