@@ -10,11 +10,10 @@ from pathlib import Path
 from bench.browser_timing import BROWSER_LOAD, browser_misses
 from bench.browser_timing import markdown_rows as browser_rows
 from bench.budgets import (
-    GENERATOR_SECONDS,
-    JOB_BUDGETS,
     PAGE_P95_MS,
     REFERENCE_FIXED_WORK_MS,
     concurrency_misses,
+    job_budget_text,
     job_misses,
     page_budget_text,
     page_misses,
@@ -46,8 +45,8 @@ def machine() -> dict:
 
 
 def with_verdicts(records: list[dict], *, fixed_work_ms: float | None = None) -> list[dict]:
-    """Each record with its misses; pages also with the budget that applied, scaled to the
-    machine's speed (`fixed_work_ms`, the run's figure)."""
+    """Each record with its misses; pages and jobs also with the budget that applied, scaled to
+    the machine's speed (`fixed_work_ms`, the run's figure)."""
     for record in records:
         if record["kind"] == BROWSER_LOAD:
             record["misses"] = browser_misses(record)
@@ -57,7 +56,8 @@ def with_verdicts(records: list[dict], *, fixed_work_ms: float | None = None) ->
         elif record["kind"] == "concurrency":
             record["misses"] = concurrency_misses(record)
         else:
-            record["misses"] = job_misses(record)
+            record["budget"] = job_budget_text(record, fixed_work_ms)
+            record["misses"] = job_misses(record, fixed_work_ms=fixed_work_ms)
     return records
 
 
@@ -97,15 +97,13 @@ def job_row(record: dict) -> str:
         made = ", ".join(f"{count:,} {table.split('_', 1)[1]}" for table, count in counts.items()
                          if table in SUMMARY_TABLES[:4])
         made += " (reused)" if record.get("reused") else ""
-        return (f"| {record['name']} | {number(record['seconds'])} s | – | – | {made} | ≤ {GENERATOR_SECONDS} s "
-                f"(default size) | {verdict} |")
-    budget = JOB_BUDGETS[record["kind"]]
+        return f"| {record['name']} | {number(record['seconds'])} s | – | – | {made} | {record['budget']} | {verdict} |"
     extra = f"{record.get('history_rows', 0):,} history rows"
     if record.get("worker_peak_rss_mb") is not None:
         extra += f"; worker peak {record['worker_peak_rss_mb']:.0f} MB"
     return (f"| {record['name']} | {number(record.get('rate'))} {record.get('unit', '')} | "
             f"{number(record.get('baseline_rate'))} | {number(record.get('ratio'), 1)}× | {extra} | "
-            f"{budget.describe(record.get('unit', ''))} | {verdict} |")
+            f"{record['budget']} | {verdict} |")
 
 
 def speed_sentence(run: dict) -> str:
@@ -115,7 +113,8 @@ def speed_sentence(run: dict) -> str:
     figure = run_fixed_work_ms(speed)
     factor = speed_factor(figure)
     scaling = ("they hold as stated" if factor == 1
-               else f"each is scaled by {figure:g} / {REFERENCE_FIXED_WORK_MS} = {factor:.2f}")
+               else f"each time allowed is multiplied, and each rate required divided, by {figure:g} / "
+                    f"{REFERENCE_FIXED_WORK_MS} = {factor:.2f}")
     return (f" Machine speed: a fixed piece of Python work (bench/machine_speed.py) took {speed['start']:g} ms at "
             f"the start and {speed['end']:g} ms at the end; lower is faster. The absolute budgets are for a machine "
             f"that does it in at most {REFERENCE_FIXED_WORK_MS} ms; this run's figure (the mean) is {figure:g} ms, "

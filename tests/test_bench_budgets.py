@@ -7,11 +7,15 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bench.budgets import (
+    GENERATOR_SECONDS,
+    JOB_BUDGETS,
     LIST_PAGE_MAX_BYTES,
     PAGE_P95_MS,
     REFERENCE_FIXED_WORK_MS,
     STOCK_EXPENSIVE_MS,
     concurrency_misses,
+    job_budget_text,
+    job_misses,
     p95_budget_ms,
     page_budget_text,
     page_misses,
@@ -101,6 +105,37 @@ def test_the_table_shows_the_scaled_budget_and_the_rule_that_applied():
     assert page_budget_text(page(LIST, 50, 2_000), 78) == "≤ 72 ms (60 × 1.20), ≥ 40×, ≤ 150 KB"
     assert page_budget_text(page(DETAIL, 50, 30), 60) == "≤ 40 ms or ≤ stock"
     assert page_budget_text(page(EXACT_SEARCH, 5), None) == "≤ 15 ms"
+
+
+def job(kind: str, rate: float) -> dict:
+    """A job record as bench/run.py writes it, holding every budget but its rate."""
+    budget = JOB_BUDGETS[kind]
+    return {"name": "a job", "kind": kind, "rate": rate, "unit": "rows/s", "ratio": budget.times_faster}
+
+
+def test_on_a_machine_twice_as_slow_a_job_needs_half_the_rate_and_the_generator_twice_the_time():
+    slow = 2 * REFERENCE_FIXED_WORK_MS
+    assert job_misses(job("import", 1_600), fixed_work_ms=slow) == []
+    assert job_misses(job("import", 1_400), fixed_work_ms=slow) == ["1,400 < 1,500 rows/s"]
+    assert job_misses(job("import", 2_900), fixed_work_ms=REFERENCE_FIXED_WORK_MS) == ["2,900 < 3,000 rows/s"]
+    generated = {"name": "generate", "kind": "generate", "seconds": 1.5 * GENERATOR_SECONDS}
+    assert job_misses(generated, fixed_work_ms=slow) == []
+    assert job_misses(generated, fixed_work_ms=None) == [f"{1.5 * GENERATOR_SECONDS:.0f} s > {GENERATOR_SECONDS} s"]
+
+
+@given(kind=st.sampled_from(sorted(JOB_BUDGETS)), rate=st.floats(min_value=1, max_value=100_000),
+       faster=st.floats(min_value=1, max_value=500), slower=st.floats(min_value=1, max_value=500))
+def test_a_job_that_holds_its_rate_on_a_machine_holds_it_on_a_slower_one(kind, rate, faster, slower):
+    assume(faster <= slower)
+    if job_misses(job(kind, rate), fixed_work_ms=faster) == []:
+        assert job_misses(job(kind, rate), fixed_work_ms=slower) == []
+
+
+def test_the_jobs_table_shows_the_scaled_rate_and_time():
+    assert job_budget_text(job("import", 1), 130) == "≥ 1,500 rows/s (3,000 ÷ 2.00), ≥ 5× baseline"
+    assert job_budget_text(job("import", 1), 60) == "≥ 3,000 rows/s, ≥ 5× baseline"
+    scaled = f"≤ {1.5 * GENERATOR_SECONDS:,.0f} s ({GENERATOR_SECONDS} × 1.50) (default size)"
+    assert job_budget_text({"kind": "generate"}, 97.5) == scaled
 
 
 def test_the_runs_speed_figure_is_the_mean_of_its_start_and_end():
