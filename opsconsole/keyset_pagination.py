@@ -248,15 +248,16 @@ class KeysetListMixin:
         return KeysetChangeList
 
     def changelist_view(self, request, extra_context=None):
-        """The list page, its table (`table`) drawn before the page's template renders."""
+        """The list page, its rows (`table`) and filters (`drawn_filters`) drawn before the page's
+        template renders."""
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
             cl = context["cl"]
             # Drawn here rather than from the template: the rows and the filters make most of a
             # page's Python calls, and nested in the layout's templates they ran at the depth where
-            # CPython maps and unmaps a chunk of its frame stack for every call (bench/README.md,
-            # "Python's frame stack at a chunk's edge").
+            # CPython maps and unmaps a chunk of its frame stack for every call
+            # (docs/decisions/0079-a-pages-records-drawn-by-its-view.md).
             table = context["table"] = ListTable(cl)
             table.rows  # noqa: B018 (drawn now)
             context["drawn_filters"] = mark_safe("".join(admin_list_filter(cl, spec) for spec in cl.filter_specs))
