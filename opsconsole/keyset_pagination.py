@@ -259,7 +259,7 @@ class KeysetListMixin:
             # CPython maps and unmaps a chunk of its frame stack for every call
             # (docs/decisions/0079-a-pages-records-drawn-by-its-view.md).
             table = context["table"] = ListTable(cl)
-            table.rows  # noqa: B018 (drawn now)
+            table.header_row, table.rows  # noqa: B018 (drawn now)
             context["drawn_filters"] = mark_safe("".join(admin_list_filter(cl, spec) for spec in cl.filter_specs))
         return response
 

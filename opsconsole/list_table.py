@@ -35,6 +35,7 @@ from django.utils import dateformat, formats, timezone
 from django.utils.functional import cached_property
 from django.utils.hashable import make_hashable
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from opsconsole.admin_urls import KEY_PLACEHOLDER, admin_change_url
@@ -56,6 +57,12 @@ def escaped(value) -> str:
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
+
+
+def capitalized(text) -> str:
+    """`{{ text|capfirst }}`: the first letter upper-cased, escaped unless it is markup already."""
+    shown = capfirst(str(text))
+    return shown if hasattr(text, "__html__") else html.escape(shown)
 
 
 def moment_markup(shown: str, moment: datetime.datetime) -> str:
@@ -345,6 +352,29 @@ class ListTable:
             return self.preserving_filters(self.cl.url_for_result(row))
         except NoReverseMatch:
             return ""
+
+    @cached_property
+    def header_row(self) -> SafeString:
+        """The `<tr>` of the column headers: the selection checkbox, a sortable column's link and
+        its sort controls, as Django's change list draws them."""
+        cells = []
+        for header in self.headers:
+            if header.get("checkbox"):
+                label = html.escape(gettext("Select all objects on this page for an action"))
+                cells.append('<th scope="col" class="action-checkbox-column"><input type="checkbox" id="action-toggle" '
+                             f'class="action-toggle" aria-label="{label}"></th>')
+                continue
+            text = capitalized(header["text"])
+            if header["sortable"]:
+                text = f'<a href="{html.escape(header["url_primary"])}">{text}</a>'
+                if header["sort_priority"] > 0:
+                    arrow = "arrow_circle_down" if header["ascending"] else "arrow_circle_up"
+                    text += (f'<a href="{html.escape(header["url_toggle"])}" class="sort-toggle" '
+                             f'title="{html.escape(gettext("Toggle sorting"))}">{arrow}</a>'
+                             f'<a href="{html.escape(header["url_remove"])}" class="sort-remove" '
+                             f'title="{html.escape(gettext("Remove from sorting"))}">cancel</a>')
+            cells.append(f'<th scope="col"{header["class_attrib"]}>{text}</th>')
+        return mark_safe(f"<tr>{''.join(cells)}</tr>")
 
     @cached_property
     def rows(self) -> SafeString:
