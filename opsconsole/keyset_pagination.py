@@ -248,8 +248,8 @@ class KeysetListMixin:
         return KeysetChangeList
 
     def changelist_view(self, request, extra_context=None):
-        """The list page, its rows (`table`) and filters (`drawn_filters`) drawn before the page's
-        template renders."""
+        """The list page, its header row and rows (`table`) and filters (`drawn_filters`) drawn
+        before the page's template renders."""
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
@@ -258,8 +258,7 @@ class KeysetListMixin:
             # page's Python calls, and nested in the layout's templates they ran at the depth where
             # CPython maps and unmaps a chunk of its frame stack for every call
             # (docs/decisions/0079-a-pages-records-drawn-by-its-view.md).
-            table = context["table"] = ListTable(cl)
-            table.header_row, table.rows  # noqa: B018 (drawn now)
+            context["table"] = ListTable(cl)
             context["drawn_filters"] = mark_safe("".join(admin_list_filter(cl, spec) for spec in cl.filter_specs))
         return response
 

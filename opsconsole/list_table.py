@@ -32,7 +32,6 @@ from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats, timezone
-from django.utils.functional import cached_property
 from django.utils.hashable import make_hashable
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
@@ -309,8 +308,9 @@ class Cell:
 
 
 class ListTable:
-    """A list's headers (Django's `result_headers`, the selection checkbox marked `checkbox`) and
-    its rows' markup (`rows`); made once per page."""
+    """A list's headers (Django's `result_headers`, the selection checkbox marked `checkbox`), its
+    header row's markup (`header_row`) and its rows' markup (`rows`), drawn when it is made, once
+    per page."""
 
     def __init__(self, cl):
         self.cl = cl
@@ -330,6 +330,8 @@ class ListTable:
                                    "th" if first_link else "td", links))
         self.change_url = self.change_url_pattern()
         self.select_label = html.escape(gettext("Select record"))
+        self.header_row = self.draw_header_row()
+        self.rows = mark_safe("".join(self.row(result) for result in cl.result_list))
 
     def change_url_pattern(self) -> str | None:
         """A row's change link with a placeholder for its key, worked out once when keys are
@@ -353,8 +355,7 @@ class ListTable:
         except NoReverseMatch:
             return ""
 
-    @cached_property
-    def header_row(self) -> SafeString:
+    def draw_header_row(self) -> SafeString:
         """The `<tr>` of the column headers: the selection checkbox, a sortable column's link and
         its sort controls, as Django's change list draws them."""
         cells = []
@@ -375,10 +376,6 @@ class ListTable:
                              f'title="{html.escape(gettext("Remove from sorting"))}">cancel</a>')
             cells.append(f'<th scope="col"{header["class_attrib"]}>{text}</th>')
         return mark_safe(f"<tr>{''.join(cells)}</tr>")
-
-    @cached_property
-    def rows(self) -> SafeString:
-        return mark_safe("".join(self.row(result) for result in self.cl.result_list))
 
     def row(self, result) -> str:
         drawn = ["<tr>"]
