@@ -7,6 +7,7 @@ and nobody but a superuser manages staff accounts.
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -127,8 +128,8 @@ def _permissions_by_name() -> dict[str, Permission]:
 def roles_sync(*, strict: bool = True) -> list[Group]:
     """Make each role's group hold exactly its permissions. Safe to run any number of times.
 
-    With `strict`, a permission that does not exist is an error; post-migrate runs it
-    non-strict because apps migrate one after another and later apps' permissions come later.
+    With `strict`, a permission that does not exist is an error. After a migrate it runs
+    non-strict, so that a migrate never fails over a role; `manage.py sync_roles` is strict.
     """
     task_permissions_sync()
     existing = _permissions_by_name()
@@ -147,5 +148,13 @@ def roles_sync(*, strict: bool = True) -> list[Group]:
     return groups
 
 
-def sync_roles_after_migrate(**kwargs):
-    roles_sync(strict=False)
+def sync_roles_after_migrate(app_config, **kwargs):
+    """post_migrate's receiver. Django sends the signal once for each app with models, in the
+    order of INSTALLED_APPS, and each app's permissions are made by its own sending: the roles are
+    synced once, after the last app's, when every permission there is exists."""
+    if app_config is last_app_with_models():
+        roles_sync(strict=False)
+
+
+def last_app_with_models():
+    return [config for config in apps.get_app_configs() if config.models_module is not None][-1]
