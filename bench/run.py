@@ -152,7 +152,7 @@ def postgres_version(database: str) -> str:
 
 
 def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reuse: bool,
-        concurrency_seconds: float) -> list[dict]:
+        concurrency_seconds: float, browser_loads_per_page: int = DEFAULT_LOADS) -> list[dict]:
     started = time.monotonic()
     speed_at_start = fixed_work_ms()
     second = other_size(size)
@@ -164,7 +164,7 @@ def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reus
         records = pages_benchmark(size, samples=samples, stock_samples=stock_samples, log_dir=log_dir)
         log("Cold loads of the lists in headless Chromium")
         records += browser_loads(size.database_name, django_step("pages", size.database_name), records,
-                                 loads=DEFAULT_LOADS, log_dir=log_dir)
+                                 loads=browser_loads_per_page, log_dir=log_dir)
         log(f"Concurrent clients ({', '.join(map(str, CLIENT_COUNTS))}) on {size.database_name}")
         records.append(concurrent_clients(size, seconds=concurrency_seconds, log_dir=log_dir))
         log(f"Counting queries on {second.database_name}")
@@ -212,6 +212,8 @@ def main(argv=None) -> None:
     parser.add_argument("--stock-samples", type=int, default=3, help="timed requests per stock admin page, at most")
     parser.add_argument("--concurrency-seconds", type=float, default=None,
                         help="seconds each level of concurrent clients runs (20 at the default size, else 5)")
+    parser.add_argument("--browser-loads", type=int, default=DEFAULT_LOADS,
+                        help=f"cold loads of each list in Chromium, each side (default {DEFAULT_LOADS})")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the size's database when it already holds a generated dataset of that size")
     arguments = parser.parse_args(argv)
@@ -224,7 +226,7 @@ def main(argv=None) -> None:
     samples = arguments.samples or (100 if size.name == "default" else 20)
     concurrency_seconds = arguments.concurrency_seconds or (20 if size.name == "default" else 5)
     run(size, results_dir=arguments.results_dir, samples=samples, stock_samples=arguments.stock_samples,
-        reuse=arguments.reuse, concurrency_seconds=concurrency_seconds)
+        reuse=arguments.reuse, concurrency_seconds=concurrency_seconds, browser_loads_per_page=arguments.browser_loads)
 
 
 if __name__ == "__main__":

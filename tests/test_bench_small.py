@@ -66,7 +66,7 @@ def small_run(tmp_path_factory):
     results_dir = tmp_path_factory.mktemp("bench-results")
     completed = subprocess.run(
         [sys.executable, "-m", "bench.run", "--scale", "small", "--samples", "3", "--stock-samples", "1",
-         "--concurrency-seconds", "2", "--results-dir", str(results_dir)],
+         "--concurrency-seconds", "2", "--browser-loads", "1", "--results-dir", str(results_dir)],
         cwd=PROJECT_DIR, env=bench_env(), capture_output=True, text=True, timeout=900,
     )
     assert completed.returncode == 0, completed.stderr[-5000:]
@@ -122,8 +122,10 @@ def test_the_lists_are_loaded_cold_in_chromium_against_the_stock_admin(small_run
     for name in BROWSER_LOADED_PAGES:
         record = records[f"{name}, cold browser load"]
         assert "error" not in record, record.get("error")
+        assert record["loads"] == 1  # as asked (--browser-loads), each side
         for side in ("console", "stock"):
             figures = record[side]
+            assert len(figures["load_samples_ms"]) == 1, (name, side)
             assert figures["resources"] > 0 and figures["decoded_bytes"] > 0 and figures["task_ms"] > 0, (name, side)
             assert 0 < figures["dom_content_loaded_ms"] <= figures["load_ms"], (name, side)
             assert figures["interactive_ms"] >= figures["dom_content_loaded_ms"], (name, side)
