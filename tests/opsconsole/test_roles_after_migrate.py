@@ -35,6 +35,6 @@ def test_the_roles_are_synced_once_per_migrate_not_once_per_app(db):
     role_names = {role.group_name for role in ROLES}
     with CaptureQueriesContext(connection) as captured:
         send_post_migrate_as_django_does()
-    group_reads = [query["sql"] for query in captured.captured_queries
-                   if query["sql"].startswith('SELECT "auth_group"') and any(name in query["sql"] for name in role_names)]
+    group_reads = [sql for sql in (query["sql"] for query in captured.captured_queries)
+                   if sql.startswith('SELECT "auth_group"') and any(name in sql for name in role_names)]
     assert len(group_reads) == len(ROLES)
