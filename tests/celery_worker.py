@@ -13,6 +13,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from tests.bench_background import wait_for_the_benchmark
 from tests.conftest import require_service
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -78,6 +79,9 @@ class Worker:
 
 
 def redis_stop() -> None:
+    """Stops the Redis server, once the benchmark's run in the background, which uses it, has
+    ended (tests/bench_background.py)."""
+    wait_for_the_benchmark()
     redis.Redis.from_url(settings.REDIS_URL).shutdown(nosave=True)
 
 

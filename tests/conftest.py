@@ -23,6 +23,23 @@ def require_service(name: str, available: bool) -> None:
     pytest.skip(f"{name} is not available on this machine")
 
 
+def pytest_collection_finish(session):
+    """Starts the small benchmark's run in the background (tests/bench_background.py) when a test
+    that reads it is to run and the services it needs answer; that test checks them again."""
+    from tests.bench_background import postgresql_answers, redis_answers, start_the_benchmark
+
+    if session.config.getoption("collectonly") or not any(item.get_closest_marker("bench") for item in session.items):
+        return
+    if postgresql_answers() and redis_answers():
+        start_the_benchmark()
+
+
+def pytest_sessionfinish(session):
+    from tests.bench_background import remove_the_benchmark
+
+    remove_the_benchmark()
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache (this process's memory, settings_test.py): a test

@@ -8,25 +8,23 @@ concurrent clients met no error.
 """
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-import psycopg2
 import pytest
-import redis
 
 from bench.browser_timing import BROWSER_PAGES as BROWSER_LOADED_PAGES
 from bench.browser_timing import CHROMIUM
-from bench.database import server_url
-from bench.reprocess import bench_redis_url
+from tests.bench_background import (
+    DATABASE_PREFIX,
+    PROJECT_DIR,
+    bench_env,
+    postgresql_answers,
+    redis_answers,
+    start_the_benchmark,
+)
 from tests.conftest import require_service
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-# Not the names a developer's own `make bench SCALE=small` uses, so the two never collide; two
-# runs of this test on one server each set a prefix of their own.
-DATABASE_PREFIX = os.environ.get("BENCH_TEST_DATABASE_PREFIX", "opsconsole_benchtest")
 EXPECTED_PAGES = {
     "customers list", "customers list, deep page", "items list", "items list, deep page", "transactions list",
     "transactions list, deep page", "disbursements list", "disbursements list, deep page", "batches list",
@@ -39,41 +37,18 @@ PAGE_NUMBERS = ("p50_ms", "p95_ms", "queries", "queries_other_size", "baseline_p
 pytestmark = pytest.mark.bench
 
 
-def postgresql_answers() -> bool:
-    try:
-        psycopg2.connect(server_url(), connect_timeout=3).close()
-        return True
-    except psycopg2.Error:
-        return False
-
-
-def redis_answers() -> bool:
-    try:
-        return bool(redis.Redis.from_url(bench_redis_url(), socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-def bench_env() -> dict:
-    return {**os.environ, "BENCH_DATABASE_PREFIX": DATABASE_PREFIX, "PYTHONUNBUFFERED": "1"}
-
-
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
-    """The results of one `make bench SCALE=small`, with as few samples as still give numbers."""
+def small_run():
+    """The results of one `make bench SCALE=small` with as few samples as still give numbers
+    (tests/bench_background.py), which the suite started in the background."""
     require_service("PostgreSQL (the benchmark's own databases)", postgresql_answers())
     require_service("Redis (the benchmark's Celery worker)", redis_answers())
-    results_dir = tmp_path_factory.mktemp("bench-results")
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--scale", "small", "--samples", "3", "--stock-samples", "1",
-         "--concurrency-seconds", "2", "--browser-loads", "1", "--results-dir", str(results_dir)],
-        cwd=PROJECT_DIR, env=bench_env(), capture_output=True, text=True, timeout=900,
-    )
-    assert completed.returncode == 0, completed.stderr[-5000:]
-    [json_path] = results_dir.glob("*-small.json")
-    [markdown_path] = results_dir.glob("*-small.md")
+    finished = start_the_benchmark().wait()
+    assert finished.returncode == 0, finished.errors[-5000:]
+    [json_path] = finished.results_dir.glob("*-small.json")
+    [markdown_path] = finished.results_dir.glob("*-small.md")
     return {"results": json.loads(json_path.read_text()), "markdown": markdown_path.read_text(),
-            "printed": completed.stdout}
+            "printed": finished.printed}
 
 
 def records_by_name(small_run) -> dict[str, dict]:

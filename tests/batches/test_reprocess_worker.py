@@ -23,6 +23,7 @@ from opsconsole.tasking.history import change_reason_for
 from opsconsole.tasking.services import Origin, task_run_request, task_run_resume, task_runs_sweep
 from tests.batches.large_batches import make_failed_batch, resubmissions_per_entry
 from tests.batches.refused_writes import SERIALIZATION_FAILURE, entry_write_refused
+from tests.bench_background import wait_for_the_benchmark
 from tests.celery_worker import PROJECT_DIR, celery_workers, database_url_for_processes, redis_start, redis_stop
 from tests.concurrency import row_locked_elsewhere, wait_for_sessions_waiting_on_a_lock
 
@@ -155,7 +156,9 @@ def test_a_run_that_cannot_go_on_is_resumed_and_finishes_with_each_entry_applied
 
 @contextmanager
 def redis_frozen():
-    """Redis stopped in its tracks with SIGSTOP: its port still accepts connections, nothing answers."""
+    """Redis stopped in its tracks with SIGSTOP: its port still accepts connections, nothing answers.
+    Once the benchmark's run in the background, which uses it, has ended (tests/bench_background.py)."""
+    wait_for_the_benchmark()
     pid = redis.Redis.from_url(django_settings.REDIS_URL).info("server")["process_id"]
     os.kill(pid, signal.SIGSTOP)
     try:
