@@ -18,10 +18,9 @@ from pathlib import Path
 import psycopg2
 import redis
 
-from bench.database import server_url
+from bench.database import PROJECT_DIR, server_url
 from bench.reprocess import bench_redis_url
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 # Not the names a developer's own `make bench SCALE=small` uses, so the two never collide; two
 # runs of the suite on one server each set a prefix of their own.
 DATABASE_PREFIX = os.environ.get("BENCH_TEST_DATABASE_PREFIX", "opsconsole_benchtest")

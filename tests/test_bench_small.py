@@ -15,14 +15,8 @@ import pytest
 
 from bench.browser_timing import BROWSER_PAGES as BROWSER_LOADED_PAGES
 from bench.browser_timing import CHROMIUM
-from tests.bench_background import (
-    DATABASE_PREFIX,
-    PROJECT_DIR,
-    bench_env,
-    postgresql_answers,
-    redis_answers,
-    start_the_benchmark,
-)
+from bench.database import PROJECT_DIR
+from tests.bench_background import DATABASE_PREFIX, bench_env, postgresql_answers, redis_answers, start_the_benchmark
 from tests.conftest import require_service
 
 EXPECTED_PAGES = {
