@@ -5,7 +5,8 @@ The absolute budgets — a page's p95 for its kind, a job's rate, the generator'
 for a machine of reference speed: one whose fixed piece of Python work (bench/machine_speed.py)
 takes at most REFERENCE_FIXED_WORK_MS. On a slower machine each grows in proportion to that figure
 (a time) or shrinks in proportion to it (a rate); ratios to a baseline measured in the same run and
-memory are not scaled. Where the stock
+memory are not scaled. The figure is the one timed around the page or job itself, since a shared
+machine's speed changes from one minute to the next; the run's, for a record without its own. Where the stock
 admin's page for the same thing takes at least STOCK_EXPENSIVE_MS, the console's page must also be
 TIMES_FASTER_THAN_STOCK times faster than it; where the stock page is cheaper, the console's page
 must meet its absolute budget or be no slower than the stock page.
@@ -53,11 +54,19 @@ JOB_BUDGETS = {"reprocess": JobBudget(5_000, 5, peak_rss_mb=300), "import": JobB
                "tracker_import": JobBudget(1_000, 0.25)}
 
 
-def run_fixed_work_ms(fixed_work: dict | None) -> float | None:
-    """The run's machine-speed figure: the mean of the fixed work timed at its start and its end."""
+def mean_fixed_work_ms(fixed_work: dict | None) -> float | None:
+    """The machine-speed figure of a measurement (a page's timings, a job, a whole run): the mean
+    of the fixed work timed just before it (`start`) and just after it (`end`)."""
     if not fixed_work:
         return None
     return round((fixed_work["start"] + fixed_work["end"]) / 2, 1)
+
+
+def record_fixed_work_ms(record: dict, run_fixed_work_ms: float | None) -> float | None:
+    """The figure that scales a record's budget: its own, from the fixed work timed around it,
+    else the run's (a record measured before the run timed it around each page and job, or the
+    generator's, which may come from an earlier run)."""
+    return mean_fixed_work_ms(record.get("fixed_work_ms")) or run_fixed_work_ms
 
 
 def speed_factor(fixed_work_ms: float | None) -> float:
@@ -112,7 +121,7 @@ def page_budget_text(record: dict, fixed_work_ms: float | None) -> str:
 
 def page_misses(record: dict, *, fixed_work_ms: float | None = None) -> list[str]:
     """What a page record misses of its budget, in words; empty when it holds. `fixed_work_ms` is
-    the run's machine-speed figure (run_fixed_work_ms), which scales the absolute budgets."""
+    the machine-speed figure (record_fixed_work_ms), which scales the absolute budgets."""
     if record.get("error"):
         return [record["error"]]
     misses = []

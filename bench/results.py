@@ -15,9 +15,10 @@ from bench.budgets import (
     concurrency_misses,
     job_budget_text,
     job_misses,
+    mean_fixed_work_ms,
     page_budget_text,
     page_misses,
-    run_fixed_work_ms,
+    record_fixed_work_ms,
     speed_factor,
 )
 from bench.concurrency import concurrency_table
@@ -46,18 +47,19 @@ def machine() -> dict:
 
 def with_verdicts(records: list[dict], *, fixed_work_ms: float | None = None) -> list[dict]:
     """Each record with its misses; pages and jobs also with the budget that applied, scaled to
-    the machine's speed (`fixed_work_ms`, the run's figure)."""
+    the machine's speed: the record's own figure, else the run's (`fixed_work_ms`)."""
     for record in records:
+        speed = record_fixed_work_ms(record, fixed_work_ms)
         if record["kind"] == BROWSER_LOAD:
             record["misses"] = browser_misses(record)
         elif record["kind"] in PAGE_P95_MS:
-            record["budget"] = page_budget_text(record, fixed_work_ms)
-            record["misses"] = page_misses(record, fixed_work_ms=fixed_work_ms)
+            record["budget"] = page_budget_text(record, speed)
+            record["misses"] = page_misses(record, fixed_work_ms=speed)
         elif record["kind"] == "concurrency":
             record["misses"] = concurrency_misses(record)
         else:
-            record["budget"] = job_budget_text(record, fixed_work_ms)
-            record["misses"] = job_misses(record, fixed_work_ms=fixed_work_ms)
+            record["budget"] = job_budget_text(record, speed)
+            record["misses"] = job_misses(record, fixed_work_ms=speed)
     return records
 
 
@@ -80,7 +82,13 @@ def page_row(record: dict) -> str:
     weight = f"{kilobytes(record.get('bytes'))} / {kilobytes(record.get('gzip_bytes'))}"
     verdict = "ok" if not record["misses"] else "; ".join(record["misses"])
     return (f"| {record['name']} | {number(record.get('p50_ms'), 1)} | {number(record.get('p95_ms'), 1)} | {queries} "
-            f"| {weight} | {stock} | {ratio_text} | {record['budget']} | {verdict} |")
+            f"| {weight} | {stock} | {ratio_text} | {fixed_work(record)} | {record['budget']} | {verdict} |")
+
+
+def fixed_work(record: dict) -> str:
+    """The fixed work timed just before and just after the record's measurement, in ms."""
+    speed = record.get("fixed_work_ms")
+    return "–" if not speed else f"{speed['start']:g} / {speed['end']:g}"
 
 
 def kilobytes(size: int | None) -> str:
@@ -97,28 +105,31 @@ def job_row(record: dict) -> str:
         made = ", ".join(f"{count:,} {table.split('_', 1)[1]}" for table, count in counts.items()
                          if table in SUMMARY_TABLES[:4])
         made += " (reused)" if record.get("reused") else ""
-        return f"| {record['name']} | {number(record['seconds'])} s | – | – | {made} | {record['budget']} | {verdict} |"
+        return (f"| {record['name']} | {number(record['seconds'])} s | – | – | {made} | {fixed_work(record)} "
+                f"| {record['budget']} | {verdict} |")
     extra = f"{record.get('history_rows', 0):,} history rows"
     if record.get("worker_peak_rss_mb") is not None:
         extra += f"; worker peak {record['worker_peak_rss_mb']:.0f} MB"
     return (f"| {record['name']} | {number(record.get('rate'))} {record.get('unit', '')} | "
             f"{number(record.get('baseline_rate'))} | {number(record.get('ratio'), 1)}× | {extra} | "
-            f"{record['budget']} | {verdict} |")
+            f"{fixed_work(record)} | {record['budget']} | {verdict} |")
 
 
 def speed_sentence(run: dict) -> str:
     speed = run.get("fixed_work_ms")
     if not speed:
         return ""
-    figure = run_fixed_work_ms(speed)
+    figure = mean_fixed_work_ms(speed)
     factor = speed_factor(figure)
     scaling = ("they hold as stated" if factor == 1
                else f"each time allowed is multiplied, and each rate required divided, by {figure:g} / "
                     f"{REFERENCE_FIXED_WORK_MS} = {factor:.2f}")
     return (f" Machine speed: a fixed piece of Python work (bench/machine_speed.py) took {speed['start']:g} ms at "
             f"the start and {speed['end']:g} ms at the end; lower is faster. The absolute budgets are for a machine "
-            f"that does it in at most {REFERENCE_FIXED_WORK_MS} ms; this run's figure (the mean) is {figure:g} ms, "
-            f"so {scaling}.")
+            f"that does it in at most {REFERENCE_FIXED_WORK_MS} ms. Each page and job is judged by the mean of the "
+            f"fixed work timed just before and just after it (the fixed work column; a budget above it is scaled "
+            f"by that figure / {REFERENCE_FIXED_WORK_MS}); the run's figure (the mean of its start and end) is "
+            f"{figure:g} ms, for a record without its own: {scaling}.")
 
 
 def markdown(run: dict, records: list[dict]) -> str:
@@ -138,11 +149,13 @@ def markdown(run: dict, records: list[dict]) -> str:
         f"{run['stock_timeout_s']} s timeout. Queries: at the {sizes[0]} / {sizes[1]} size. "
         "The budgets hold at the default size. Weight: the page's HTML in KB (1,000 bytes), as rendered / gzipped.",
         "",
-        "| page | p50 ms | p95 ms | queries | KB / gzip KB | stock p95 ms | × stock | budget | verdict |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| page | p50 ms | p95 ms | queries | KB / gzip KB | stock p95 ms | × stock | fixed work ms | budget "
+        "| verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     lines += [page_row(record) for record in records if record["kind"] in PAGE_P95_MS]
-    lines += ["", "| job | rate | baseline | × | notes | budget | verdict |", "|---|---:|---:|---:|---|---|---|"]
+    lines += ["", "| job | rate | baseline | × | notes | fixed work ms | budget | verdict |",
+              "|---|---:|---:|---:|---|---:|---|---|"]
     lines += [job_row(record) for record in records if record["kind"] not in {*PAGE_P95_MS, "concurrency"}]
     for record in records:
         if record["kind"] == "concurrency":

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from bench.browser_timing import DEFAULT_LOADS, browser_loads
-from bench.budgets import run_fixed_work_ms
+from bench.budgets import mean_fixed_work_ms
 from bench.bulk_load import log
 from bench.concurrency import CLIENT_COUNTS, concurrency_benchmark
 from bench.database import PROJECT_DIR, connect, migrated_like_the_code
@@ -88,23 +88,27 @@ def page_record(page: dict, console: PageTiming, stock: PageTiming | None, weigh
 
 
 def pages_benchmark(size: Size, *, samples: int, stock_samples: int, log_dir: Path) -> list[dict]:
+    """Each console page timed and weighed, then its stock page timed right after it, so that the
+    two meet the same spell of the machine; the fixed work is timed just before and just after
+    the console's page, whose budget it scales (bench/budgets.py)."""
     listing = django_step("pages", size.database_name)
     cookie = listing["cookie_name"]
     records = []
     with ConsoleServer(size.database_name, log_dir / "gunicorn.log") as server:
         console_client = Client(server.port, cookie=f"{cookie}={listing['sessions']['console']}")
         stock_client = Client(server.port, cookie=f"{cookie}={listing['sessions']['stock']}")
-        timings, weights = {}, {}
         for page in listing["pages"]:
-            timings[page["name"]] = measure(console_client, page["console_url"], warmups=WARMUPS, samples=samples,
-                                            timeout=STOCK_TIMEOUT_SECONDS, budget_seconds=CONSOLE_PAGE_BUDGET_SECONDS)
-            weights[page["name"]] = page_weight(console_client, page["console_url"], timeout=STOCK_TIMEOUT_SECONDS)
-            log(f"  {page['name']}: p95 {_ms(timings[page['name']].p95)}, {timings[page['name']].queries} queries")
-        for page in listing["pages"]:
+            speed_before = fixed_work_ms()
+            console = measure(console_client, page["console_url"], warmups=WARMUPS, samples=samples,
+                              timeout=STOCK_TIMEOUT_SECONDS, budget_seconds=CONSOLE_PAGE_BUDGET_SECONDS)
+            speed = {"start": speed_before, "end": fixed_work_ms()}
+            weight = page_weight(console_client, page["console_url"], timeout=STOCK_TIMEOUT_SECONDS)
             stock = measure(stock_client, page["stock_url"], warmups=1, samples=stock_samples,
                             timeout=STOCK_TIMEOUT_SECONDS, budget_seconds=STOCK_PAGE_BUDGET_SECONDS)
-            log(f"  stock {page['name']}: p95 {_ms(stock.p95)}{' (timed out)' if stock.timed_out else ''}")
-            records.append(page_record(page, timings[page["name"]], stock, weights[page["name"]]))
+            log(f"  {page['name']}: p95 {_ms(console.p95)}, {console.queries} queries, fixed work "
+                f"{speed['start']:g}/{speed['end']:g} ms; stock p95 {_ms(stock.p95)}"
+                f"{' (timed out)' if stock.timed_out else ''}")
+            records.append({**page_record(page, console, stock, weight), "fixed_work_ms": speed})
     return records
 
 
@@ -139,10 +143,13 @@ def _ms(value) -> str:
 
 
 def job(module: str, database: str, name: str, kind: str, *arguments: str) -> dict:
+    """The job's record, with the fixed work timed just before and just after it."""
+    speed_before = fixed_work_ms()
     try:
-        return django_step(module, database, *arguments)
+        record = django_step(module, database, *arguments)
     except (RuntimeError, ValueError) as error:
-        return {"name": name, "kind": kind, "error": str(error), "rate": None, "baseline_rate": None, "ratio": None}
+        record = {"name": name, "kind": kind, "error": str(error), "rate": None, "baseline_rate": None, "ratio": None}
+    return {**record, "fixed_work_ms": {"start": speed_before, "end": fixed_work_ms()}}
 
 
 def postgres_version(database: str) -> str:
@@ -186,7 +193,7 @@ def run(size: Size, *, results_dir: Path, samples: int, stock_samples: int, reus
     records.append({"name": f"generate {made['size']}", "kind": "generate", "seconds": made["seconds"],
                     "reused": made.get("reused", False), "counts": made["counts"]})
     fixed_work = {"start": speed_at_start, "end": fixed_work_ms()}
-    records = with_verdicts(records, fixed_work_ms=run_fixed_work_ms(fixed_work))
+    records = with_verdicts(records, fixed_work_ms=mean_fixed_work_ms(fixed_work))
     counts = made["counts"]
     run_info = {
         "date": today(), "size": size.name, "factor": size.factor, "other_size": second.name,

@@ -16,13 +16,14 @@ from bench.budgets import (
     concurrency_misses,
     job_budget_text,
     job_misses,
+    mean_fixed_work_ms,
     p95_budget_ms,
     page_budget_text,
     page_misses,
-    run_fixed_work_ms,
     speed_factor,
 )
 from bench.pages import DEEP_LIST, DETAIL, EXACT_SEARCH, LIST, PARTIAL_SEARCH
+from bench.results import with_verdicts
 
 kinds = st.sampled_from(sorted(PAGE_P95_MS))
 page_times = st.floats(min_value=0.5, max_value=100_000, allow_nan=False)
@@ -138,9 +139,42 @@ def test_the_jobs_table_shows_the_scaled_rate_and_time():
     assert job_budget_text({"kind": "generate"}, 97.5) == scaled
 
 
-def test_the_runs_speed_figure_is_the_mean_of_its_start_and_end():
-    assert run_fixed_work_ms({"start": 76.3, "end": 72.1}) == 74.2
-    assert run_fixed_work_ms(None) is None
+def test_a_speed_figure_is_the_mean_of_the_fixed_work_before_and_after():
+    assert mean_fixed_work_ms({"start": 76.3, "end": 72.1}) == 74.2
+    assert mean_fixed_work_ms(None) is None
+
+
+timed_around = st.fixed_dictionaries({"start": st.floats(min_value=10, max_value=500, allow_nan=False),
+                                      "end": st.floats(min_value=10, max_value=500, allow_nan=False)})
+
+
+@given(kind=kinds, p95=page_times, stock=st.one_of(cheap_stock_times, expensive_stock_times),
+       own=timed_around, run_figure=fixed_work_times)
+def test_a_page_is_judged_by_the_speed_timed_around_it_not_the_runs(kind, p95, stock, own, run_figure):
+    [judged] = with_verdicts([page(kind, p95, stock, fixed_work_ms=own)], fixed_work_ms=run_figure)
+    assert judged["misses"] == page_misses(page(kind, p95, stock), fixed_work_ms=mean_fixed_work_ms(own))
+    assert judged["budget"] == page_budget_text(page(kind, p95, stock), mean_fixed_work_ms(own))
+
+
+@given(kind=kinds, p95=page_times, run_figure=fixed_work_times)
+def test_a_page_without_its_own_speed_is_judged_by_the_runs(kind, p95, run_figure):
+    [judged] = with_verdicts([page(kind, p95)], fixed_work_ms=run_figure)
+    assert judged["misses"] == page_misses(page(kind, p95), fixed_work_ms=run_figure)
+
+
+@given(rate=st.floats(min_value=1, max_value=100_000, allow_nan=False), own=timed_around,
+       run_figure=fixed_work_times)
+def test_a_job_is_judged_by_the_speed_timed_around_it(rate, own, run_figure):
+    [judged] = with_verdicts([{**job("import", rate), "fixed_work_ms": own}], fixed_work_ms=run_figure)
+    assert judged["misses"] == job_misses(job("import", rate), fixed_work_ms=mean_fixed_work_ms(own))
+
+
+def test_a_slow_spell_around_one_page_scales_only_that_pages_budget():
+    slow, quick = {"start": 130, "end": 130}, {"start": 60, "end": 62}
+    judged = with_verdicts([page(DETAIL, 70, fixed_work_ms=slow), page(DETAIL, 70, fixed_work_ms=quick)],
+                           fixed_work_ms=65)
+    assert [record["misses"] for record in judged] == [[], ["p95 70 > 40 ms"]]
+    assert judged[0]["budget"] == "≤ 80 ms (40 × 2.00)"
 
 
 def test_queries_are_at_most_ten_and_the_same_at_both_sizes():

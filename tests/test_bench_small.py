@@ -139,6 +139,14 @@ def test_the_machine_speed_is_read_at_the_start_and_the_end(small_run):
     assert f"took {speed['start']:g} ms at the start and {speed['end']:g} ms at the end" in small_run["markdown"]
 
 
+def test_each_page_and_job_carries_the_machine_speed_timed_around_it(small_run):
+    records = {record["name"]: record for record in small_run["results"]["records"]}
+    for name in [*EXPECTED_PAGES, "batch reprocess", "ticket import", "tracker import"]:
+        speed = records[name]["fixed_work_ms"]
+        assert speed["start"] > 0 and speed["end"] > 0
+        assert f"| {speed['start']:g} / {speed['end']:g} |" in small_run["markdown"]
+
+
 def test_the_generated_data_is_consistent_and_its_audit_trail_verifies(small_run):
     completed = subprocess.run([sys.executable, "-m", "bench.checks", "--database", f"{DATABASE_PREFIX}_small"],
                                cwd=PROJECT_DIR, env=bench_env(), capture_output=True, text=True, timeout=300)
