@@ -6,10 +6,11 @@ for a machine of reference speed: one whose fixed piece of Python work (bench/ma
 takes at most REFERENCE_FIXED_WORK_MS. On a slower machine each grows in proportion to that figure
 (a time) or shrinks in proportion to it (a rate); ratios to a baseline measured in the same run and
 memory are not scaled. The figure is the one timed around the page or job itself, since a shared
-machine's speed changes from one minute to the next; the run's, for a record without its own. Where the stock
-admin's page for the same thing takes at least STOCK_EXPENSIVE_MS, the console's page must also be
-TIMES_FASTER_THAN_STOCK times faster than it; where the stock page is cheaper, the console's page
-must meet its absolute budget or be no slower than the stock page.
+machine's speed changes from one minute to the next; the run's, for a record without its own.
+
+Where the stock admin's page for the same thing takes at least STOCK_EXPENSIVE_MS, the console's
+page must also be TIMES_FASTER_THAN_STOCK times faster than it; where the stock page is cheaper,
+the console's page must meet its absolute budget or be no slower than the stock page.
 """
 
 from dataclasses import dataclass

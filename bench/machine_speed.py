@@ -2,9 +2,10 @@
 virtual machine on a slow day) can be read side by side.
 
 The work is fixed and uses none of the console's code: building, encoding, decoding, sorting and
-escaping twenty thousand small records, roughly what a page's rendering does. It is timed at the
-start and at the end of a run; a machine twice as slow takes twice as long, and so do its pages,
-both the console's and the stock admin's.
+escaping twenty thousand small records, roughly what a page's rendering does. It is timed just
+before and just after each page's requests and each job, and at the start and the end of a run; a
+machine twice as slow takes twice as long, and so do its pages, both the console's and the stock
+admin's.
 """
 
 import html
