@@ -15,9 +15,10 @@ from django.middleware.csrf import get_token
 from django.template import Library
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+
+from opsconsole.list_table import escaped
 
 register = Library()
 
@@ -52,7 +53,7 @@ def _group(group: dict, context) -> str:
     if group.get("title"):
         title_classes = f"{GROUP_TITLE_CLASSES} {COLLAPSIBLE_TITLE_CLASSES}" if collapsible else GROUP_TITLE_CLASSES
         toggle = ' x-on:click="navigationOpen = !navigationOpen"' if collapsible else ""
-        parts.append(f'<h2 class="{title_classes}"{toggle}>{conditional_escape(group["title"])}'
+        parts.append(f'<h2 class="{title_classes}"{toggle}>{escaped(group["title"])}'
                      f'{_badge(group, context)}{CHEVRON if collapsible else ""}</h2>')
     shown = ' x-show="navigationOpen"' if collapsible else ""
     parts.append(f'<ol class="flex flex-col gap-0.5 px-6"{shown}>')
@@ -63,12 +64,11 @@ def _group(group: dict, context) -> str:
 
 def _link(item: dict, context) -> str:
     classes = f"{LINK_CLASSES} {ACTIVE_LINK_CLASSES}" if item.get("active") else LINK_CLASSES
-    icon = format_html('<span class="material-symbols-outlined md-18 mr-3 w-[18px]">{}</span>',
-                       item["icon"]) if item.get("icon") else ""
+    icon = (f'<span class="material-symbols-outlined md-18 mr-3 w-[18px]">{escaped(item["icon"])}</span>'
+            if item.get("icon") else "")
     # unfold writes the title unescaped (`|safe`): a link's title may carry markup.
-    return format_html('<li><a href="{}" class="{}">{}<span>{}</span>{}</a></li>',
-                       item.get("link_callback") or item.get("link"), classes, icon, mark_safe(item["title"]),
-                       _badge(item, context))
+    return (f'<li><a href="{escaped(item.get("link_callback") or item.get("link"))}" class="{classes}">{icon}'
+            f'<span>{item["title"]}</span>{_badge(item, context)}</a></li>')
 
 
 def _badge(item: dict, context) -> str:
@@ -97,10 +97,10 @@ def user_menu(context) -> SafeString:
     if context.get("show_languages"):
         items.append(render_to_string("unfold/helpers/language_switch.html", context.flatten(), request=request))
     if context.get("extra_userlinks"):
-        items.append(str(conditional_escape(context["extra_userlinks"])))
+        items.append(escaped(context["extra_userlinks"]))
     items.append(_account_links(context, user, request))
     name = user.get_full_name() or user.get_username()
-    email = format_html('<div class="text-subtle text-xs truncate">{}</div>', user.email) if user.email else ""
+    email = f'<div class="text-subtle text-xs truncate">{escaped(user.email)}</div>' if user.email else ""
     return mark_safe(
         '<div class="border-t border-base-200 px-6 py-3 relative dark:border-base-800" '
         'x-data="{ openUserLinks: false }">'
@@ -113,7 +113,7 @@ def user_menu(context) -> SafeString:
         'x-bind:class="{\'bg-base-100 dark:bg-base-800\': openUserLinks}">'
         f'{_avatar(user)}'
         '<div class="flex flex-col select-none min-w-0">'
-        f'<div class="font-semibold text-important tracking-tight truncate">{conditional_escape(name)}</div>'
+        f'<div class="font-semibold text-important tracking-tight truncate">{escaped(name)}</div>'
         f'{email}</div>'
         '<span class="material-symbols-outlined ml-auto select-none text-font-default-light '
         'dark:text-font-default-dark">unfold_more</span>'
@@ -128,7 +128,7 @@ def _theme_switch(context) -> str:
         f'<a class="{THEME_CHOICE_CLASSES.format(extra=extra)}" x-on:click="switchTheme(\'{theme}\')" '
         f'x-bind:class="adminTheme == \'{theme}\'{space}&& \'{THEME_CHOSEN}\'">'
         f'<span class="material-symbols-outlined mr-2">{icon}</span>'
-        f'<span class="leading-none self-center">{conditional_escape(gettext(words))}</span></a>'
+        f'<span class="leading-none self-center">{escaped(gettext(words))}</span></a>'
         for theme, icon, words, extra, space in THEME_CHOICES
     )
     return f'<div class="border-b border-base-200 flex flex-row gap-1 mb-1 pb-1 px-2 dark:border-base-700">{choices}' \
@@ -138,30 +138,30 @@ def _theme_switch(context) -> str:
 def _account_links(context, user, request) -> str:
     links = []
     if context.get("site_url"):
-        links.append(format_html('<a href="{}" class="{}">{}</a>', context["site_url"], MENU_ITEM_CLASSES,
-                                 gettext("View site")))
+        links.append(_menu_link(context["site_url"], gettext("View site")))
     if context.get("account_links"):
-        links.extend(format_html('<a href="{}" class="{}">{}</a>', link["link"], MENU_ITEM_CLASSES, link["title"])
-                     for link in context["account_links"])
+        links.extend(_menu_link(link["link"], link["title"]) for link in context["account_links"])
     elif user.has_usable_password():
-        links.append(format_html('<a href="{}" class="{}">{}</a>', reverse("admin:password_change"),
-                                 MENU_ITEM_CLASSES, gettext("Change password")))
-    links.append(format_html(
+        links.append(_menu_link(reverse("admin:password_change"), gettext("Change password")))
+    links.append(
         '<div class="border-t border-base-200 mt-1 pt-1 dark:border-base-700">'
-        '<form id="logout-form" method="post" action="{}" class="mx-1">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        f'<form id="logout-form" method="post" action="{escaped(reverse("admin:logout"))}" class="mx-1">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escaped(get_token(request))}">'
         '<button type="submit" class="bg-none flex cursor-pointer items-center px-3 py-1.5 text-left text-red-700 '
         'rounded-default w-full hover:bg-red-100 dark:hover:bg-red-500/20 dark:text-red-400 '
-        'dark:hover:text-red-400">{} <span class="ml-auto material-symbols-outlined text-red-700 '
-        'dark:text-red-400">logout</span></button></form></div>',
-        reverse("admin:logout"), get_token(request), gettext("Log out")))
+        f'dark:hover:text-red-400">{escaped(gettext("Log out"))} <span class="ml-auto material-symbols-outlined '
+        'text-red-700 dark:text-red-400">logout</span></button></form></div>')
     return "".join(links)
+
+
+def _menu_link(href, title) -> str:
+    return f'<a href="{escaped(href)}" class="{MENU_ITEM_CLASSES}">{escaped(title)}</a>'
 
 
 def _avatar(user) -> str:
     avatar_url = getattr(user, "avatar_url", None)
-    style = format_html(" style=\"background-image: url('{}');\"", avatar_url) if avatar_url else ""
-    initial = "" if avatar_url else conditional_escape((user.get_full_name()[:1] or user.get_username()[:1]).upper())
+    style = f" style=\"background-image: url('{escaped(avatar_url)}');\"" if avatar_url else ""
+    initial = "" if avatar_url else escaped((user.get_full_name()[:1] or user.get_username()[:1]).upper())
     return (
         '<div class="bg-base-200 bg-cover font-semibold flex items-center justify-center relative select-none '
         "text-important dark:bg-base-700 after:absolute after:inset-0 after:inset-ring "

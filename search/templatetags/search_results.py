@@ -7,27 +7,29 @@ every row but the first.
 """
 
 from django.template import Library
-from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from opsconsole.list_table import escaped
 
 register = Library()
 
 RULE_ABOVE = " border-t border-base-200 dark:border-base-800"
-ROW = (
-    '<tr class="search-match">'
-    '<td class="px-3 py-2 align-middle{rule}">'
-    '<a href="{url}" class="font-medium text-primary-600 dark:text-primary-500">{label}</a></td>'
-    '<td class="px-3 py-2 align-middle{rule}">{detail}</td>'
-    '<td class="px-3 py-2 align-middle text-font-subtle-light dark:text-font-subtle-dark whitespace-nowrap{rule}">'
-    "by {matched_by}</td>"
-    "</tr>"
-)
 
 
 @register.simple_tag
-def search_match_rows(matches) -> str:
+def search_match_rows(matches) -> SafeString:
     """One `<tr>` per `SearchMatch` (search/finding.py), in their order."""
-    return format_html_join("", ROW, (
-        {"rule": RULE_ABOVE if index else "", "url": match.url, "label": match.label, "detail": match.detail,
-         "matched_by": match.matched_by}
-        for index, match in enumerate(matches)
-    ))
+    return mark_safe("".join(_row(match, RULE_ABOVE if index else "") for index, match in enumerate(matches)))
+
+
+def _row(match, rule: str) -> str:
+    return (
+        '<tr class="search-match">'
+        f'<td class="px-3 py-2 align-middle{rule}">'
+        f'<a href="{escaped(match.url)}" class="font-medium text-primary-600 dark:text-primary-500">'
+        f"{escaped(match.label)}</a></td>"
+        f'<td class="px-3 py-2 align-middle{rule}">{escaped(match.detail)}</td>'
+        '<td class="px-3 py-2 align-middle text-font-subtle-light dark:text-font-subtle-dark whitespace-nowrap'
+        f'{rule}">by {escaped(match.matched_by)}</td>'
+        "</tr>"
+    )
