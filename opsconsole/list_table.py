@@ -71,20 +71,46 @@ def moment_markup(shown: str, moment: datetime.datetime) -> str:
     return f'<time title="{moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC">{html.escape(shown)}</time>'
 
 
+# Django's date format specifiers (`django.utils.dateformat`) that read only the local date, and
+# those that read the time of day or the zone at that instant; the rest (`c`, `r`, `U`) read both.
+DATE_SPECIFIERS = frozenset("bdDEFjlLmMnNoStwWyYz")
+TIME_SPECIFIERS = frozenset("aAefgGhHiIOPsTuZ")
+SPECIFIERS = DATE_SPECIFIERS | TIME_SPECIFIERS | frozenset("crU")
+
+
+def date_and_time_parts(format_string: str) -> tuple[str, str] | None:
+    """`format_string` cut into a part that reads only the date and a part that reads only the
+    time of day and the zone, so that formatting the two and joining them is formatting the whole;
+    None when it cannot be cut so (a specifier reading both, a time before a date, an escape)."""
+    if "\\" in format_string:
+        return None
+    kinds = [("date" if character in DATE_SPECIFIERS else "time" if character in TIME_SPECIFIERS else "both")
+             for character in format_string if character in SPECIFIERS]
+    if "both" in kinds or kinds != sorted(kinds):  # every date specifier before every time one
+        return None
+    cut = next((index for index, character in enumerate(format_string) if character in TIME_SPECIFIERS),
+               len(format_string))
+    return format_string[:cut], format_string[cut:]
+
+
 class Moments:
     """Moments as the admin shows them, `formats.localize(timezone.template_localtime(moment))`,
     marked up with UTC on hover; each minute formatted once when the format shows none finer.
 
     The format and the zone are read once a page, where `localize` and `template_localtime`
     would read them again for every moment (each read a lookup in the request's language and zone),
-    then each moment is written by the same `dateformat.format` that `localize` calls."""
+    then each moment is written by the same `dateformat.format` that `localize` calls. When the
+    format is a date followed by a time (`date_and_time_parts`), the date is formatted once a day:
+    a page of a hundred moments shows a few days and a hundred minutes."""
 
     def __init__(self):
         self.format = formats.get_format("DATETIME_FORMAT")
         # `template_localtime` leaves moments as they are when the project keeps no zones.
         self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
         self.by_minute = not FINER_THAN_MINUTE & set(str(self.format))
+        self.parts = date_and_time_parts(str(self.format))
         self.kept: dict[datetime.datetime, str] = {}
+        self.days: dict[datetime.date, str] = {}
 
     def __call__(self, moment: datetime.datetime) -> str:
         if timezone.is_naive(moment):
@@ -101,7 +127,14 @@ class Moments:
 
     def shown(self, moment: datetime.datetime) -> str:
         local = timezone.localtime(moment, self.zone) if self.zone else moment
-        return moment_markup(dateformat.format(local, self.format), moment)
+        if self.parts is None:
+            return moment_markup(dateformat.format(local, self.format), moment)
+        date_part, time_part = self.parts
+        day = local.date()
+        date_shown = self.days.get(day)
+        if date_shown is None:
+            date_shown = self.days[day] = dateformat.format(local, date_part)
+        return moment_markup(date_shown + dateformat.format(local, time_part), moment)
 
 
 class Days:

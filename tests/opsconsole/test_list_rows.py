@@ -3,6 +3,7 @@ cell, on every list read a page at a time, in compact markup; its moments read a
 them, in the console's zone and in UTC on hover, however many share a minute."""
 
 import datetime
+import html
 import re
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -11,14 +12,17 @@ import pytest
 from django.template import engines
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import dateformat, formats, timezone, translation
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pytest_django.asserts import assertHTMLEqual
 from unfold.templatetags.unfold_list import items_for_result
 
 from audit.models import AuditEvent
 from audit.services.recording import record_event
 from opsconsole.keyset_pagination import KeysetListMixin
-from opsconsole.list_table import Days, ListTable, Moments
+from opsconsole.list_table import Days, ListTable, Moments, date_and_time_parts
 from tests.admin_models import registered_admins
 
 LARGE_LISTS = sorted(
@@ -154,6 +158,53 @@ def test_every_format_specifier_reads_as_django_formats_it():
         display = Moments()
         for moment in moments() + moments():
             assert display(moment) == shown_as(moment), moment
+
+
+# A date format written as people write them: date specifiers and literals, then time specifiers
+# and literals; or any mix, which the list must still show as Django does. The specifiers as
+# Django documents them: reading the date, or the time of day and the zone.
+DATE_READING, TIME_READING = "bdDEFjlLmMnNoStwWyYz", "aAefgGhHiIOPsTuZ"
+literals = st.sampled_from(list(" ,.:/-xk&<"))
+date_formats = st.lists(st.one_of(st.sampled_from(DATE_READING), literals), max_size=6).map("".join)
+time_formats = st.lists(st.one_of(st.sampled_from(TIME_READING), literals), max_size=6).map("".join)
+any_formats = st.lists(st.one_of(st.sampled_from(DATE_READING + TIME_READING + "crU\\"), literals),
+                       max_size=8).map("".join)
+# Days on which one of the zones below changes its clocks, so that one local day holds two offsets.
+CLOCK_CHANGES = [datetime.date(2026, 3, 8), datetime.date(2026, 3, 29), datetime.date(2026, 4, 5),
+                 datetime.date(2026, 10, 4), datetime.date(2026, 10, 25), datetime.date(2026, 11, 1)]
+instants = st.one_of(
+    st.datetimes(min_value=datetime.datetime(1990, 1, 1), max_value=datetime.datetime(2060, 1, 1),
+                 timezones=st.just(datetime.UTC)),
+    st.builds(lambda day, minute: datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+              + datetime.timedelta(minutes=minute), st.sampled_from(CLOCK_CHANGES), st.integers(-720, 2160)),
+)
+zones = st.sampled_from(["UTC", "Europe/London", "Australia/Sydney", "America/New_York", "Asia/Kolkata"])
+
+
+@hypothesis_settings(deadline=None)
+@given(format_string=st.one_of(st.tuples(date_formats, time_formats).map("".join), any_formats),
+       batch=st.lists(instants, min_size=1, max_size=12), zone=zones)
+def test_any_format_shows_any_moments_as_django_formats_them(format_string, batch, zone):
+    # Without a language, the format is the setting's: a language's own format would win over it.
+    with translation.override(None), timezone.override(zone), override_settings(DATETIME_FORMAT=format_string):
+        display = Moments()
+        for moment in batch + batch:
+            shown = html.escape(dateformat.format(timezone.localtime(moment), format_string))
+            assert display(moment) == f'<time title="{moment:%Y-%m-%d %H:%M} UTC">{shown}</time>', moment
+
+
+@given(date_part=date_formats, time_part=time_formats)
+def test_a_date_then_a_time_is_cut_where_the_time_begins(date_part, time_part):
+    parts = date_and_time_parts(date_part + time_part)
+    assert parts is not None and "".join(parts) == date_part + time_part
+    assert not set(parts[0]) & set(TIME_READING) and not set(parts[1]) & set(DATE_READING)
+
+
+def test_a_format_that_mixes_date_and_time_is_not_cut():
+    assert date_and_time_parts("P, j M Y") is None
+    assert date_and_time_parts("c") is None
+    assert date_and_time_parts(r"j M Y \a\t P") is None
+    assert date_and_time_parts("j M Y, P T") == ("j M Y, ", "P T")
 
 
 def test_a_moment_without_a_zone_is_shown_as_it_is():
