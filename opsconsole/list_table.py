@@ -38,6 +38,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from opsconsole.admin_urls import KEY_PLACEHOLDER, admin_change_url
+from opsconsole.markup import escaped
 from opsconsole.people import record_name
 
 ACTION_CHECKBOX = "action_checkbox"
@@ -49,13 +50,6 @@ BOOLEAN_ICONS = {True: ("yes", "check_small", "True"), False: ("no", "close_smal
                  None: ("unknown", "question_mark", "Unknown")}
 # The tones of unfold's `@display(label={value: tone})`; any other draws the default badge.
 BADGE_TONES = frozenset({"info", "danger", "warning", "success", "primary"})
-
-
-def escaped(value) -> str:
-    """`conditional_escape(value)` as a plain string: what is already markup stays as it is."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 def capitalized(text) -> str:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from opsconsole.list_table import escaped
+from opsconsole.markup import escaped
 
 register = Library()
 

@@ -9,7 +9,7 @@ tests/opsconsole/test_theme_colors.py renders unfold's own block beside this tag
 from django.template import Library
 from django.utils.safestring import SafeString, mark_safe
 
-from opsconsole.list_table import escaped
+from opsconsole.markup import escaped
 
 register = Library()
 

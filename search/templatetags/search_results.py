@@ -9,7 +9,7 @@ every row but the first.
 from django.template import Library
 from django.utils.safestring import SafeString, mark_safe
 
-from opsconsole.list_table import escaped
+from opsconsole.markup import escaped
 
 register = Library()
 
