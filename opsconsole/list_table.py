@@ -66,24 +66,22 @@ def moment_markup(shown: str, moment: datetime.datetime) -> str:
 
 
 # Django's date format specifiers (`django.utils.dateformat`) that read only the local date, and
-# those that read the time of day or the zone at that instant; the rest (`c`, `r`, `U`) read both.
+# those that read the time of day or the zone at that instant, and those that read both.
 DATE_SPECIFIERS = frozenset("bdDEFjlLmMnNoStwWyYz")
 TIME_SPECIFIERS = frozenset("aAefgGhHiIOPsTuZ")
-SPECIFIERS = DATE_SPECIFIERS | TIME_SPECIFIERS | frozenset("crU")
+READS_BOTH = frozenset("crU")
 
 
 def date_and_time_parts(format_string: str) -> tuple[str, str] | None:
     """`format_string` cut into a part that reads only the date and a part that reads only the
     time of day and the zone, so that formatting the two and joining them is formatting the whole;
     None when it cannot be cut so (a specifier reading both, a time before a date, an escape)."""
-    if "\\" in format_string:
-        return None
-    kinds = [("date" if character in DATE_SPECIFIERS else "time" if character in TIME_SPECIFIERS else "both")
-             for character in format_string if character in SPECIFIERS]
-    if "both" in kinds or kinds != sorted(kinds):  # every date specifier before every time one
+    if "\\" in format_string or any(character in READS_BOTH for character in format_string):
         return None
     cut = next((index for index, character in enumerate(format_string) if character in TIME_SPECIFIERS),
                len(format_string))
+    if any(character in DATE_SPECIFIERS for character in format_string[cut:]):
+        return None
     return format_string[:cut], format_string[cut:]
 
 
