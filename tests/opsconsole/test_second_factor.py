@@ -15,6 +15,7 @@ from base64 import b32decode
 import pytest
 import time_machine
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.test import Client
 from django.urls import reverse
@@ -168,6 +169,26 @@ def test_a_right_code_signs_in_where_the_person_was_going_and_is_recorded_once(o
     [login] = events(AuditEvent.Action.LOGIN)
     assert (login.actor, login.ip_address, login.details) == (ops, HOME, {"second_factor": "Authenticator app"})
     assert not events(AuditEvent.Action.SECOND_FACTOR_FAILED)
+
+
+def test_a_request_sent_before_signing_in_does_not_sign_the_person_out(ops):
+    """Signing in ends the password step's session and gives the browser a new cookie. The icon
+    a browser asks for on every page, asked for on the code page, can be answered after that
+    with the old cookie; had Django answered it, finding that session gone, its answer would
+    have told the browser to forget the cookie, the new one, signing the person out just after
+    they signed in. The icon is a file served before the session is read (WHITENOISE_ROOT)."""
+    client = Client()
+    password_step(client, "ops")
+    before_signing_in = client.cookies[settings.SESSION_COOKIE_NAME].value
+    code_step(client, authenticator_code(authenticator_of(ops)))
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != before_signing_in
+
+    late = Client()
+    late.cookies[settings.SESSION_COOKIE_NAME] = before_signing_in
+    icon = late.get("/favicon.ico")
+    assert icon.status_code == 200 and icon["Content-Type"].startswith("image/")
+    client.cookies.update(icon.cookies)  # as the browser takes whatever cookies an answer sets
+    assert signed_in(client)
 
 
 def test_a_code_elsewhere_than_this_console_is_not_followed(ops):
