@@ -2,7 +2,8 @@
 the code step, never into the console; enrolment on first sign-in (the authenticator confirmed
 only by a right code, the recovery codes shown once); a right code signs in; a wrong one is
 refused, recorded and counted with wrong passwords towards the lockout, which also refuses the
-code step; a recovery code signs in once; a session without the second factor opens no page.
+code step; a recovery code signs in once; a session without the second factor opens no page; a
+request sent with the cookie from before signing in does not sign the person out.
 
 Codes are worked out from the devices' keys as an authenticator app does (django-otp's TOTP),
 with the clock moved on between attempts: django-otp accepts each code once, and after a wrong
